@@ -1,0 +1,44 @@
+# Coélab: the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TRANSLATIONS := platform/coelab/translations
+export COELAB_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test setup lint translations clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Set up everything and start the app at http://127.0.0.1:5000 on SQLite with demo data.
+run: setup
+	$(BIN)/coelab db upgrade
+	$(BIN)/coelab catalogue load
+	$(BIN)/coelab demo
+	$(BIN)/coelab serve --host 127.0.0.1 --port 5000
+
+## Set up everything and run the whole test suite (lint included).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+## After changing UI text: extract, merge into the English catalogue, compile.
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
+	  --no-location --sort-output --project Coelab -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""Case studies (collective and thematic) and strategic mini-diagnostics (a Coélab plugin)."""

@@ -1,0 +1,1 @@
+"""Programme catalogue, cohort set-up, gatherings and enrolments (a Coélab plugin)."""

@@ -1,0 +1,31 @@
+"""Commands of the cohort plugin: ``coelab catalogue load`` and ``coelab demo``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+catalogue_cli = AppGroup("catalogue", help="The programme catalogue.")
+
+
+@catalogue_cli.command("load")
+def load() -> None:
+    """Add the programme's modules, parcours, sites and sessions that are missing."""
+    from .operations import load_catalogue
+
+    added = load_catalogue()
+    click.echo(f"Programme catalogue: {added} rows added.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the fictional demo year (once) and print the demo accounts."""
+    from .demo import DEMO_PASSWORD, demo_accounts, load_demo
+
+    created = load_demo()
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+    click.echo("")
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
+    for role, address in demo_accounts():
+        click.echo(f"  {role:<24} {address}")

@@ -1,0 +1,130 @@
+"""A fictional programme year, for trying Coélab. Every person and organisation is invented."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coelab import operations as core_ops
+from coelab.db import db, transaction
+from coelab.models import CohortRole, Parcours, User
+from sqlalchemy import select
+
+from . import operations as ops
+from .models import Funding, Module, Site
+
+DEMO_PASSWORD = "coelab-demo-2026"  # noqa: S105 - printed on purpose for local use
+DOMAIN = "demo.coelab.invalid"
+
+COORDINATOR = ("coordination", "Hélène", "Marchetti", "Collège coopératif (fictif)")
+ADMIN = ("admin", "Samir", "Benali", "Collège coopératif (fictif)")
+TRAINERS = [
+    ("formatrice", "Claire", "Vidal", "Collège coopératif (fictif)"),
+    ("formateur", "Marc", "Olivieri", "Collège coopératif (fictif)"),
+]
+# login, first name, last name, organisation, parcours, funding
+TRAINEES = [
+    ("stagiaire", "Amandine", "Roux", "Association Les Calanques Solidaires", "I", "employed"),
+    ("louis.ferrand", "Louis", "Ferrand", "EHPAD Les Oliviers Bleus", "I", "employed"),
+    ("nadia.cherif", "Nadia", "Chérif", "Centre social Le Pont-Levis", "I", "job_seeker"),
+    ("paul.garnier", "Paul", "Garnier", "Foyer Horizon Étang", "I", "employed"),
+    ("sophie.lambert", "Sophie", "Lambert", "IME La Garrigue", "III", "employed"),
+    ("yann.morel", "Yann", "Morel", "SAVS Cap Provence", "III", "employed"),
+    ("ines.bouvier", "Inès", "Bouvier", "Maison de quartier Les Salins", "III", "job_seeker"),
+    ("karim.haddad", "Karim", "Haddad", "ESAT Les Ateliers du Golfe", "II", "employed"),
+    ("julie.perrin", "Julie", "Perrin", "MECS L'Escale", "II", "employed"),
+    ("thomas.blanc", "Thomas", "Blanc", "Régie de quartier Ferrières", "II", "employed"),
+    ("emma.giraud", "Emma", "Giraud", "CHRS La Traverse", "II", "job_seeker"),
+    ("lucas.mercier", "Lucas", "Mercier", "Centre socioculturel La Source", "II", "employed"),
+]
+
+
+# monthly gatherings of 2 to 4 days
+GATHERINGS_TRANSVERSAL = [
+    (date(2026, 11, 16), date(2026, 11, 18)),
+    (date(2026, 12, 14), date(2026, 12, 17)),
+    (date(2027, 1, 18), date(2027, 1, 20)),
+    (date(2027, 2, 16), date(2027, 2, 19)),
+]
+GATHERINGS_THEMATIC = [
+    (date(2026, 11, 2), date(2026, 11, 4)),
+    (date(2026, 12, 7), date(2026, 12, 8)),
+    (date(2027, 1, 26), date(2027, 1, 29)),
+]
+
+
+def email(login: str) -> str:
+    return f"{login}@{DOMAIN}"
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(role, e-mail) of the accounts to show on start-up."""
+    return [
+        ("coordination", email(COORDINATOR[0])),
+        ("administration", email(ADMIN[0])),
+        *[("formation", email(t[0])) for t in TRAINERS],
+        *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
+    ]
+
+
+def _person(actor, login, first, last, org, **roles) -> User:
+    return core_ops.create_user(actor, email=email(login), first_name=first, last_name=last,
+                                organisation=org, password=DEMO_PASSWORD, **roles)
+
+
+def load_demo() -> bool:
+    """Create the demo year unless it is there already; True when it was created."""
+    if db.session.scalar(select(User).where(User.email == email(COORDINATOR[0]))):
+        return False
+    ops.load_catalogue()
+    with transaction():
+        coordinator = _person(None, *COORDINATOR, is_coordinator=True)
+        _person(coordinator, *ADMIN, is_admin=True, is_coordinator=True)
+        trainers = [_person(coordinator, *t) for t in TRAINERS]
+        trainees = {t[0]: _person(coordinator, *t[:4]) for t in TRAINEES}
+
+        martigues = db.session.scalar(select(Site).where(Site.name == "Martigues"))
+        transversal = db.session.scalar(select(Module).where(Module.code == "1.0"))
+        thematic = db.session.scalar(select(Module).where(Module.code == "2.4"))
+        year = "2026-2027"
+        s_transv = ops.save_session(coordinator, None, scope=transversal.scope, year_label=year,
+                                    number=1, start_date=date(2026, 11, 16),
+                                    end_date=date(2027, 2, 19), end_label=None)
+        s_them = ops.save_session(coordinator, None, scope=thematic.scope, year_label=year,
+                                  number=1, start_date=date(2026, 11, 2),
+                                  end_date=date(2027, 1, 29), end_label=None)
+        c1 = ops.create_cohort(coordinator, name="Module transversal — Martigues 2026-2027",
+                               module=transversal, session=s_transv, site=martigues,
+                               start_date=s_transv.start_date, end_date=s_transv.end_date)
+        c2 = ops.create_cohort(coordinator, name="Module 2.4 Information et traçabilité — "
+                               "Martigues 2026-2027", module=thematic, session=s_them,
+                               site=martigues, start_date=s_them.start_date,
+                               end_date=s_them.end_date)
+        for cohort in (c1, c2):
+            for trainer in trainers:
+                core_ops.add_member(coordinator, cohort, trainer, CohortRole.TRAINER)
+        members = {}
+        for login, *_rest, parcours, funding in TRAINEES:
+            p = Parcours(parcours)
+            for cohort in (c1, c2):
+                if p.follows(cohort.module_scope):
+                    m = core_ops.add_member(coordinator, cohort, trainees[login],
+                                            CohortRole.TRAINEE, p)
+                    ops.update_enrolment(coordinator, m, parcours=p,
+                                         thematic_module=None if p == Parcours.I else thematic,
+                                         funding=Funding(funding), notes=None)
+                    members.setdefault(cohort.id, []).append(trainees[login])
+        t1 = core_ops.create_team(coordinator, c1, "Équipe Calanques")
+        t2 = core_ops.create_team(coordinator, c1, "Équipe Sainte-Victoire")
+        core_ops.set_team_members(coordinator, t1, members[c1.id][:4])
+        core_ops.set_team_members(coordinator, t2, members[c1.id][4:])
+        t3 = core_ops.create_team(coordinator, c2, "Équipe Étang de Berre")
+        t4 = core_ops.create_team(coordinator, c2, "Équipe Côte Bleue")
+        core_ops.set_team_members(coordinator, t3, members[c2.id][:4])
+        core_ops.set_team_members(coordinator, t4, members[c2.id][4:])
+        for cohort, dates in ((c1, GATHERINGS_TRANSVERSAL), (c2, GATHERINGS_THEMATIC)):
+            for start, end in dates:
+                ops.add_gathering(coordinator, cohort, start_date=start, end_date=end,
+                                  site=None, notes=None)
+    return True
+
+

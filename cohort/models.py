@@ -1,0 +1,137 @@
+"""Tables of the programme around the core's cohorts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from coelab.db import db, str_enum
+from coelab.models import Cohort, Membership, ModuleScope
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class Module(db.Model):
+    """One of the programme's seven modules (1.0 transversal, 2.1–2.6 thematic)."""
+
+    __tablename__ = "programme_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[ModuleScope] = mapped_column(str_enum(ModuleScope, 20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+class ParcoursDefinition(db.Model):
+    """A parcours: its days, hours and what is left to pay for an employed person."""
+
+    __tablename__ = "programme_parcours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    welcome_days: Mapped[int] = mapped_column(Integer)
+    training_days: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[int] = mapped_column(Integer)
+    # what an employed trainee pays, in euro cents (the region funds 70 %)
+    remaining_cost_cents: Mapped[int] = mapped_column(Integer)
+    includes_transversal: Mapped[bool] = mapped_column(Boolean)
+    includes_thematic: Mapped[bool] = mapped_column(Boolean)
+
+    @property
+    def total_days(self) -> int:
+        return self.welcome_days + self.training_days
+
+
+class Site(db.Model):
+    __tablename__ = "programme_sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProgrammeSession(db.Model):
+    """A session of the transversal module or of the thematic modules, with its dates."""
+
+    __tablename__ = "programme_sessions"
+    __table_args__ = (UniqueConstraint("scope", "year_label", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[ModuleScope] = mapped_column(str_enum(ModuleScope, 20))
+    year_label: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    # the programme sometimes gives only a month ("juin 2021"): shown instead of the date
+    end_label: Mapped[str | None] = mapped_column(String(50))
+
+
+class CohortSetup(db.Model):
+    """Which module, session and site a cohort follows."""
+
+    __tablename__ = "cohort_setups"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[int] = mapped_column(ForeignKey("programme_modules.id"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_sessions.id", ondelete="SET NULL")
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("programme_sites.id"))
+
+    cohort: Mapped[Cohort] = relationship()
+    module: Mapped[Module] = relationship()
+    session: Mapped[ProgrammeSession | None] = relationship()
+    site: Mapped[Site] = relationship()
+
+
+class Gathering(db.Model):
+    """One of the monthly gatherings (2 to 4 days) of a cohort."""
+
+    __tablename__ = "cohort_gatherings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("programme_sites.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    site: Mapped[Site | None] = relationship()
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+
+class Funding(enum.StrEnum):
+    EMPLOYED = "employed"
+    JOB_SEEKER = "job_seeker"
+
+
+class Enrolment(db.Model):
+    """A trainee's enrolment in a cohort: chosen theme and funding situation.
+
+    The parcours itself is on the core's membership, which the core's deliverables
+    read; the rest of the enrolment is programme detail kept here.
+    """
+
+    __tablename__ = "cohort_enrolments"
+
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True
+    )
+    thematic_module_id: Mapped[int | None] = mapped_column(ForeignKey("programme_modules.id"))
+    funding: Mapped[Funding] = mapped_column(str_enum(Funding, 20), default=Funding.EMPLOYED)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    membership: Mapped[Membership] = relationship()
+    thematic_module: Mapped[Module | None] = relationship()

@@ -1,0 +1,114 @@
+"""The cohort plugin object, registered under the ``coelab.plugins`` entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from coelab.db import local_today
+from coelab.models import Cohort, CohortRole, User
+from coelab.plugins import AttentionItem, NavLink, Plugin, WorkspacePanel
+from coelab.policy import cohort_role, is_staff
+from flask import Flask, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+
+def _may_see_enrolments(user, cohort: Cohort) -> bool:
+    return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINER
+
+
+class CohortPlugin(Plugin):
+    name = "cohort"
+    migrations_dir = Path(__file__).parent / "migrations" / "versions"
+
+    def import_models(self) -> None:
+        from . import models  # noqa: F401
+
+    def blueprints(self):
+        from .views import bp
+
+        return (bp,)
+
+    def policy_rules(self):
+        return {
+            "programme.view": lambda user, obj=None: bool(user.is_authenticated),
+            "programme.edit": lambda user, obj=None: is_staff(user),
+            "cohort.view_enrolments": _may_see_enrolments,
+        }
+
+    def connect_signals(self, app: Flask) -> None:
+        from coelab import signals
+
+        signals.membership_added.connect(_open_enrolment, sender=app)
+
+    def init_app(self, app: Flask) -> None:
+        from .cli import catalogue_cli, demo_command
+
+        app.cli.add_command(catalogue_cli)
+        app.cli.add_command(demo_command)
+        app.add_template_filter(_euros, "euros")
+
+    def navigation(self, user: User) -> Iterable[NavLink]:
+        yield NavLink(_l("Programme"), "cohort.catalogue", order=20)
+        if is_staff(user):
+            yield NavLink(_l("Nouvelle cohorte"), "cohort.new_cohort", order=30)
+
+    def workspace_panels(self, cohort: Cohort, user: User) -> Iterable[WorkspacePanel]:
+        from . import operations as ops
+        from .views import enrolment_rows
+
+        setup = ops.setup_of(cohort)
+        gatherings = ops.gatherings_of(cohort)
+        manage = is_staff(user)
+        yield WorkspacePanel(_l("Programme et calendrier"), "cohort/panel_programme.html",
+                             {"setup": setup, "gatherings": gatherings, "manage": manage,
+                              "cohort": cohort, "today": local_today()}, order=10)
+        if _may_see_enrolments(user, cohort):
+            yield WorkspacePanel(_l("Inscriptions"), "cohort/panel_enrolments.html",
+                                 {"rows": enrolment_rows(cohort), "cohort": cohort,
+                                  "manage": manage}, order=20)
+        elif cohort_role(user, cohort) == CohortRole.TRAINEE:
+            mine = [r for r in enrolment_rows(cohort) if r["membership"].user_id == user.id]
+            yield WorkspacePanel(_l("Mon inscription"), "cohort/panel_my_enrolment.html",
+                                 {"row": mine[0] if mine else None}, order=20)
+
+    def attention_items(self, user: User) -> Iterable[AttentionItem]:
+        from . import operations as ops
+
+        today = local_today()
+        for membership in user.memberships:
+            upcoming = [g for g in ops.gatherings_of(membership.cohort) if g.end_date >= today]
+            if upcoming:
+                nxt = upcoming[0]
+                yield AttentionItem(
+                    _("%(cohort)s : prochain regroupement du %(start)s au %(end)s.",
+                      cohort=membership.cohort.name, start=_fmt(nxt.start_date),
+                      end=_fmt(nxt.end_date)),
+                    url_for("core.workspace", cohort_id=membership.cohort_id),
+                    order=10,
+                )
+
+
+def _fmt(value: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "d MMMM")
+
+
+def _euros(cents: int | None) -> str:
+    from flask_babel import format_currency
+
+    return "—" if cents is None else format_currency(cents / 100, "EUR")
+
+
+def _open_enrolment(app, membership, actor, **_kw) -> None:
+    """A trainee who joins a cohort gets an enrolment record, to be completed."""
+    from .operations import ensure_enrolment
+
+    if membership.role == CohortRole.TRAINEE:
+        ensure_enrolment(membership)
+
+
+plugin = CohortPlugin()

@@ -1,0 +1,127 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from jinja2 import FileSystemLoader
+
+from . import config as config_module
+from .db import db
+from .extensions import babel, csrf, limiter, login_manager, socketio
+from .i18n import select_locale
+from .plugins import init_plugins, registry
+
+log = logging.getLogger(__name__)
+
+
+def _templates_path() -> str:
+    """The shared ``templates/`` folder, installed as the ``coelab_templates`` package."""
+    return str(files("coelab_templates"))
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a Coélab app; ``config`` overrides what the environment gives."""
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("COELAB_INSTANCE_PATH")
+        or Path.cwd() / "instance"
+    ).resolve()
+    app = Flask(
+        "coelab",
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        static_folder=str(files("coelab") / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_loader = FileSystemLoader(_templates_path())
+    overrides = dict(config or {})
+    app.config.from_mapping(config_module.DEFAULTS)
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path), overrides))
+    app.config.from_mapping(overrides)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(files("coelab") / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode())
+
+    from . import models  # noqa: F401 - the core's tables join the metadata
+    from .errors import register_error_handlers
+
+    init_plugins(app)
+    register_error_handlers(app)
+    _template_helpers(app)
+    return app
+
+
+def _async_mode() -> str:
+    """gevent when the process was patched for it (``coelab serve``), else threading
+    (tests, shell commands)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from .models import User
+
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def _template_helpers(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from .policy import can_current
+
+    login_manager.login_message = lazy_gettext("Connectez-vous pour accéder à cette page.")
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        nav = []
+        if current_user.is_authenticated:
+            if "nav" not in g:
+                g.nav = registry().collect("navigation", current_user)
+            nav = g.nav
+        return {"can": can_current, "nav_links": nav, "current_locale": select_locale()}
+
+    @app.template_filter("date")
+    def _date(value: date | None, fmt: str = "long") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response

@@ -1,0 +1,75 @@
+"""The ``coelab`` command: database, first admin, serving."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
+             add_default_commands=False)
+def main() -> None:
+    """Coélab administration commands."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("target", default="heads")
+def db_upgrade(target: str) -> None:
+    """Apply the migrations of the core and every plugin."""
+    from .migrate import upgrade
+
+    upgrade(current_app._get_current_object(), target)
+    click.echo("Database schema is up to date.")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--head", default="coelab@head", show_default=True,
+              help="branch to extend, e.g. cohort@head")
+@with_appcontext
+def db_revision(message: str, head: str) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    from alembic import command
+
+    from .migrate import alembic_config
+
+    command.revision(alembic_config(current_app._get_current_object()), message=message,
+                     autogenerate=True, head=head)
+
+
+@main.command("create-admin")
+@click.argument("email")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@with_appcontext
+def create_admin(email: str, first_name: str, last_name: str) -> None:
+    """Create the first administrator and print their invitation link."""
+    from . import operations as ops
+
+    user = ops.create_user(None, email=email, first_name=first_name, last_name=last_name,
+                           is_admin=True, is_coordinator=True)
+    ops.invite(user, email=user.email, first_name=first_name, last_name=last_name)
+    click.echo(f"Administrator {user.email} created; the invitation was sent by mail.")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with gevent (WebSocket included), one process.
+
+    The ``coelab`` launcher has already monkey-patched the standard library.
+    """
+    from .extensions import socketio
+
+    app = current_app._get_current_object()
+    click.echo(f"Coélab is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    socketio.run(app, host=host, port=port, log_output=False)

@@ -1,0 +1,71 @@
+"""The core registers its own pages through the same contract as every feature package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select
+
+from .db import db
+from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
+from .plugins import AttentionItem, NavLink, Plugin
+from .policy import is_staff
+
+
+class CorePlugin(Plugin):
+    name = "coelab"
+
+    def blueprints(self):
+        from .views.auth import bp as auth_bp
+        from .views.core import bp as core_bp
+
+        return (auth_bp, core_bp)
+
+    def navigation(self, user: User) -> Iterable[NavLink]:
+        yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)
+        if is_staff(user):
+            yield NavLink(_l("Personnes"), "core.users", order=80)
+
+    def attention_items(self, user: User) -> Iterable[AttentionItem]:
+        if is_staff(user):
+            pending = db.session.scalar(
+                select(func.count()).select_from(User).where(User.active.is_(False))
+            )
+            if pending:
+                yield AttentionItem(
+                    ngettext(
+                        "%(num)d invitation n'a pas encore été acceptée.",
+                        "%(num)d invitations n'ont pas encore été acceptées.",
+                        pending,
+                    ),
+                    url_for("core.users"),
+                    order=50,
+                )
+            # trainees who belong to no team of their cohort
+            in_team = (
+                select(TeamMember.id)
+                .join(Team)
+                .where(TeamMember.user_id == Membership.user_id,
+                       Team.cohort_id == Membership.cohort_id)
+            )
+            rows = db.session.execute(
+                select(Cohort.id, Cohort.name, func.count(Membership.id))
+                .join(Membership)
+                .where(Membership.role == CohortRole.TRAINEE, ~in_team.exists())
+                .group_by(Cohort.id, Cohort.name)
+                .order_by(Cohort.name)
+            ).all()
+            for cohort_id, cohort_name, count in rows:
+                yield AttentionItem(
+                    ngettext(
+                        "%(cohort)s : %(num)d stagiaire n'a pas encore d'équipe.",
+                        "%(cohort)s : %(num)d stagiaires n'ont pas encore d'équipe.",
+                        count,
+                        cohort=cohort_name,
+                    ),
+                    url_for("core.teams", cohort_id=cohort_id),
+                    order=60,
+                )

@@ -1,0 +1,248 @@
+"""The plugin contract: how a feature package plugs into the Coélab core.
+
+A feature package declares **one** plugin object and registers it under the
+``coelab.plugins`` entry point group in its ``pyproject.toml``::
+
+    [project.entry-points."coelab.plugins"]
+    casestudies = "casestudies.plugin:plugin"
+
+At start-up the app factory loads every plugin of that group (plus the objects given in
+the ``PLUGINS_EXTRA`` setting, which is how a test registers a plugin of its own, minus
+the names in ``PLUGINS_DISABLED``), then calls its hooks in this order:
+
+1. :meth:`Plugin.import_models` - import the modules that define the plugin's tables, so
+   that they join the core's metadata before anything queries them;
+2. :meth:`Plugin.blueprints` - each returned blueprint is registered on the app;
+3. :meth:`Plugin.deliverable_kinds` - the kinds of work this plugin defines; the core
+   shows them in every cohort workspace they apply to, and later builds their editors,
+   review and jury screens, without knowing the plugin;
+4. :meth:`Plugin.policy_rules` - rules for the plugin's own actions, added to the
+   policy (:mod:`coelab.policy`); a plugin cannot redefine a core action;
+5. :meth:`Plugin.connect_signals` - connect receivers to the core's signals
+   (:mod:`coelab.signals`);
+6. :meth:`Plugin.init_app` - anything else (CLI commands, template globals).
+
+While serving, the core asks plugins for contributions through:
+
+- :meth:`Plugin.workspace_panels` - sections of a cohort workspace page;
+- :meth:`Plugin.attention_items` - lines of "what needs your attention" on the dashboard;
+- :meth:`Plugin.navigation` - links in the header.
+
+The core registers its own blueprints through the same contract
+(:class:`coelab.core_plugin.CorePlugin`), so there is no back door that features could
+not use. The dependency rule follows: feature packages import the core; the core never
+imports a feature package, and finds them only through this contract.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from flask import Blueprint, Flask, current_app
+
+from .policy import init_policy
+
+if TYPE_CHECKING:
+    from .models import Cohort, User
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "coelab.plugins"
+
+Authorship = Literal["team", "individual"]
+
+
+@dataclass(frozen=True)
+class DeliverableKind:
+    """A kind of assessed work (a case study, a mini-diagnostic...), declared by a plugin.
+
+    ``name`` is the stable identifier stored with every deliverable of this kind.
+    ``label`` and ``label_plural`` are shown to users: pass lazy strings
+    (``flask_babel.lazy_gettext``) so that they follow each user's language.
+    ``authorship`` says who writes it: a ``"team"`` or one trainee (``"individual"``).
+    ``parcours`` lists the parcours ("I", "II", "III") that require it, and
+    ``module_scopes`` the kind of module ("transversal", "thematic") of the cohorts in
+    which it is produced. ``template`` is the Markdown a new document starts from.
+    ``rubric`` is the kind's default assessment grid (filled in by the review issue).
+    """
+
+    name: str
+    label: Any
+    label_plural: Any
+    description: Any
+    authorship: Authorship
+    parcours: frozenset[str]
+    module_scopes: frozenset[str]
+    template: str
+    rubric: Any = None
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.authorship not in ("team", "individual"):
+            raise ValueError(f"kind {self.name!r}: authorship must be 'team' or 'individual'")
+        unknown = set(self.parcours) - {"I", "II", "III"}
+        if unknown:
+            raise ValueError(f"kind {self.name!r}: unknown parcours {sorted(unknown)}")
+        unknown = set(self.module_scopes) - {"transversal", "thematic"}
+        if unknown:
+            raise ValueError(f"kind {self.name!r}: unknown module scopes {sorted(unknown)}")
+
+    def applies_to(self, cohort: Cohort) -> bool:
+        """Whether trainees of this cohort may owe this kind of work."""
+        return cohort.module_scope.value in self.module_scopes
+
+    def required_of(self, cohort: Cohort, parcours: str | None) -> bool:
+        """Whether a trainee of this cohort on this parcours owes this kind of work."""
+        return self.applies_to(cohort) and parcours in self.parcours
+
+
+@dataclass(frozen=True)
+class WorkspacePanel:
+    """A section a plugin adds to a cohort workspace page: a heading and a template."""
+
+    title: Any
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """One line of "what needs your attention" on a user's dashboard."""
+
+    text: Any
+    url: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site header; ``endpoint`` is passed to ``url_for``."""
+
+    label: Any
+    endpoint: str
+    order: int = 100
+
+
+class Plugin:
+    """Base class of a plugin. Override the hooks you need; each default does nothing."""
+
+    #: unique name, also the name of the entry point
+    name: str = ""
+    #: folder of the plugin's Alembic revisions (its own branch, labelled with ``name``)
+    migrations_dir: Path | None = None
+
+    def import_models(self) -> None:
+        """Import the modules that declare this plugin's SQLAlchemy models."""
+
+    def blueprints(self) -> Iterable[Blueprint]:
+        """The Flask blueprints this plugin serves."""
+        return ()
+
+    def deliverable_kinds(self) -> Iterable[DeliverableKind]:
+        """The kinds of deliverable this plugin defines."""
+        return ()
+
+    def policy_rules(self) -> dict[str, Any]:
+        """``{action: rule(user, obj) -> bool}`` for actions this plugin defines."""
+        return {}
+
+    def connect_signals(self, app: Flask) -> None:
+        """Connect receivers to :mod:`coelab.signals`."""
+
+    def init_app(self, app: Flask) -> None:
+        """Anything else to set up on the app (CLI commands, template globals...)."""
+
+    def workspace_panels(self, cohort: Cohort, user: User) -> Iterable[WorkspacePanel]:
+        """Sections to add to ``cohort``'s workspace page as seen by ``user``."""
+        return ()
+
+    def attention_items(self, user: User) -> Iterable[AttentionItem]:
+        """What ``user`` should look at next, for their dashboard."""
+        return ()
+
+    def navigation(self, user: User) -> Iterable[NavLink]:
+        """Header links for ``user`` (already logged in)."""
+        return ()
+
+
+class PluginRegistry:
+    """The plugins and deliverable kinds of one app (kept in ``app.extensions``)."""
+
+    def __init__(self, plugins: Sequence[Plugin]):
+        self.plugins: tuple[Plugin, ...] = tuple(plugins)
+        self.kinds: dict[str, DeliverableKind] = {}
+
+    def add_kind(self, plugin: Plugin, kind: DeliverableKind) -> None:
+        if kind.name in self.kinds:
+            raise RuntimeError(
+                f"deliverable kind {kind.name!r} declared twice "
+                f"({self.kinds[kind.name].plugin} and {plugin.name})"
+            )
+        self.kinds[kind.name] = DeliverableKind(**{**kind.__dict__, "plugin": plugin.name})
+
+    def kinds_for(self, cohort: Cohort) -> list[DeliverableKind]:
+        return [k for k in self.kinds.values() if k.applies_to(cohort)]
+
+    def collect(self, hook: str, *args: Any) -> list[Any]:
+        items: list[Any] = []
+        for plugin in self.plugins:
+            items.extend(getattr(plugin, hook)(*args))
+        return sorted(items, key=lambda item: item.order)
+
+
+def discover(extra: Iterable[Plugin] = (), disabled: Iterable[str] = ()) -> list[Plugin]:
+    """The core plugin, the installed plugins (by entry point) and ``extra`` ones."""
+    from .core_plugin import CorePlugin  # the core's own plugin; imported late (cycle)
+
+    found: dict[str, Plugin] = {"coelab": CorePlugin()}
+    skip = set(disabled)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name in skip or ep.name in found:
+            continue  # an editable and a built install may both list the same plugin
+        plugin = ep.load()
+        if not isinstance(plugin, Plugin):
+            raise TypeError(f"entry point {ep.name!r} does not give a coelab Plugin")
+        found[ep.name] = plugin
+    for plugin in extra:
+        if plugin.name in found:
+            raise RuntimeError(f"two plugins are named {plugin.name!r}")
+        found[plugin.name] = plugin
+    return list(found.values())
+
+
+def init_plugins(app: Flask) -> PluginRegistry:
+    """Load the plugins and call their set-up hooks in the documented order."""
+    plugins = discover(app.config["PLUGINS_EXTRA"], app.config["PLUGINS_DISABLED"])
+    registry = PluginRegistry(plugins)
+    app.extensions["coelab_plugins"] = registry
+    for plugin in plugins:
+        if not plugin.name:
+            raise RuntimeError(f"{type(plugin).__name__} has no name")
+        plugin.import_models()
+    rules: dict[str, Any] = {}
+    for plugin in plugins:
+        for blueprint in plugin.blueprints():
+            app.register_blueprint(blueprint)
+        for kind in plugin.deliverable_kinds():
+            registry.add_kind(plugin, kind)
+        for action, rule in plugin.policy_rules().items():
+            if action in rules:
+                raise RuntimeError(f"policy action {action!r} defined by two plugins")
+            rules[action] = rule
+    init_policy(app, rules)
+    for plugin in plugins:
+        plugin.connect_signals(app)
+        plugin.init_app(app)
+    log.debug("plugins loaded: %s", ", ".join(p.name for p in plugins))
+    return registry
+
+
+def registry() -> PluginRegistry:
+    """The plugin registry of the current app."""
+    return current_app.extensions["coelab_plugins"]

@@ -1,0 +1,130 @@
+"""The one place that answers "may this user do this action on this object".
+
+Views call :func:`require` (or :func:`can`), templates call ``can(action, obj)`` to decide
+which buttons to show; nothing else checks roles. A person's role is per cohort
+(trainee, trainer) or programme-wide (coordinator, admin). Jurors arrive with the jury
+workflow as rules of their own: plugins add rules through
+:meth:`coelab.plugins.Plugin.policy_rules`, keyed by action name.
+
+Each rule is ``rule(user, obj) -> bool``; ``user`` may be anonymous. An object the user
+may not even see answers 404, as if it did not exist; one they may see but not act on
+answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from .db import db
+from .models import Cohort, CohortRole, Membership, Team, User
+
+Rule = Callable[[Any, Any], bool]
+
+
+def is_staff(user: Any) -> bool:
+    """Programme-wide staff: coordinators and admins."""
+    return bool(user.is_authenticated and (user.is_coordinator or user.is_admin))
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_admin)
+
+
+def cohort_role(user: Any, cohort: Cohort) -> CohortRole | None:
+    """The user's role in the cohort, or None when they are not a member."""
+    if not user.is_authenticated:
+        return None
+    role = db.session.execute(
+        select(Membership.role).where(
+            Membership.cohort_id == cohort.id, Membership.user_id == user.id
+        )
+    ).scalar_one_or_none()
+    return role
+
+
+def _member_or_staff(user: Any, cohort: Cohort) -> bool:
+    return is_staff(user) or cohort_role(user, cohort) is not None
+
+
+def _team_cohort_visible(user: Any, team: Team) -> bool:
+    return _member_or_staff(user, team.cohort)
+
+
+def _staff(user: Any, obj: Any = None) -> bool:
+    return is_staff(user)
+
+
+def _admin(user: Any, obj: Any = None) -> bool:
+    return is_admin(user)
+
+
+def _authenticated(user: Any, obj: Any = None) -> bool:
+    return bool(user.is_authenticated)
+
+
+def _self_or_staff(user: Any, target: User) -> bool:
+    return bool(user.is_authenticated and (user.id == target.id or is_staff(user)))
+
+
+CORE_RULES: dict[str, Rule] = {
+    "dashboard.view": _authenticated,
+    "profile.edit": _self_or_staff,
+    "cohort.create": _staff,
+    "cohort.view": _member_or_staff,
+    "cohort.manage": lambda user, cohort: is_staff(user),
+    "cohort.view_audit": lambda user, cohort: is_staff(user),
+    "team.view": _team_cohort_visible,
+    "team.manage": lambda user, team: is_staff(user),
+    "audit.view": _staff,
+    "users.list": _staff,
+    "users.admin": _admin,
+}
+
+# Which action decides whether an object exists at all for a user (else 404).
+VISIBILITY: dict[type, str] = {Cohort: "cohort.view", Team: "team.view"}
+
+
+def _rules() -> dict[str, Rule]:
+    return current_app.extensions["coelab_policy"]
+
+
+def init_policy(app, plugin_rules: dict[str, Rule]) -> None:
+    clash = set(CORE_RULES) & set(plugin_rules)
+    if clash:
+        raise RuntimeError(f"plugins redefine core policy actions: {sorted(clash)}")
+    app.extensions["coelab_policy"] = {**CORE_RULES, **plugin_rules}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """Whether ``user`` may do ``action`` on ``obj``. Unknown actions are refused."""
+    rule = _rules().get(action)
+    if rule is None:
+        raise KeyError(f"no policy rule for action {action!r}")
+    return bool(rule(user, obj))
+
+
+def visible(user: Any, obj: Any) -> bool:
+    action = VISIBILITY.get(type(obj))
+    return True if action is None else can(user, action, obj)
+
+
+def require(action: str, obj: Any = None, user: Any = None) -> None:
+    """Abort the request unless the user may do ``action`` on ``obj``.
+
+    404 when the object is not visible to the user at all, 403 otherwise.
+    """
+    user = current_user if user is None else user
+    if obj is not None and not visible(user, obj):
+        abort(404)
+    if not can(user, action, obj):
+        abort(403)
+
+
+def can_current(action: str, obj: Any = None) -> bool:
+    """Template helper: ``{% if can('cohort.manage', cohort) %}``."""
+    return can(current_user, action, obj)

@@ -1,0 +1,41 @@
+"""Signals the core sends after a change has been written (inside its transaction).
+
+Each is sent with the Flask app as sender; plugins connect in
+:meth:`coelab.plugins.Plugin.connect_signals` with ``signal.connect(fn, sender=app)``.
+A receiver runs inside the operation's transaction: what it writes commits or rolls
+back with the change that triggered it, and an exception it raises cancels the change.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+cohort_created = _signals.signal(
+    "cohort-created",
+    doc="A cohort was created. Keyword arguments: ``cohort``, ``actor``.",
+)
+
+membership_added = _signals.signal(
+    "membership-added",
+    doc="A person joined a cohort. Keyword arguments: ``membership``, ``actor``.",
+)
+
+membership_removed = _signals.signal(
+    "membership-removed",
+    doc=(
+        "A person is about to leave a cohort (the row still exists). "
+        "Keyword arguments: ``membership``, ``actor``."
+    ),
+)
+
+user_activated = _signals.signal(
+    "user-activated",
+    doc="An invited person set their password and can now log in. Keyword: ``user``.",
+)
+
+
+def send(signal, **kwargs) -> None:
+    """Send ``signal`` with the current app as sender."""
+    from flask import current_app
+
+    signal.send(current_app._get_current_object(), **kwargs)

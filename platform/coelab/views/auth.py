@@ -1,0 +1,126 @@
+"""Log in and out, invitation links, password reset."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import operations as ops
+from ..extensions import limiter
+from ..forms import ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from ..models import TokenPurpose
+from ..operations import OperationError, TokenError
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_account_key() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; never an absolute URL to elsewhere."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc
+        if local and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("core.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    scope="login-account",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    scope="login-address",
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = ops.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("Adresse e-mail ou mot de passe incorrect.")
+    return render_template("coelab/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("Vous êtes déconnecté·e."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _invalid_link(exc: TokenError, purpose: TokenPurpose):
+    status = 404 if exc.reason == "unknown" else 410
+    return render_template("coelab/link_invalid.html", message=str(exc), reason=exc.reason,
+                           purpose=purpose.value), status
+
+
+def _token_page(purpose: TokenPurpose, token: str, action, template: str, done_message: str):
+    """The "choose your password" page behind an invitation or reset link."""
+    try:
+        user = ops.check_token(token, purpose)
+    except TokenError as exc:
+        return _invalid_link(exc, purpose)
+    form = NewPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = action(token, form.password.data)
+        except TokenError as exc:
+            return _invalid_link(exc, purpose)
+        except OperationError as exc:
+            error = str(exc)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            flash(done_message, "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template(template, form=form, user=user, error=error)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _token_page(TokenPurpose.INVITATION, token, ops.accept_invitation,
+                       "coelab/accept_invitation.html",
+                       _("Votre compte est activé. Bienvenue sur Coélab !"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"], scope="password-forgot")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ops.request_password_reset(form.email.data)
+        flash(_("Si un compte actif correspond à cette adresse, un e-mail vient de lui être "
+                "envoyé avec un lien pour choisir un nouveau mot de passe."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("coelab/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _token_page(TokenPurpose.PASSWORD_RESET, token, ops.reset_password,
+                       "coelab/reset_password.html",
+                       _("Votre mot de passe a été changé."))
+

@@ -1,0 +1,294 @@
+"""Dashboard, profile, cohort workspaces with their members and teams, audit, users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import operations as ops
+from ..audit import events_for
+from ..db import db
+from ..forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    InviteCoordinatorForm,
+    InviteMemberForm,
+    ProfileForm,
+    RolesForm,
+    TeamForm,
+    TeamMembersForm,
+)
+from ..models import AuditEvent, Cohort, CohortRole, Membership, Parcours, Team, User
+from ..operations import OperationError
+from ..plugins import registry
+from ..policy import can, cohort_role, is_staff, require
+
+bp = Blueprint("core", __name__)
+
+
+def get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def user_cohorts(user: User) -> list[Cohort]:
+    """The cohorts a user works in; staff see every cohort."""
+    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+    if not is_staff(user):
+        query = query.join(Membership).where(Membership.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    require("dashboard.view")
+    cohorts = user_cohorts(current_user)
+    roles = {c.id: cohort_role(current_user, c) for c in cohorts}
+    attention = registry().collect("attention_items", current_user)
+    return render_template("coelab/dashboard.html", cohorts=cohorts, roles=roles,
+                           attention=attention)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    require("profile.edit", current_user)
+    form = ProfileForm(obj=current_user, prefix="profile")
+    pw_form = ChangePasswordForm(prefix="password")
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+    elif "profile-submit" in request.form and form.validate_on_submit():
+        try:
+            ops.update_profile(current_user, current_user, first_name=form.first_name.data,
+                               last_name=form.last_name.data,
+                               organisation=form.organisation.data, locale=form.locale.data)
+        except OperationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Votre profil est enregistré."), "success")
+            return redirect(url_for("core.profile"))
+    elif "password-submit" in request.form and pw_form.validate_on_submit():
+        try:
+            ops.change_password(current_user, pw_form.current.data, pw_form.password.data)
+        except OperationError as exc:
+            pw_form.form_errors.append(str(exc))
+        else:
+            flash(_("Votre mot de passe a été changé."), "success")
+            return redirect(url_for("core.profile"))
+    return render_template("coelab/profile.html", form=form, pw_form=pw_form)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@login_required
+def workspace(cohort_id: int):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.view", cohort)
+    reg = registry()
+    panels = reg.collect("workspace_panels", cohort, current_user)
+    kinds = reg.kinds_for(cohort)
+    parcours_counts = {
+        p: sum(1 for m in cohort.memberships if m.parcours == p) for p in Parcours
+    }
+    required = {
+        kind.name: [p for p in Parcours if kind.required_of(cohort, p) and parcours_counts[p]]
+        for kind in kinds
+    }
+    return render_template(
+        "coelab/workspace.html",
+        cohort=cohort,
+        role=cohort_role(current_user, cohort),
+        trainees=cohort.members(CohortRole.TRAINEE),
+        trainers=cohort.members(CohortRole.TRAINER),
+        memberships={m.user_id: m for m in cohort.memberships},
+        panels=panels,
+        kinds=kinds,
+        required=required,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/members", methods=["GET", "POST"])
+@login_required
+def members(cohort_id: int):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.manage", cohort)
+    form = InviteMemberForm()
+    if form.validate_on_submit():
+        try:
+            user = ops.invite(
+                current_user,
+                email=form.email.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                cohort=cohort,
+                role=CohortRole(form.role.data),
+                parcours=Parcours(form.parcours.data) if form.parcours.data else None,
+                organisation=form.organisation.data,
+            )
+        except OperationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            if user.active:
+                flash(_("%(name)s a été ajouté·e à la cohorte.", name=user.full_name), "success")
+            else:
+                flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
+            return redirect(url_for("core.members", cohort_id=cohort.id))
+    memberships = sorted(cohort.memberships,
+                         key=lambda m: (m.role.value, m.user.last_name.lower()))
+    return render_template("coelab/members.html", cohort=cohort, form=form,
+                           memberships=memberships, confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(cohort_id: int, membership_id: int):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.manage", cohort)
+    membership = get_or_404(Membership, membership_id)
+    if membership.cohort_id != cohort.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        name = membership.user.full_name
+        ops.remove_member(current_user, membership)
+        flash(_("%(name)s ne fait plus partie de la cohorte.", name=name), "success")
+    return redirect(url_for("core.members", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/teams", methods=["GET", "POST"])
+@login_required
+def teams(cohort_id: int):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.manage", cohort)
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            ops.create_team(current_user, cohort, form.name.data)
+        except OperationError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            flash(_("Équipe « %(name)s » créée.", name=form.name.data.strip()), "success")
+            return redirect(url_for("core.teams", cohort_id=cohort.id))
+    trainees = cohort.members(CohortRole.TRAINEE)
+    team_of = {tm.user_id: team for team in cohort.teams for tm in team.members}
+    member_forms = {}
+    for team in cohort.teams:
+        mf = TeamMembersForm(prefix=f"team{team.id}")
+        mf.members.choices = [(u.id, u.full_name) for u in trainees]
+        mf.members.data = [u.id for u in team.users]
+        member_forms[team.id] = mf
+    return render_template("coelab/teams.html", cohort=cohort, form=form, trainees=trainees,
+                           team_of=team_of, member_forms=member_forms, confirm=ConfirmForm())
+
+
+def _team_in_cohort(cohort_id: int, team_id: int) -> Team:
+    cohort = get_or_404(Cohort, cohort_id)
+    team = get_or_404(Team, team_id)
+    if team.cohort_id != cohort.id:
+        abort(404)
+    require("team.manage", team)
+    return team
+
+
+@bp.route("/cohorts/<int:cohort_id>/teams/<int:team_id>/members", methods=["POST"])
+@login_required
+def team_members(cohort_id: int, team_id: int):
+    team = _team_in_cohort(cohort_id, team_id)
+    form = TeamMembersForm(prefix=f"team{team.id}")
+    trainees = team.cohort.members(CohortRole.TRAINEE)
+    form.members.choices = [(u.id, u.full_name) for u in trainees]
+    if form.validate_on_submit():
+        chosen = [u for u in trainees if u.id in set(form.members.data)]
+        try:
+            ops.set_team_members(current_user, team, chosen)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Membres de l'équipe « %(name)s » enregistrés.", name=team.name), "success")
+    else:
+        flash(_("Sélection invalide : choisissez des stagiaires de la cohorte."), "error")
+    return redirect(url_for("core.teams", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/teams/<int:team_id>/delete", methods=["POST"])
+@login_required
+def delete_team(cohort_id: int, team_id: int):
+    team = _team_in_cohort(cohort_id, team_id)
+    if ConfirmForm().validate_on_submit():
+        name = team.name
+        ops.delete_team(current_user, team)
+        flash(_("Équipe « %(name)s » supprimée.", name=name), "success")
+    return redirect(url_for("core.teams", cohort_id=cohort_id))
+
+
+@bp.route("/audit/<string:object_type>/<int:object_id>")
+@login_required
+def audit(object_type: str, object_id: int):
+    require("audit.view")
+    events = events_for(object_type, object_id)
+    if not events:
+        abort(404)
+    return render_template("coelab/audit.html", events=events, object_type=object_type,
+                           object_id=object_id)
+
+
+@bp.route("/cohorts/<int:cohort_id>/audit")
+@login_required
+def cohort_audit(cohort_id: int):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.view_audit", cohort)
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.cohort_id == cohort.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    ))
+    return render_template("coelab/audit.html", events=events, cohort=cohort,
+                           object_type="cohorts", object_id=cohort.id)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users():
+    require("users.list")
+    form = InviteCoordinatorForm()
+    if form.validate_on_submit():
+        require("users.admin")
+        try:
+            user = ops.invite(current_user, email=form.email.data,
+                              first_name=form.first_name.data, last_name=form.last_name.data,
+                              is_coordinator=True)
+        except OperationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
+            return redirect(url_for("core.users"))
+    people = list(db.session.scalars(select(User).order_by(User.last_name, User.first_name)))
+    return render_template("coelab/users.html", people=people, form=form,
+                           roles_form=RolesForm(), can_admin=can(current_user, "users.admin"))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@login_required
+def user_roles(user_id: int):
+    require("users.admin")
+    user = get_or_404(User, user_id)
+    form = RolesForm()
+    if form.validate_on_submit():
+        try:
+            ops.set_programme_roles(current_user, user, coordinator=form.coordinator.data,
+                                    admin=form.admin.data)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Rôles de %(name)s enregistrés.", name=user.full_name), "success")
+    return redirect(url_for("core.users"))

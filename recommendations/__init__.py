@@ -1,0 +1,1 @@
+"""Collections of good-practice recommendations and the shared corpus (a Coélab plugin)."""

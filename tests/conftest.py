@@ -1,0 +1,199 @@
+"""Fixtures: an app per test on a clean database, on SQLite and (when configured) PostgreSQL.
+
+Set ``COELAB_TEST_DATABASE_URL`` to a PostgreSQL URL to run every database test on
+both backends; tests are then parametrised ``[sqlite]`` and ``[postgresql]``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from coelab import create_app
+from coelab.db import db
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get("COELAB_TEST_DATABASE_URL", "")
+if PG_URL.startswith("postgresql://"):
+    PG_URL = "postgresql+psycopg://" + PG_URL.removeprefix("postgresql://")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+PASSWORD = "correct horse battery"
+
+
+def reset_pg_schema(url: str, schema: str = "public") -> None:
+    """Drop everything in the schema, so that no earlier run leaves anything behind."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_schema_ready() -> dict[str, bool]:
+    return {"created": False}
+
+
+def base_config(tmp_path, database_url: str, **extra) -> dict:
+    return {
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_BACKEND": "memory",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 64,
+        "SERVER_NAME": None,
+        **extra,
+    }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return PG_URL
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url) -> dict:
+    """Overridable: a test module can add settings (extra plugins, limits...)."""
+    return base_config(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(app_config, backend, _pg_schema_ready) -> Iterator:
+    app = create_app(app_config)
+    with app.app_context():
+        if backend == "postgresql":
+            if not _pg_schema_ready["created"]:
+                db.session.remove()
+                db.engine.dispose()
+                reset_pg_schema(PG_URL)
+                db.create_all()
+                _pg_schema_ready["created"] = True
+            else:
+                db.create_all()  # a test may have added tables of its own plugin
+                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    The test itself holds an app context (for factories and queries); without this,
+    Flask would reuse it for the requests, sharing ``g``, the locale cache and the
+    database session between requests as never happens in production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    from coelab.mail import outbox
+
+    return outbox()
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's meta tag."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client, path: str, data: dict | None = None, token_from: str | None = None, **kw):
+    """POST a form the way a browser does: with the CSRF token of the session."""
+    data = dict(data or {})
+    data["csrf_token"] = csrf_token(client, token_from or "/login")
+    return client.post(path, data=data, **kw)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    response = post(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+# --- factories ------------------------------------------------------------------------
+
+
+class Factory:
+    """Builds people and cohorts through the real operations."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def user(self, first: str = "Alex", last: str | None = None, *, email: str | None = None,
+             password: str = PASSWORD, coordinator: bool = False, admin: bool = False):
+        from coelab import operations as ops
+
+        self._n += 1
+        last = last or f"Test{self._n}"
+        email = email or f"{first.lower()}.{last.lower()}{self._n}@example.org"
+        return ops.create_user(None, email=email, first_name=first, last_name=last,
+                               password=password, is_coordinator=coordinator, is_admin=admin)
+
+    def cohort(self, name: str = "Cohorte test", scope: str = "transversal"):
+        from datetime import date
+
+        from coelab import operations as ops
+        from coelab.models import ModuleScope
+
+        return ops.create_cohort(None, name=name, module_scope=ModuleScope(scope),
+                                 start_date=date(2026, 11, 2), end_date=date(2027, 2, 26))
+
+    def member(self, cohort, user, role: str = "trainee", parcours: str | None = None):
+        from coelab import operations as ops
+        from coelab.models import CohortRole, Parcours
+
+        role = CohortRole(role)
+        if role == CohortRole.TRAINEE and parcours is None:
+            parcours = "I" if cohort.module_scope == "transversal" else "II"
+        return ops.add_member(None, cohort, user, role, Parcours(parcours) if parcours else None)
+
+    def team(self, cohort, name: str, users):
+        from coelab import operations as ops
+
+        team = ops.create_team(None, cohort, name)
+        ops.set_team_members(None, team, list(users))
+        return team
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory()
+
+
+def page(response) -> str:
+    """The response body as a person reads it (HTML entities decoded)."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))

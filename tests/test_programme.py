@@ -1,0 +1,186 @@
+"""The cohort plugin: catalogue, cohort set-up, gatherings, enrolments, demo data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from coelab.db import db
+from coelab.models import Cohort, CohortRole, Membership, User
+from sqlalchemy import func, select
+
+from cohort import operations as ops
+from cohort.models import Enrolment, Gathering, Module, ParcoursDefinition, ProgrammeSession, Site
+
+from .conftest import login, page, post
+
+
+@pytest.fixture
+def catalogue(app):
+    ops.load_catalogue()
+
+
+def test_catalogue_holds_the_programme(catalogue):
+    codes = [m.code for m in db.session.scalars(select(Module).order_by(Module.position))]
+    assert codes == ["1.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"]
+    parcours = {p.code: p for p in db.session.scalars(select(ParcoursDefinition))}
+    assert (parcours["I"].total_days, parcours["I"].hours, parcours["I"].remaining_cost_cents) == (
+        14, 98, 87200)
+    assert (parcours["II"].total_days, parcours["II"].hours) == (10, 70)
+    assert (parcours["III"].total_days, parcours["III"].hours,
+            parcours["III"].remaining_cost_cents) == (23, 161, 143200)
+    sites = {s.name: s.is_main for s in db.session.scalars(select(Site))}
+    assert sites == {"Martigues": True, "Avignon": False, "Manosque – Sisteron": False,
+                     "Marseille": False}
+    assert db.session.scalar(select(func.count()).select_from(ProgrammeSession)) == 6
+    # loading again adds nothing and keeps edits
+    module = db.session.scalar(select(Module).where(Module.code == "2.2"))
+    module.title = "Titre revu par la coordination"
+    db.session.commit()
+    assert ops.load_catalogue() == 0
+    assert db.session.get(Module, module.id).title == "Titre revu par la coordination"
+
+
+def test_catalogue_page_for_everyone_edit_for_coordinators(client, make, catalogue):
+    trainee = make.user()
+    login(client, trainee.email)
+    html = page(client.get("/programme"))
+    assert "Comprendre l'organisation et son environnement" in html
+    assert "98 h" in html and "872,00" in html and "1 432,00" in html.replace("\u202f", " ")
+    assert "Modifier" not in html
+    parcours = db.session.scalar(select(ParcoursDefinition).where(ParcoursDefinition.code == "I"))
+    assert client.get(f"/programme/parcours/{parcours.id}").status_code == 403
+
+
+def test_coordinator_edits_a_parcours_with_audit(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    login(client, coordinator.email)
+    parcours = db.session.scalar(select(ParcoursDefinition).where(ParcoursDefinition.code == "II"))
+    url = f"/programme/parcours/{parcours.id}"
+    form = {"title": "Un module thématique", "welcome_days": "1", "training_days": "9",
+            "hours": "70", "remaining_cost": "650.50"}
+    assert post(client, url, form, token_from=url).status_code == 302
+    db.session.expire_all()
+    assert parcours.remaining_cost_cents == 65050
+    response = post(client, url, {**form, "hours": "-3"}, token_from=url)
+    assert response.status_code == 200 and "class=\"errors\"" in response.get_data(as_text=True)
+    html = page(client.get(f"/audit/programme_parcours/{parcours.id}"))
+    assert "parcours.updated" in html and "65050" in html
+
+
+def test_coordinator_creates_a_cohort_from_the_catalogue(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    login(client, coordinator.email)
+    module = db.session.scalar(select(Module).where(Module.code == "2.3"))
+    site = db.session.scalar(select(Site).where(Site.name == "Avignon"))
+    transversal_session = db.session.scalar(select(ProgrammeSession).where(
+        ProgrammeSession.scope == "transversal"))
+    form = {"name": "Module 2.3 — Avignon", "module": str(module.id), "session": "0",
+            "site": str(site.id), "start_date": "2027-03-01", "end_date": "2027-05-28"}
+    # a transversal session for a thematic module is refused
+    response = post(client, "/cohorts/new", {**form, "session": str(transversal_session.id)},
+                    token_from="/cohorts/new")
+    assert "ne correspond pas au type du module" in page(response)
+    response = post(client, "/cohorts/new", {**form, "end_date": "2027-01-01"},
+                    token_from="/cohorts/new")
+    assert "La date de fin précède la date de début." in page(response)
+    response = post(client, "/cohorts/new", form, token_from="/cohorts/new")
+    assert response.status_code == 302
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Module 2.3 — Avignon"))
+    assert cohort.module_scope == "thematic"
+    html = page(client.get(f"/cohorts/{cohort.id}"))
+    assert "2.3 — Piloter l'ouverture de son établissement" in html and "Avignon" in html
+
+
+def _thematic_cohort(coordinator):
+    module = db.session.scalar(select(Module).where(Module.code == "2.4"))
+    site = db.session.scalar(select(Site).where(Site.is_main.is_(True)))
+    return ops.create_cohort(coordinator, name="2.4 Martigues", module=module, session=None,
+                             site=site, start_date=date(2026, 11, 2), end_date=date(2027, 1, 29))
+
+
+def test_gatherings_last_two_to_four_days_within_the_cohort(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    cohort = _thematic_cohort(coordinator)
+    login(client, coordinator.email)
+    url = f"/cohorts/{cohort.id}/gatherings"
+    cases = [
+        (("2026-12-07", "2026-12-07"), "de 2 à 4 jours (ici : 1)"),
+        (("2026-12-07", "2026-12-11"), "de 2 à 4 jours (ici : 5)"),
+        (("2026-10-01", "2026-10-02"), "entre le début et la fin de la cohorte"),
+        (("2026-12-09", "2026-12-07"), "La date de fin précède"),
+    ]
+    for (start, end), message in cases:
+        response = post(client, url, {"start_date": start, "end_date": end, "site": "0"},
+                        token_from=url)
+        assert message in page(response), message
+    assert post(client, url, {"start_date": "2026-12-07", "end_date": "2026-12-09", "site": "0",
+                              "notes": "Salle Camargue"}, token_from=url).status_code == 302
+    response = post(client, url, {"start_date": "2026-12-08", "end_date": "2026-12-10",
+                                  "site": "0"}, token_from=url)
+    assert "chevauchent" in page(response)
+    assert db.session.scalar(select(func.count()).select_from(Gathering)) == 1
+    html = page(client.get(f"/cohorts/{cohort.id}"))
+    assert "Du 7 décembre 2026 au 9 décembre 2026 (3 jours)" in html and "Salle Camargue" in html
+
+
+def test_enrolment_records_parcours_theme_and_funding(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    cohort = _thematic_cohort(coordinator)
+    trainee = make.user("Emma", "Giraud")
+    membership = make.member(cohort, trainee, parcours="II")
+    # joining opened an enrolment, with the cohort's thematic module
+    enrolment = db.session.get(Enrolment, membership.id)
+    assert enrolment is not None and enrolment.thematic_module.code == "2.4"
+    login(client, coordinator.email)
+    url = f"/cohorts/{cohort.id}/enrolments/{membership.id}"
+    other = db.session.scalar(select(Module).where(Module.code == "2.1"))
+    response = post(client, url, {"parcours": "II", "thematic_module": str(other.id),
+                                  "funding": "employed"}, token_from=url)
+    assert "le module thématique est le 2.4" in page(response)
+    response = post(client, url, {"parcours": "I", "thematic_module": "0",
+                                  "funding": "employed"}, token_from=url)
+    assert "parcours II et III" in page(response)
+    module = db.session.scalar(select(Module).where(Module.code == "2.4"))
+    response = post(client, url, {"parcours": "III", "thematic_module": str(module.id),
+                                  "funding": "job_seeker", "notes": "Alternance à l'ESAT"},
+                    token_from=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert membership.parcours == "III"
+    html = page(client.get(f"/cohorts/{cohort.id}/enrolments"))
+    assert "Emma Giraud" in html and "en recherche d'emploi" in html and "0,00" in html
+    post(client, "/logout", token_from="/dashboard")
+    login(client, trainee.email)
+    html = page(client.get(f"/cohorts/{cohort.id}"))
+    assert "Mon inscription" in html and "0,00" in html
+
+
+def test_employed_trainee_remaining_cost(make, catalogue):
+    coordinator = make.user(coordinator=True)
+    cohort = _thematic_cohort(coordinator)
+    membership = make.member(cohort, make.user(), parcours="III")
+    enrolment = db.session.get(Enrolment, membership.id)
+    assert ops.remaining_cost_cents(membership, enrolment) == 143200
+
+
+def test_demo_year(app):
+    from cohort.demo import DEMO_PASSWORD, TRAINEES, load_demo
+
+    assert load_demo() is True
+    assert load_demo() is False  # idempotent
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 12
+    cohorts = list(db.session.scalars(select(Cohort)))
+    assert len(cohorts) == 2
+    trainees = set(db.session.scalars(select(Membership.user_id).where(
+        Membership.role == CohortRole.TRAINEE)))
+    assert len(trainees) == len(TRAINEES) == 12
+    for cohort in cohorts:
+        assert len(cohort.teams) == 2
+        assert all(m.parcours.follows(cohort.module_scope)
+                   for m in cohort.memberships if m.role == CohortRole.TRAINEE)
+        in_teams = {u.id for t in cohort.teams for u in t.users}
+        assert in_teams == {m.user_id for m in cohort.memberships if m.role == "trainee"}
+    assert len(DEMO_PASSWORD) >= 10
+    assert all(u.email.endswith("@demo.coelab.invalid")
+               for u in db.session.scalars(select(User)))
