@@ -1,0 +1,92 @@
+"""Browser tests: the real server (``coelab serve``, gevent) driven through Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("COELAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("COELAB_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (COELAB_REQUIRE_BROWSER is set)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app as `make run` starts it: migrated SQLite, demo data, gevent server."""
+    instance = tmp_path_factory.mktemp("live-instance")
+    env = {**os.environ, "COELAB_INSTANCE_PATH": str(instance), "COELAB_MAIL_BACKEND": "console"}
+    env.pop("COELAB_DATABASE_URL", None)
+    coelab = [sys.executable, "-m", "coelab.launcher"]
+    for args in (["db", "upgrade"], ["catalogue", "load"], ["demo"]):
+        subprocess.run(coelab + args, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (instance / "server.log").open("w")
+    process = subprocess.Popen(coelab + ["serve", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/login", timeout=1)  # noqa: S310 - loopback only
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError((instance / "server.log").read_text()) from None
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                    args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], errors
