@@ -148,3 +148,72 @@ def test_dashboard_empty_state(client, make):
     user = make.user()
     login(client, user.email)
     assert "aucune cohorte" in page(client.get("/dashboard"))
+
+
+def test_coordinator_renames_and_deletes_a_team(client, make):
+    coordinator = make.user(coordinator=True)
+    cohort = make.cohort()
+    trainee = make.user()
+    make.member(cohort, trainee)
+    team = make.team(cohort, "Équipe 1", [trainee])
+    other = make.team(cohort, "Équipe 2", [])
+    login(client, coordinator.email)
+    url = f"/cohorts/{cohort.id}/teams"
+    post(client, f"{url}/{team.id}/rename", {f"rename{team.id}-name": "Équipe 2"}, token_from=url)
+    db.session.expire_all()
+    assert team.name == "Équipe 1"  # the name is taken
+    response = post(client, f"{url}/{team.id}/rename", {f"rename{team.id}-name": "Les Calanques"},
+                    token_from=url, follow_redirects=True)
+    assert "Équipe renommée « Les Calanques »." in page(response)
+    response = post(client, f"{url}/{other.id}/delete", token_from=url, follow_redirects=True)
+    assert "Équipe « Équipe 2 » supprimée." in page(response)
+    db.session.expire_all()
+    assert [t.name for t in cohort.teams] == ["Les Calanques"]
+    events = [e.action for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "teams"))]
+    assert "team.renamed" in events and "team.deleted" in events
+
+
+def test_admin_grants_roles_and_the_last_admin_stays(client, make):
+    admin = make.user("Samir", "Benali", admin=True)
+    coordinator = make.user("Hélène", "Marchetti", coordinator=True)
+    trainer = make.user("Claire", "Vidal")
+    login(client, coordinator.email)
+    response = post(client, f"/users/{trainer.id}/roles", {"coordinator": "y"},
+                    token_from="/users")
+    assert response.status_code == 403  # a coordinator does not hand out roles
+    post(client, "/logout", token_from="/dashboard")
+    login(client, admin.email)
+    post(client, f"/users/{trainer.id}/roles", {"coordinator": "y"}, token_from="/users")
+    response = post(client, f"/users/{admin.id}/roles", {"coordinator": "y"},
+                    token_from="/users", follow_redirects=True)
+    assert "Il doit rester au moins un administrateur." in page(response)
+    db.session.expire_all()
+    assert trainer.is_coordinator and not trainer.is_admin
+    assert admin.is_admin
+
+
+def test_admin_invites_a_coordinator(client, make, outbox):
+    admin = make.user(admin=True)
+    login(client, admin.email)
+    response = post(client, "/users", {"email": "coord@example.org", "first_name": "Lina",
+                                       "last_name": "Rossi"}, token_from="/users")
+    assert response.status_code == 302
+    [mail] = outbox
+    assert mail.to == "coord@example.org" and "/invitation/" in mail.body
+    from coelab.models import User
+
+    invited = db.session.scalar(select(User).where(User.email == "coord@example.org"))
+    assert invited.is_coordinator and not invited.active
+
+
+def test_create_admin_command(app, outbox):
+    from coelab.models import User
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "boss@example.org", "--first-name", "Ada",
+                                 "--last-name", "Martin"])
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(User).where(User.email == "boss@example.org"))
+    assert admin.is_admin and admin.is_coordinator and not admin.active
+    assert "/invitation/" in outbox[0].body

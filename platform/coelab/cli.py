@@ -1,26 +1,26 @@
-"""The ``coelab`` command: database, first admin, serving."""
+"""The ``coelab`` command. Its sub-commands live on ``app.cli``: the core adds its own
+(``db``, ``create-admin``, ``serve``) through its plugin, features add theirs the same way."""
 
 from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .app import create_app
 
+main = FlaskGroup(
+    name="coelab",
+    help="Coélab administration commands.",
+    create_app=lambda: create_app(),
+    add_version_option=False,
+    add_default_commands=False,
+)
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
-             add_default_commands=False)
-def main() -> None:
-    """Coélab administration commands."""
+db_cli = AppGroup("db", help="Database schema.")
 
 
-@main.group()
-def db() -> None:
-    """Database schema."""
-
-
-@db.command("upgrade")
+@db_cli.command("upgrade")
 @click.argument("target", default="heads")
 def db_upgrade(target: str) -> None:
     """Apply the migrations of the core and every plugin."""
@@ -30,11 +30,10 @@ def db_upgrade(target: str) -> None:
     click.echo("Database schema is up to date.")
 
 
-@db.command("revision")
+@db_cli.command("revision")
 @click.option("-m", "--message", required=True)
 @click.option("--head", default="coelab@head", show_default=True,
               help="branch to extend, e.g. cohort@head")
-@with_appcontext
 def db_revision(message: str, head: str) -> None:
     """Autogenerate a migration from the models (for developers)."""
     from alembic import command
@@ -45,13 +44,13 @@ def db_revision(message: str, head: str) -> None:
                      autogenerate=True, head=head)
 
 
-@main.command("create-admin")
+@click.command("create-admin")
 @click.argument("email")
 @click.option("--first-name", required=True)
 @click.option("--last-name", required=True)
 @with_appcontext
 def create_admin(email: str, first_name: str, last_name: str) -> None:
-    """Create the first administrator and print their invitation link."""
+    """Create an administrator and mail them their invitation link."""
     from . import operations as ops
 
     user = ops.create_user(None, email=email, first_name=first_name, last_name=last_name,
@@ -60,9 +59,10 @@ def create_admin(email: str, first_name: str, last_name: str) -> None:
     click.echo(f"Administrator {user.email} created; the invitation was sent by mail.")
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the app with gevent (WebSocket included), one process.
 
@@ -70,6 +70,8 @@ def serve(host: str, port: int) -> None:
     """
     from .extensions import socketio
 
-    app = current_app._get_current_object()
     click.echo(f"Coélab is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    socketio.run(app, host=host, port=port, log_output=False)
+    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False)
+
+
+COMMANDS = (db_cli, create_admin, serve)

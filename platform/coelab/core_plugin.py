@@ -24,6 +24,12 @@ class CorePlugin(Plugin):
 
         return (auth_bp, core_bp)
 
+    def init_app(self, app) -> None:
+        from .cli import COMMANDS
+
+        for command in COMMANDS:
+            app.cli.add_command(command)
+
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)
         if is_staff(user):

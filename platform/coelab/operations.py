@@ -12,7 +12,7 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -91,7 +91,9 @@ def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta, actor: 
 
 
 def _external_url(endpoint: str, **values: Any) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    """An absolute link for an e-mail; works inside a request or from the command line."""
+    path = current_app.url_map.bind("coelab.invalid").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
 
 
 def create_user(

@@ -183,13 +183,16 @@ def teams(cohort_id: int):
     trainees = cohort.members(CohortRole.TRAINEE)
     team_of = {tm.user_id: team for team in cohort.teams for tm in team.members}
     member_forms = {}
+    rename_forms = {team.id: TeamForm(prefix=f"rename{team.id}", name=team.name)
+                    for team in cohort.teams}
     for team in cohort.teams:
         mf = TeamMembersForm(prefix=f"team{team.id}")
         mf.members.choices = [(u.id, u.full_name) for u in trainees]
         mf.members.data = [u.id for u in team.users]
         member_forms[team.id] = mf
     return render_template("coelab/teams.html", cohort=cohort, form=form, trainees=trainees,
-                           team_of=team_of, member_forms=member_forms, confirm=ConfirmForm())
+                           team_of=team_of, member_forms=member_forms,
+                           rename_forms=rename_forms, confirm=ConfirmForm())
 
 
 def _team_in_cohort(cohort_id: int, team_id: int) -> Team:
@@ -218,6 +221,23 @@ def team_members(cohort_id: int, team_id: int):
             flash(_("Membres de l'équipe « %(name)s » enregistrés.", name=team.name), "success")
     else:
         flash(_("Sélection invalide : choisissez des stagiaires de la cohorte."), "error")
+    return redirect(url_for("core.teams", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/teams/<int:team_id>/rename", methods=["POST"])
+@login_required
+def rename_team(cohort_id: int, team_id: int):
+    team = _team_in_cohort(cohort_id, team_id)
+    form = TeamForm(prefix=f"rename{team.id}")
+    if form.validate_on_submit():
+        try:
+            ops.rename_team(current_user, team, form.name.data)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Équipe renommée « %(name)s ».", name=team.name), "success")
+    else:
+        flash(_("Le nom de l'équipe est obligatoire."), "error")
     return redirect(url_for("core.teams", cohort_id=cohort_id))
 
 
