@@ -61,7 +61,7 @@ def demo_accounts() -> list[tuple[str, str]]:
     return [
         ("coordination", email(COORDINATOR[0])),
         ("administration", email(ADMIN[0])),
-        *[("formation", email(t[0])) for t in TRAINERS],
+        *[("formateur·rice", email(t[0])) for t in TRAINERS],
         *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
     ]
 

@@ -8,9 +8,8 @@ from decimal import Decimal
 from coelab.db import db
 from coelab.forms import ConfirmForm
 from coelab.models import Cohort, CohortRole, Membership, ModuleScope, Parcours
-from coelab.operations import OperationError
 from coelab.policy import require
-from coelab.views.core import get_or_404
+from coelab.views.helpers import get_or_404, submit_form
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -76,15 +75,11 @@ def edit_module(module_id: int):
     require("programme.edit")
     module = get_or_404(Module, module_id)
     form = ModuleForm(obj=module)
-    if form.validate_on_submit():
-        try:
-            ops.update_module(current_user, module, title=form.title.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Module %(code)s enregistré.", code=module.code), "success")
-            return redirect(url_for("cohort.catalogue"))
-    return render_template("cohort/edit_form.html", form=form,
+    done = submit_form(
+        form, lambda: ops.update_module(current_user, module, title=form.title.data),
+        done=_("Module %(code)s enregistré.", code=module.code),
+        next_url=url_for("cohort.catalogue"))
+    return done or render_template("cohort/edit_form.html", form=form,
                            title=_("Module %(code)s", code=module.code))
 
 
@@ -96,19 +91,15 @@ def edit_parcours(parcours_id: int):
     form = ParcoursForm(obj=parcours)
     if request.method == "GET":
         form.remaining_cost.data = Decimal(parcours.remaining_cost_cents) / 100
-    if form.validate_on_submit():
-        try:
-            ops.update_parcours(
-                current_user, parcours, title=form.title.data,
-                welcome_days=form.welcome_days.data, training_days=form.training_days.data,
-                hours=form.hours.data,
-                remaining_cost_cents=int((form.remaining_cost.data * 100).to_integral_value()))
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Parcours %(code)s enregistré.", code=parcours.code), "success")
-            return redirect(url_for("cohort.catalogue"))
-    return render_template("cohort/edit_form.html", form=form,
+    done = submit_form(
+        form, lambda: ops.update_parcours(
+            current_user, parcours, title=form.title.data,
+            welcome_days=form.welcome_days.data, training_days=form.training_days.data,
+            hours=form.hours.data,
+            remaining_cost_cents=int((form.remaining_cost.data * 100).to_integral_value())),
+        done=_("Parcours %(code)s enregistré.", code=parcours.code),
+        next_url=url_for("cohort.catalogue"))
+    return done or render_template("cohort/edit_form.html", form=form,
                            title=_("Parcours %(code)s", code=parcours.code))
 
 
@@ -119,15 +110,11 @@ def edit_site(site_id: int | None):
     require("programme.edit")
     site = get_or_404(Site, site_id) if site_id is not None else None
     form = SiteForm(obj=site)
-    if form.validate_on_submit():
-        try:
-            ops.save_site(current_user, site, name=form.name.data, is_main=form.is_main.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Site enregistré."), "success")
-            return redirect(url_for("cohort.catalogue"))
-    return render_template("cohort/edit_form.html", form=form,
+    done = submit_form(
+        form, lambda: ops.save_site(current_user, site, name=form.name.data,
+                                    is_main=form.is_main.data),
+        done=_("Site enregistré."), next_url=url_for("cohort.catalogue"))
+    return done or render_template("cohort/edit_form.html", form=form,
                            title=site.name if site else _("Nouveau site"))
 
 
@@ -140,18 +127,14 @@ def edit_session(session_id: int | None):
     form = SessionForm(obj=session)
     if request.method == "GET" and session is not None:
         form.scope.data = session.scope.value
-    if form.validate_on_submit():
-        try:
-            ops.save_session(current_user, session, scope=ModuleScope(form.scope.data),
-                             year_label=form.year_label.data, number=form.number.data,
-                             start_date=form.start_date.data, end_date=form.end_date.data,
-                             end_label=form.end_label.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Session enregistrée."), "success")
-            return redirect(url_for("cohort.catalogue"))
-    return render_template("cohort/edit_form.html", form=form,
+    done = submit_form(
+        form, lambda: ops.save_session(
+            current_user, session, scope=ModuleScope(form.scope.data),
+            year_label=form.year_label.data, number=form.number.data,
+            start_date=form.start_date.data, end_date=form.end_date.data,
+            end_label=form.end_label.data),
+        done=_("Session enregistrée."), next_url=url_for("cohort.catalogue"))
+    return done or render_template("cohort/edit_form.html", form=form,
                            title=_session_label(session) if session else _("Nouvelle session"))
 
 
@@ -181,15 +164,11 @@ def new_cohort():
     require("cohort.create")
     form = CohortForm()
     _cohort_form(form)
-    if form.validate_on_submit():
-        try:
-            cohort = ops.create_cohort(current_user, **_cohort_values(form))
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Cohorte « %(name)s » créée.", name=cohort.name), "success")
-            return redirect(url_for("core.workspace", cohort_id=cohort.id))
-    return render_template("cohort/cohort_form.html", form=form, cohort=None)
+    done = submit_form(
+        form, lambda: ops.create_cohort(current_user, **_cohort_values(form)),
+        done=lambda cohort: _("Cohorte « %(name)s » créée.", name=cohort.name),
+        next_url=lambda cohort: url_for("core.workspace", cohort_id=cohort.id))
+    return done or render_template("cohort/cohort_form.html", form=form, cohort=None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/settings", methods=["GET", "POST"])
@@ -206,15 +185,11 @@ def edit_cohort(cohort_id: int):
         form.module.data = setup.module_id
         form.session.data = setup.session_id or 0
         form.site.data = setup.site_id
-    if form.validate_on_submit():
-        try:
-            ops.update_cohort(current_user, setup, **_cohort_values(form))
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Cohorte enregistrée."), "success")
-            return redirect(url_for("core.workspace", cohort_id=cohort.id))
-    return render_template("cohort/cohort_form.html", form=form, cohort=cohort)
+    done = submit_form(
+        form, lambda: ops.update_cohort(current_user, setup, **_cohort_values(form)),
+        done=_("Cohorte enregistrée."),
+        next_url=url_for("core.workspace", cohort_id=cohort.id))
+    return done or render_template("cohort/cohort_form.html", form=form, cohort=cohort)
 
 
 @bp.route("/cohorts/<int:cohort_id>/gatherings", methods=["GET", "POST"])
@@ -224,18 +199,14 @@ def gatherings(cohort_id: int):
     require("cohort.manage", cohort)
     form = GatheringForm()
     form.site.choices = [(0, _("— site de la cohorte —"))] + [(s.id, s.name) for s in _sites()]
-    if form.validate_on_submit():
-        try:
-            ops.add_gathering(current_user, cohort, start_date=form.start_date.data,
-                              end_date=form.end_date.data,
-                              site=db.session.get(Site, form.site.data) if form.site.data
-                              else None, notes=form.notes.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Regroupement ajouté."), "success")
-            return redirect(url_for("cohort.gatherings", cohort_id=cohort.id))
-    return render_template("cohort/gatherings.html", cohort=cohort, form=form,
+    done = submit_form(
+        form, lambda: ops.add_gathering(
+            current_user, cohort, start_date=form.start_date.data, end_date=form.end_date.data,
+            site=db.session.get(Site, form.site.data) if form.site.data else None,
+            notes=form.notes.data),
+        done=_("Regroupement ajouté."),
+        next_url=url_for("cohort.gatherings", cohort_id=cohort.id))
+    return done or render_template("cohort/gatherings.html", cohort=cohort, form=form,
                            gatherings=ops.gatherings_of(cohort), setup=ops.setup_of(cohort))
 
 
@@ -292,19 +263,14 @@ def edit_enrolment(cohort_id: int, membership_id: int):
             form.thematic_module.data = enrolment.thematic_module_id or 0
             form.funding.data = enrolment.funding.value
             form.notes.data = enrolment.notes
-    if form.validate_on_submit():
-        module = (db.session.get(Module, form.thematic_module.data)
-                  if form.thematic_module.data else None)
-        try:
-            ops.update_enrolment(current_user, membership, parcours=Parcours(form.parcours.data),
-                                 thematic_module=module, funding=form.funding.data,
-                                 notes=form.notes.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Inscription de %(name)s enregistrée.", name=membership.user.full_name),
-                  "success")
-            return redirect(url_for("cohort.enrolments", cohort_id=cohort.id))
-    return render_template("cohort/edit_form.html", form=form,
+    done = submit_form(
+        form, lambda: ops.update_enrolment(
+            current_user, membership, parcours=Parcours(form.parcours.data),
+            thematic_module=db.session.get(Module, form.thematic_module.data)
+            if form.thematic_module.data else None,
+            funding=form.funding.data, notes=form.notes.data),
+        done=_("Inscription de %(name)s enregistrée.", name=membership.user.full_name),
+        next_url=url_for("cohort.enrolments", cohort_id=cohort.id))
+    return done or render_template("cohort/edit_form.html", form=form,
                            title=_("Inscription de %(name)s", name=membership.user.full_name),
                            back=url_for("cohort.enrolments", cohort_id=cohort.id))

@@ -184,3 +184,23 @@ def test_demo_year(app):
     assert len(DEMO_PASSWORD) >= 10
     assert all(u.email.endswith("@demo.coelab.invalid")
                for u in db.session.scalars(select(User)))
+
+
+def test_coordinator_adds_a_site_and_a_session(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    login(client, coordinator.email)
+    response = post(client, "/programme/sites/new", {"name": "Gap", "is_main": "y"},
+                    token_from="/programme/sites/new")
+    assert response.status_code == 302
+    sites = {s.name: s.is_main for s in db.session.scalars(select(Site))}
+    assert sites["Gap"] is True and sites["Martigues"] is False  # one main site at a time
+    response = post(client, "/programme/sites/new", {"name": "Gap"},
+                    token_from="/programme/sites/new")
+    assert "Ce site existe déjà." in page(response)
+    form = {"scope": "thematic", "year_label": "2026-2027", "number": "2",
+            "start_date": "2027-03-15", "end_date": "2027-05-28", "end_label": ""}
+    url = "/programme/sessions/new"
+    assert post(client, url, form, token_from=url).status_code == 302
+    assert "Cette session existe déjà" in page(post(client, url, form, token_from=url))
+    html = page(client.get("/programme"))
+    assert "2026-2027, session 2 (thématique)" in html and "Gap" in html

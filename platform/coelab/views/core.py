@@ -24,15 +24,9 @@ from ..models import AuditEvent, Cohort, CohortRole, Membership, Parcours, Team,
 from ..operations import OperationError
 from ..plugins import registry
 from ..policy import can, cohort_role, is_staff, require
+from .helpers import get_or_404, submit_form
 
 bp = Blueprint("core", __name__)
-
-
-def get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def user_cohorts(user: User) -> list[Cohort]:
@@ -125,26 +119,22 @@ def members(cohort_id: int):
     cohort = get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     form = InviteMemberForm()
-    if form.validate_on_submit():
-        try:
-            user = ops.invite(
-                current_user,
-                email=form.email.data,
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                cohort=cohort,
-                role=CohortRole(form.role.data),
-                parcours=Parcours(form.parcours.data) if form.parcours.data else None,
-                organisation=form.organisation.data,
-            )
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            if user.active:
-                flash(_("%(name)s a été ajouté·e à la cohorte.", name=user.full_name), "success")
-            else:
-                flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
-            return redirect(url_for("core.members", cohort_id=cohort.id))
+    done = submit_form(
+        form, lambda: ops.invite(
+            current_user,
+            email=form.email.data,
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            cohort=cohort,
+            role=CohortRole(form.role.data),
+            parcours=Parcours(form.parcours.data) if form.parcours.data else None,
+            organisation=form.organisation.data,
+        ),
+        done=lambda user: _("%(name)s a été ajouté·e à la cohorte.", name=user.full_name)
+        if user.active else _("Invitation envoyée à %(email)s.", email=user.email),
+        next_url=url_for("core.members", cohort_id=cohort.id))
+    if done:
+        return done
     memberships = sorted(cohort.memberships,
                          key=lambda m: (m.role.value, m.user.last_name.lower()))
     return render_template("coelab/members.html", cohort=cohort, form=form,
@@ -172,14 +162,12 @@ def teams(cohort_id: int):
     cohort = get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     form = TeamForm()
-    if form.validate_on_submit():
-        try:
-            ops.create_team(current_user, cohort, form.name.data)
-        except OperationError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            flash(_("Équipe « %(name)s » créée.", name=form.name.data.strip()), "success")
-            return redirect(url_for("core.teams", cohort_id=cohort.id))
+    done = submit_form(
+        form, lambda: ops.create_team(current_user, cohort, form.name.data),
+        done=lambda team: _("Équipe « %(name)s » créée.", name=team.name),
+        next_url=url_for("core.teams", cohort_id=cohort.id))
+    if done:
+        return done
     trainees = cohort.members(CohortRole.TRAINEE)
     team_of = {tm.user_id: team for team in cohort.teams for tm in team.members}
     member_forms = {}
@@ -281,17 +269,16 @@ def cohort_audit(cohort_id: int):
 def users():
     require("users.list")
     form = InviteCoordinatorForm()
-    if form.validate_on_submit():
+    if request.method == "POST":
         require("users.admin")
-        try:
-            user = ops.invite(current_user, email=form.email.data,
-                              first_name=form.first_name.data, last_name=form.last_name.data,
-                              is_coordinator=True)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
-            return redirect(url_for("core.users"))
+    done = submit_form(
+        form, lambda: ops.invite(current_user, email=form.email.data,
+                                 first_name=form.first_name.data,
+                                 last_name=form.last_name.data, is_coordinator=True),
+        done=lambda user: _("Invitation envoyée à %(email)s.", email=user.email),
+        next_url=url_for("core.users"))
+    if done:
+        return done
     people = list(db.session.scalars(select(User).order_by(User.last_name, User.first_name)))
     return render_template("coelab/users.html", people=people, form=form,
                            roles_form=RolesForm(), can_admin=can(current_user, "users.admin"))
