@@ -73,6 +73,7 @@ def app_config(tmp_path, database_url) -> dict:
 @pytest.fixture
 def app(app_config, backend, _pg_schema_ready) -> Iterator:
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "postgresql":
             if not _pg_schema_ready["created"]:
@@ -105,9 +106,22 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+class Isolated:
+    """Runs every method of the wrapped object in a fresh context (see IsolatedClient):
+    for Flask-SocketIO's test client, whose events run synchronously in the test."""
+
+    def __init__(self, factory, *args, **kwargs):
+        self._target = contextvars.Context().run(factory, *args, **kwargs)
+
+    def __getattr__(self, name):
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+        return lambda *a, **kw: contextvars.Context().run(attr, *a, **kw)
+
+
 @pytest.fixture
 def client(app):
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

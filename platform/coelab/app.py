@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -57,10 +58,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"),
-                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode())
+    from .documents import sockets  # registers the socket handlers first
+    from .documents.rooms import init_rooms
+
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("MESSAGE_QUEUE"),
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
+        namespaces="*",
+        # an engine.io message may hold an update of the maximum size, base64 or not
+        max_http_buffer_size=2 * app.config["YJS_MAX_UPDATE_BYTES"] + 64 * 1024,
+    )
+    sockets.register_server_handlers(socketio.server)
+    init_rooms(app)
 
     from . import models  # noqa: F401 - the core's tables join the metadata
+    from .documents import models as document_models  # noqa: F401
     from .errors import register_error_handlers
 
     init_plugins(app)
@@ -114,6 +127,14 @@ def _template_helpers(app: Flask) -> None:
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value else ""
 
+    @app.before_request
+    def _csp_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def _nonce() -> dict[str, Any]:
+        return {"csp_nonce": g.get("csp_nonce", "")}
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -121,7 +142,9 @@ def _template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            "default-src 'self'; script-src 'self'; "
+            # the editor (CodeMirror) injects its style sheets with this per-request nonce
+            f"style-src 'self' 'nonce-{g.get('csp_nonce', '')}'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         return response

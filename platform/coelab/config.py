@@ -99,6 +99,14 @@ DEFAULTS: dict[str, Any] = {
     # argon2id parameters (RFC 9106 "second recommended" is the library default)
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
+    # co-editing: limits are per user and generous (a classroom shares one address)
+    "YJS_MAX_UPDATE_BYTES": 2 * 1024 * 1024,
+    "YJS_UPDATES_PER_SECOND": 100,
+    "YJS_UPDATES_BURST": 400,
+    "YJS_COMPACT_EVERY": 500,
+    "YJS_PRESENCE_TIMEOUT": 30,
+    "YJS_PRESENCE_SWEEP_SECONDS": 5,
+    "SOCKET_TOKEN_SECONDS": 600,
     "PLUGINS_EXTRA": (),
     "PLUGINS_DISABLED": (),
 }

@@ -19,10 +19,11 @@ class CorePlugin(Plugin):
     name = "coelab"
 
     def blueprints(self):
+        from .documents.views import bp as documents_bp
         from .views.auth import bp as auth_bp
         from .views.core import bp as core_bp
 
-        return (auth_bp, core_bp)
+        return (auth_bp, core_bp, documents_bp)
 
     def init_app(self, app) -> None:
         from .cli import COMMANDS

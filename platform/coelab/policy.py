@@ -21,7 +21,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .db import db
-from .models import Cohort, CohortRole, Membership, Team, User
+from .documents.models import Document
+from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
 Rule = Callable[[Any, Any], bool]
 
@@ -71,6 +72,32 @@ def _self_or_staff(user: Any, target: User) -> bool:
     return bool(user.is_authenticated and (user.id == target.id or is_staff(user)))
 
 
+def is_document_author(user: Any, document: Document) -> bool:
+    """Its owner; else the members of its team; else every trainee of its cohort."""
+    if not user.is_authenticated:
+        return False
+    if document.owner_id is not None:
+        return user.id == document.owner_id
+    if document.team_id is not None:
+        return db.session.scalar(select(TeamMember.id).where(
+            TeamMember.team_id == document.team_id, TeamMember.user_id == user.id)) is not None
+    return cohort_role(user, document.cohort) == CohortRole.TRAINEE
+
+
+def _document_read(user: Any, document: Document) -> bool:
+    if is_staff(user) or is_document_author(user, document):
+        return True
+    return cohort_role(user, document.cohort) == CohortRole.TRAINER
+
+
+def _document_write(user: Any, document: Document) -> bool:
+    return not document.frozen and is_document_author(user, document)
+
+
+def _document_create(user: Any, cohort: Cohort) -> bool:
+    return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINEE
+
+
 CORE_RULES: dict[str, Rule] = {
     "dashboard.view": _authenticated,
     "profile.edit": _self_or_staff,
@@ -83,10 +110,18 @@ CORE_RULES: dict[str, Rule] = {
     "audit.view": _staff,
     "users.list": _staff,
     "users.admin": _admin,
+    "document.create": _document_create,
+    "document.read": _document_read,
+    "document.write": _document_write,
+    "document.save_version": _document_write,
 }
 
 # Which action decides whether an object exists at all for a user (else 404).
-VISIBILITY: dict[type, str] = {Cohort: "cohort.view", Team: "team.view"}
+VISIBILITY: dict[type, str] = {
+    Cohort: "cohort.view",
+    Team: "team.view",
+    Document: "document.read",
+}
 
 
 def _rules() -> dict[str, Rule]:

@@ -28,6 +28,11 @@ membership_removed = _signals.signal(
     ),
 )
 
+document_created = _signals.signal(
+    "document-created",
+    doc="A co-edited document was created. Keyword arguments: ``document``, ``actor``.",
+)
+
 user_activated = _signals.signal(
     "user-activated",
     doc="An invited person set their password and can now log in. Keyword: ``user``.",

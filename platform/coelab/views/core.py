@@ -99,8 +99,11 @@ def workspace(cohort_id: int):
         kind.name: [p for p in Parcours if kind.required_of(cohort, p) and parcours_counts[p]]
         for kind in kinds
     }
+    from ..documents.operations import documents_for
+
     return render_template(
         "coelab/workspace.html",
+        documents=documents_for(current_user, cohort),
         cohort=cohort,
         role=cohort_role(current_user, cohort),
         trainees=cohort.members(CohortRole.TRAINEE),

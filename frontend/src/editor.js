@@ -1,0 +1,330 @@
+// Coélab co-editor: CodeMirror 6 bound to a Yjs document, kept on the device with
+// y-indexeddb and synchronised with the server by the stock y-socket.io client.
+// The page (#editor-app and its data-* attributes) is rendered by the server.
+import * as Y from 'yjs'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { SocketIOProvider } from 'y-socket.io'
+import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
+import { Compartment, EditorState, Prec } from '@codemirror/state'
+import { drawSelection, EditorView, keymap } from '@codemirror/view'
+import { defaultKeymap } from '@codemirror/commands'
+import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
+import { markdown } from '@codemirror/lang-markdown'
+import { actions, insertLink, toggleBold, toggleItalic } from './commands.js'
+import { cspSafeRemoteSelections, safeColour } from './remote-selections.js'
+
+const PREVIEW_DELAY = 400
+const RETRY_REFUSED = 15000
+
+/** #abc → #aabbcc, so that an alpha byte can be appended. */
+function longHex (colour) {
+  return colour.length === 4 ? '#' + [...colour.slice(1)].map(c => c + c).join('') : colour.slice(0, 7)
+}
+
+function start (app) {
+  const data = app.dataset
+  const documentId = data.documentId
+  const serverUrl = data.serverUrl || window.location.origin
+  const nonce = data.cspNonce || ''
+  let canWrite = data.canWrite === 'true'
+  const msg = {
+    connected: data.msgConnected || '',
+    connecting: data.msgConnecting || '',
+    reconnecting: data.msgReconnecting || '',
+    offline: data.msgOffline || '',
+    readonly: data.msgReadonly || '',
+    error: data.msgError || '',
+    previewOffline: data.msgPreviewOffline || ''
+  }
+  const colour = longHex(safeColour(data.userColor, '#1f5fa8'))
+  const user = {
+    name: data.userName || '',
+    color: colour,
+    colorLight: colour + '33',
+    id: /^\d+$/.test(data.userId || '') ? Number(data.userId) : (data.userId || null)
+  }
+
+  const $ = id => document.getElementById(id)
+  const statusEl = $('connection-status')
+  const errorEl = $('editor-error')
+  const presenceEl = $('presence')
+  const previewEl = $('preview')
+  const toolbar = $('editor-toolbar')
+  const buttons = toolbar ? [...toolbar.querySelectorAll('button[data-action]')] : []
+
+  // 1-3. The shared document, its copy on this device, the connection to the server.
+  const doc = new Y.Doc()
+  const ytext = doc.getText('content')
+  let persistence = null
+  try {
+    persistence = new IndexeddbPersistence('coelab-document-' + documentId, doc)
+  } catch (e) {
+    console.warn('coelab: no offline copy (IndexedDB unavailable)', e)
+  }
+  const provider = new SocketIOProvider(serverUrl, String(documentId), doc, {
+    autoConnect: true,
+    resyncInterval: 10000,
+    disableBc: false
+  })
+  provider.awareness.setLocalStateField('user', user)
+
+  // 4. The editor.
+  const editable = new Compartment()
+  const editableExtensions = writable => [
+    EditorState.readOnly.of(!writable),
+    EditorView.editable.of(writable),
+    EditorView.contentAttributes.of({ 'aria-readonly': String(!writable) })
+  ]
+  const undoManager = new Y.UndoManager(ytext)
+  // yCollab's remote-selection plugin paints colours with style attributes, which the
+  // page's CSP blocks; swap it for the same plugin drawing with classes (see the module)
+  const collab = yCollab(ytext, provider.awareness, { undoManager })
+    .map(extension => extension === yRemoteSelections ? cspSafeRemoteSelections : extension)
+
+  const view = new EditorView({
+    parent: $('editor'),
+    state: EditorState.create({
+      doc: ytext.toString(),
+      extensions: [
+        EditorView.cspNonce.of(nonce),
+        Prec.high(keymap.of([
+          { key: 'Mod-b', run: toggleBold },
+          { key: 'Mod-i', run: toggleItalic },
+          { key: 'Mod-k', run: insertLink }
+        ])),
+        // undo/redo is Yjs's: it only takes back this person's changes, never a co-author's
+        keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
+        drawSelection(),
+        EditorView.lineWrapping,
+        markdown(),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        EditorView.contentAttributes.of({ 'aria-label': 'Texte du document', 'aria-multiline': 'true' }),
+        editable.of(editableExtensions(canWrite)),
+        collab
+      ]
+    })
+  })
+
+  // 5. Toolbar.
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || '')
+  const shortcuts = { bold: 'B', italic: 'I', link: 'K' }
+  for (const button of buttons) {
+    const key = shortcuts[button.dataset.action]
+    if (key) button.setAttribute('aria-keyshortcuts', (mac ? 'Meta+' : 'Control+') + key)
+    // keep the editor's focus and selection while clicking
+    button.addEventListener('mousedown', event => event.preventDefault())
+    button.addEventListener('click', () => {
+      const command = actions[button.dataset.action]
+      if (command && canWrite) command(view)
+      view.focus()
+    })
+  }
+  if (toolbar) {
+    // arrow keys move between the buttons too (the ARIA toolbar pattern); Tab still works
+    toolbar.addEventListener('keydown', event => {
+      const enabled = buttons.filter(b => !b.disabled)
+      const index = enabled.indexOf(document.activeElement)
+      if (index < 0) return
+      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: enabled.length - 1 }[event.key]
+      if (next === undefined) return
+      event.preventDefault()
+      enabled[(next + enabled.length) % enabled.length].focus()
+    })
+  }
+
+  function setReadOnly () {
+    if (!canWrite) return
+    canWrite = false
+    view.dispatch({ effects: editable.reconfigure(editableExtensions(false)) })
+    applyWritable()
+    renderStatus()
+  }
+
+  function applyWritable () {
+    for (const button of buttons) button.disabled = !canWrite
+  }
+  applyWritable()
+
+  // 7. Connection indicator.
+  let connected = false
+  let lostOnce = false // connected then lost, or never reached: either way we retry
+  let retryTimer = null
+
+  function connectionState () {
+    if (!navigator.onLine) return 'offline'
+    if (connected) return 'connected'
+    return lostOnce ? 'reconnecting' : 'connecting'
+  }
+
+  function renderStatus () {
+    if (!statusEl) return
+    const state = connectionState()
+    const text = canWrite ? msg[state] : `${msg[state]} ${msg.readonly}`.trim()
+    if (statusEl.dataset.state !== state) statusEl.dataset.state = state
+    if (statusEl.textContent !== text) statusEl.textContent = text
+    statusEl.dataset.readonly = String(!canWrite)
+  }
+
+  function reconnectSoon () {
+    if (retryTimer !== null) return
+    retryTimer = setTimeout(() => {
+      retryTimer = null
+      if (navigator.onLine && !provider.socket.connected && !provider.socket.active) provider.connect()
+    }, RETRY_REFUSED)
+  }
+
+  provider.on('status', ({ status }) => {
+    connected = status === 'connected'
+    if (status === 'disconnected') lostOnce = true
+    renderStatus()
+  })
+  provider.socket.on('connect', () => {
+    connected = true
+    renderStatus()
+    schedulePreview()
+  })
+  provider.socket.on('disconnect', () => {
+    connected = false
+    lostOnce = true
+    // the stock provider starts a new resync timer on every connection without
+    // stopping the previous one; stop it here so reconnections do not pile them up
+    if (provider.resyncInterval != null) {
+      clearInterval(provider.resyncInterval)
+      provider.resyncInterval = null
+    }
+    renderStatus()
+    // socket.io retries by itself, except when the server closed the connection
+    if (!provider.socket.active) reconnectSoon()
+  })
+  provider.socket.on('connect_error', () => {
+    connected = false
+    lostOnce = true
+    renderStatus()
+    // a refusal by the server (e.g. session expired) is not retried by socket.io
+    if (!provider.socket.active) reconnectSoon()
+  })
+  window.addEventListener('online', () => {
+    renderStatus()
+    if (!provider.socket.connected && !provider.socket.active) provider.connect()
+    schedulePreview()
+  })
+  window.addEventListener('offline', () => {
+    renderStatus()
+    showPreviewOffline(++previewRequests)
+  })
+  renderStatus()
+
+  // 8. Errors from the server.
+  provider.socket.on('yjs-error', payload => {
+    const { code, message } = payload || {}
+    const detail = typeof message === 'string' && message ? message : String(code || '')
+    const text = msg.error + detail
+    if (errorEl) {
+      if (errorEl.textContent !== text) errorEl.textContent = text
+      errorEl.hidden = false
+    }
+    if (code === 'read-only') setReadOnly()
+  })
+
+  // 6. Who is here.
+  let presenceKey = ''
+  function renderPresence () {
+    if (!presenceEl) return
+    const me = provider.awareness.clientID
+    const people = new Map()
+    provider.awareness.getStates().forEach((state, clientId) => {
+      const who = state && state.user
+      if (!who || typeof who !== 'object') return
+      const self = clientId === me || (who.id != null && user.id != null && String(who.id) === String(user.id))
+      const key = who.id != null ? 'user:' + String(who.id) : 'client:' + clientId
+      if (people.has(key) && !(self && !people.get(key).self)) return
+      const name = (typeof who.name === 'string' && who.name.trim() ? who.name.trim() : 'Anonyme').slice(0, 80)
+      people.set(key, { name, colour: safeColour(who.color, '#5a6275'), self })
+    })
+    const list = [...people.values()].sort((a, b) =>
+      (b.self - a.self) || a.name.localeCompare(b.name, 'fr'))
+    const key = JSON.stringify(list)
+    if (key === presenceKey) return
+    presenceKey = key
+    presenceEl.replaceChildren(...list.map(person => {
+      const item = document.createElement('li')
+      const dot = document.createElement('span')
+      dot.className = 'presence-dot'
+      dot.setAttribute('aria-hidden', 'true')
+      dot.style.backgroundColor = person.colour
+      const name = document.createElement('span')
+      name.className = 'presence-name'
+      name.textContent = person.self ? `${person.name} (vous)` : person.name
+      if (person.self) item.className = 'presence-self'
+      item.append(dot, name)
+      return item
+    }))
+  }
+  provider.awareness.on('change', renderPresence)
+  renderPresence()
+
+  // 9. Preview, rendered by the server from its copy of the text.
+  let previewNotice = null
+  let previewBody = null
+  if (previewEl) {
+    previewNotice = document.createElement('p')
+    previewNotice.className = 'preview-notice'
+    previewNotice.hidden = true
+    previewBody = document.createElement('div')
+    previewBody.className = 'preview-body'
+    // the whole rendering changes at every pause in typing: reading it all out each
+    // time would drown a screen reader; only the notice above stays announced
+    previewBody.setAttribute('aria-live', 'off')
+    previewEl.replaceChildren(previewNotice, previewBody)
+  }
+  let previewRequests = 0
+  let previewShown = 0
+  let previewTimer = null
+
+  function showPreviewOffline (request) {
+    if (!previewNotice || request < previewShown) return
+    previewShown = request
+    previewNotice.textContent = msg.previewOffline
+    previewNotice.hidden = false
+  }
+
+  async function refreshPreview () {
+    if (!previewEl || !data.previewUrl) return
+    const request = ++previewRequests
+    if (!navigator.onLine) return showPreviewOffline(request)
+    try {
+      const response = await fetch(data.previewUrl, {
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json' },
+        cache: 'no-store'
+      })
+      if (!response.ok) throw new Error('preview: HTTP ' + response.status)
+      const json = await response.json()
+      if (typeof json.html !== 'string') throw new Error('preview: no html')
+      if (request < previewShown) return // an older answer arriving after a newer one
+      previewShown = request
+      previewBody.innerHTML = json.html // sanitised by the server (bleach)
+      previewNotice.hidden = true
+    } catch (e) {
+      showPreviewOffline(request)
+    }
+  }
+
+  function schedulePreview () {
+    clearTimeout(previewTimer)
+    previewTimer = setTimeout(refreshPreview, PREVIEW_DELAY)
+  }
+  doc.on('update', schedulePreview)
+  refreshPreview()
+
+  // 10. For tests and debugging.
+  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager }
+}
+
+function boot () {
+  const app = document.getElementById('editor-app')
+  if (app && !window.coelabEditor) start(app)
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot)
+else boot()

@@ -1,0 +1,198 @@
+"""Operations on documents: creation from a template, versions, contribution summary."""
+
+from __future__ import annotations
+
+import difflib
+import html
+from dataclasses import dataclass
+
+import pycrdt
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import signals
+from ..audit import record
+from ..db import db, transaction
+from ..models import Cohort, CohortRole, Team, User
+from ..operations import OperationError
+from .authorship import Authorship
+from .models import Document, DocumentContribution, DocumentVersion
+from .render import render_markdown
+from .rooms import TEXT, catch_up, rooms
+
+
+def create_document(
+    actor: User | None,
+    cohort: Cohort,
+    *,
+    title: str,
+    template: str = "",
+    team: Team | None = None,
+    owner: User | None = None,
+    kind: str | None = None,
+) -> Document:
+    """A new document, seeded once from ``template`` in this one transaction.
+
+    The template becomes the document's first snapshot. Nothing ever rebuilds a document
+    from its Markdown again: its content is only ever its Yjs state.
+    """
+    title = title.strip()
+    if not title:
+        raise OperationError(_("Le titre du document est obligatoire."))
+    if team is not None and team.cohort_id != cohort.id:
+        raise OperationError(_("Cette équipe n'appartient pas à la cohorte."))
+    if team is not None and owner is not None:
+        raise OperationError(_("Un document appartient à une équipe ou à une personne."))
+    seed = pycrdt.Doc()
+    text = seed.get(TEXT, type=pycrdt.Text)
+    if template:
+        text += template
+    with transaction():
+        document = Document(
+            cohort_id=cohort.id, title=title, team=team, owner=owner, kind=kind,
+            created_by_id=getattr(actor, "id", None), snapshot=seed.get_update(),
+            snapshot_seq=0, snapshot_authorship=Authorship(template).dumps(),
+        )
+        db.session.add(document)
+        db.session.flush()
+        record("document.created", document, actor=actor, cohort_id=cohort.id,
+               after={"title": title, "team": team.name if team else None,
+                      "owner": owner.email if owner else None, "kind": kind})
+        signals.send(signals.document_created, document=document, actor=actor)
+    return document
+
+
+def current_markdown(document: Document) -> str:
+    room = rooms().get(document.id)
+    with room.lock:
+        catch_up(room)
+        return room.markdown()
+
+
+def save_version(actor: User | None, document: Document, label: str,
+                 automatic: bool = False) -> DocumentVersion:
+    """Freeze the document's exact current state as the next numbered version."""
+    label = label.strip() or _("Version sans titre")
+    room = rooms().get(document.id)
+    with room.lock:
+        catch_up(room)
+        state = room.doc.get_update()
+        markdown = room.markdown()
+    with transaction():
+        locked = db.session.execute(
+            select(Document).where(Document.id == document.id).with_for_update()
+        ).scalar_one()
+        number = (db.session.scalar(select(func.max(DocumentVersion.number)).where(
+            DocumentVersion.document_id == locked.id)) or 0) + 1
+        version = DocumentVersion(
+            document_id=locked.id, number=number, label=label[:200], state=state,
+            markdown=markdown, html=render_markdown(markdown), automatic=automatic,
+            created_by_id=getattr(actor, "id", None))
+        db.session.add(version)
+        db.session.flush()
+        record("document.version_saved", locked, actor=actor, cohort_id=locked.cohort_id,
+               after={"number": number, "label": version.label, "automatic": automatic,
+                      "characters": len(markdown)})
+    return version
+
+
+def versions_of(document: Document) -> list[DocumentVersion]:
+    return list(db.session.scalars(select(DocumentVersion).where(
+        DocumentVersion.document_id == document.id).order_by(DocumentVersion.number.desc())))
+
+
+def version_text(version: DocumentVersion) -> str:
+    """The text of a version, decoded from its stored Yjs state (the stored Markdown is
+    a convenience copy; this checks they agree)."""
+    doc = pycrdt.Doc()
+    text = doc.get(TEXT, type=pycrdt.Text)
+    doc.apply_update(version.state)
+    return str(text)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same", "added", "removed"
+    html: str
+
+
+def diff_versions(old: str, new: str) -> list[DiffLine]:
+    """A readable diff: paragraphs added or removed, and inside a changed paragraph the
+    words added or removed, for people who have never read a patch."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    out: list[DiffLine] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            out += [DiffLine("same", html.escape(line)) for line in old_lines[a0:a1]]
+        elif tag == "replace" and a1 - a0 == b1 - b0:
+            for before, after in zip(old_lines[a0:a1], new_lines[b0:b1], strict=True):
+                out.append(DiffLine("changed", _word_diff(before, after)))
+        else:
+            out += [DiffLine("removed", html.escape(line)) for line in old_lines[a0:a1]]
+            out += [DiffLine("added", html.escape(line)) for line in new_lines[b0:b1]]
+    return out
+
+
+def _word_diff(before: str, after: str) -> str:
+    a, b = before.split(" "), after.split(" ")
+    parts = []
+    for tag, a0, a1, b0, b1 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(html.escape(" ".join(a[a0:a1])))
+        if tag in ("delete", "replace"):
+            parts.append(f"<del>{html.escape(' '.join(a[a0:a1]))}</del>")
+        if tag in ("insert", "replace"):
+            parts.append(f"<ins>{html.escape(' '.join(b[b0:b1]))}</ins>")
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    user: User | None
+    inserted: int
+    deleted: int
+    present: int
+    share: float  # of the current text, 0..1
+
+
+def contributions(document: Document) -> list[Contribution]:
+    """Per author: characters inserted, deleted, and still present in the current text."""
+    room = rooms().get(document.id)
+    with room.lock:
+        catch_up(room)
+        present = room.authorship.present()
+    totals = {row.user_id: row for row in db.session.scalars(select(DocumentContribution).where(
+        DocumentContribution.document_id == document.id))}
+    user_ids = {uid for uid in set(totals) | set(present) if uid is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    whole = sum(present.values()) or 1
+    rows = [
+        Contribution(users.get(uid), totals[uid].inserted if uid in totals else 0,
+                     totals[uid].deleted if uid in totals else 0, present.get(uid, 0),
+                     present.get(uid, 0) / whole)
+        for uid in user_ids
+    ]
+    if present.get(None):
+        rows.append(Contribution(None, 0, 0, present[None], present[None] / whole))
+    return sorted(rows, key=lambda c: -c.present)
+
+
+def documents_for(user, cohort: Cohort) -> list[Document]:
+    """The documents of a cohort this user may read."""
+    from ..policy import can
+
+    docs = db.session.scalars(select(Document).where(Document.cohort_id == cohort.id)
+                              .order_by(Document.title))
+    return [d for d in docs if can(user, "document.read", d)]
+
+
+def writable_teams(user, cohort: Cohort) -> list[Team]:
+    """Teams for which this user may start a document."""
+    from ..policy import cohort_role, is_staff
+
+    if is_staff(user):
+        return list(cohort.teams)
+    if cohort_role(user, cohort) != CohortRole.TRAINEE:
+        return []
+    return [t for t in cohort.teams if any(m.user_id == user.id for m in t.members)]

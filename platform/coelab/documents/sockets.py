@@ -1,0 +1,298 @@
+"""The y-socket.io wire protocol over Flask-SocketIO (documented in the README).
+
+One Socket.IO namespace per document, ``/yjs|<document id>``. Events, both directions:
+
+- ``sync-step-1`` (state vector, ack): answered through the ack with the update the
+  sender is missing. After answering a client's, the server sends its own, and the
+  client's ack carries the client's changes the server lacks (offline edits).
+- ``sync-update`` (update): a Yjs v1 update. From a client it is checked, stored, applied
+  and then broadcast to the other sockets of the namespace; if the client asked for an
+  ack, the ack is ``{"ok": true, "seq": n}`` once it is stored.
+- ``awareness-update`` (bytes of ``encodeAwarenessUpdate``): presence, relayed.
+- ``yjs-error`` (server to client): ``{"code": ..., "message": ...}`` for a refused event.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as Refused
+
+from ..db import db
+from ..extensions import socketio
+from ..models import User
+from ..policy import can
+from . import awareness
+from .models import Document
+from .rooms import UpdateRejected, append, catch_up, compact, normalise, rooms
+from .tokens import read_token
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/yjs|"
+
+
+@dataclass
+class Connection:
+    user_id: int
+    document_id: int
+    may_write: bool
+    # per-user budget of updates (a token bucket): generous, never per address
+    tokens: float
+    refilled: float
+
+
+# sid -> connection, for this process (python-socketio sids are per namespace connection)
+_connections: dict[str, Connection] = {}
+
+
+def _error(code: str, message: str) -> None:
+    socketio.emit("yjs-error", {"code": code, "message": message}, to=request.sid,
+                  namespace=request.namespace)
+
+
+def _document_id(namespace: str) -> int | None:
+    if not namespace.startswith(PREFIX):
+        return None
+    raw = namespace[len(PREFIX):]
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def _user_from(auth) -> User | None:
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    document_id = _document_id(request.namespace)
+    if isinstance(token, str) and document_id is not None:
+        user_id = read_token(token, document_id)
+        if user_id is not None:
+            user = db.session.get(User, user_id)
+            if user is not None and user.active:
+                return user
+    return None
+
+
+def may_write(user, document: Document) -> bool:
+    return can(user, "document.write", document)
+
+
+@socketio.on("connect", namespace="*")
+def on_connect(auth=None):
+    document_id = _document_id(request.namespace)
+    if document_id is None:
+        raise Refused({"code": "unknown-document",
+                                      "message": "namespaces are /yjs|<document id>"})
+    user = _user_from(auth)
+    if user is None:
+        raise Refused({"code": "unauthenticated",
+                                      "message": "log in, or pass a valid token in auth"})
+    document = db.session.get(Document, document_id)
+    # a document one may not read looks exactly like one that does not exist
+    if document is None or not can(user, "document.read", document):
+        raise Refused({"code": "unknown-document",
+                                      "message": "no such document"})
+    burst = current_app.config["YJS_UPDATES_BURST"]
+    _connections[request.sid] = Connection(user.id, document_id,
+                                           may_write(user, document), burst, time.monotonic())
+    rooms().get(document_id).sids.add(request.sid)
+    _start_sweeper(current_app._get_current_object())
+
+
+@socketio.on("disconnect", namespace="*")
+def on_disconnect(*_args):
+    connection = _connections.pop(request.sid, None)
+    if connection is None:
+        return
+    room = rooms().get(connection.document_id)
+    room.sids.discard(request.sid)
+    with room.lock:
+        left = room.forget_presence(sid=request.sid)
+    if left:
+        socketio.emit("awareness-update", awareness.encode(left),
+                      namespace=request.namespace, skip_sid=request.sid)
+
+
+def _joined() -> Connection | None:
+    connection = _connections.get(request.sid)
+    if connection is None:
+        _error("not-joined", "this socket has not joined a document")
+    return connection
+
+
+def _user(connection: Connection) -> User | None:
+    user = db.session.get(User, connection.user_id)
+    return user if user is not None and user.active else None
+
+
+@socketio.on("sync-step-1", namespace="*")
+def on_sync_step_1(state_vector=None, *_rest):
+    connection = _joined()
+    if connection is None:
+        return None
+    if not isinstance(state_vector, bytes | bytearray):
+        _error("invalid-state-vector", "sync-step-1 carries a binary state vector")
+        return None
+    room = rooms().get(connection.document_id)
+    with room.lock:
+        catch_up(room)
+        try:
+            missing = room.doc.get_update(bytes(state_vector))
+        except ValueError:
+            missing = None
+        server_vector = room.doc.get_state()
+        present = room.presence_entries()
+    if missing is None:
+        _error("invalid-state-vector", "that is not a Yjs state vector")
+        return None
+    sid, namespace = request.sid, request.namespace
+    # ask the client for what we lack: its ack carries its offline edits
+    socketio.emit("sync-step-1", server_vector, to=sid, namespace=namespace,
+                  callback=lambda update=None, *_: _receive_from_ack(sid, namespace, update))
+    if present:
+        socketio.emit("awareness-update", awareness.encode(present), to=sid,
+                      namespace=namespace)
+    return missing
+
+
+def _receive_from_ack(sid: str, namespace: str, update) -> None:
+    """The client's answer to our sync-step-1 (its sync step 2), outside any request."""
+    environ = socketio.server.get_environ(sid, namespace=namespace)
+    if not environ:
+        return  # the client left meanwhile; it will sync again when it comes back
+    with environ["flask.app"].request_context(environ):
+        request.sid, request.namespace = sid, namespace
+        _take_update(update, ack_requested=False)
+
+
+@socketio.on("sync-update", namespace="*")
+def on_sync_update(update=None, *_rest):
+    return _take_update(update, ack_requested=True)
+
+
+def _take_update(update, ack_requested: bool):
+    connection = _joined()
+    if connection is None:
+        return None
+    config = current_app.config
+    try:
+        update = normalise(update, config["YJS_MAX_UPDATE_BYTES"])
+        if update == b"\x00\x00":
+            return {"ok": True, "seq": None} if ack_requested else None
+        if not connection.may_write:
+            raise UpdateRejected("read-only", "you may read this document but not change "
+                                 "it; your change was not saved")
+        _spend(connection, config)
+        user = _user(connection)
+        if user is None:
+            raise UpdateRejected("unauthenticated", "your account is no longer active")
+        room = rooms().get(connection.document_id)
+        seq = append(room, user, update, may_write)
+    except UpdateRejected as exc:
+        if exc.code == "read-only":
+            connection.may_write = False
+        _error(exc.code, exc.message)
+        return {"ok": False, "code": exc.code} if ack_requested else None
+    socketio.emit("sync-update", update, namespace=request.namespace, skip_sid=request.sid)
+    if room.since_compaction >= config["YJS_COMPACT_EVERY"]:
+        socketio.start_background_task(_compact_in_background,
+                                       current_app._get_current_object(), room)
+    return {"ok": True, "seq": seq} if ack_requested else None
+
+
+def _spend(connection: Connection, config) -> None:
+    now = time.monotonic()
+    rate, burst = config["YJS_UPDATES_PER_SECOND"], config["YJS_UPDATES_BURST"]
+    connection.tokens = min(burst, connection.tokens + (now - connection.refilled) * rate)
+    connection.refilled = now
+    if connection.tokens < 1:
+        raise UpdateRejected("rate-limited", "too many changes at once; they will be "
+                             "synchronised again in a moment")
+    connection.tokens -= 1
+
+
+def _compact_in_background(app, room) -> None:
+    with app.app_context():
+        try:
+            compact(room)
+        except Exception:
+            log.exception("compaction of document %s failed", room.document_id)
+        finally:
+            db.session.remove()
+
+
+@socketio.on("awareness-update", namespace="*")
+def on_awareness_update(update=None, *_rest):
+    connection = _joined()
+    if connection is None:
+        return
+    if not isinstance(update, bytes | bytearray) or len(update) > 64 * 1024:
+        _error("invalid-awareness", "awareness-update carries encodeAwarenessUpdate bytes")
+        return
+    try:
+        entries = awareness.decode(bytes(update))
+    except awareness.AwarenessError as exc:
+        _error("invalid-awareness", str(exc))
+        return
+    room = rooms().get(connection.document_id)
+    with room.lock:
+        room.record_presence(request.sid, entries)
+    socketio.emit("awareness-update", bytes(update), namespace=request.namespace,
+                  skip_sid=request.sid)
+
+
+def register_server_handlers(server) -> None:
+    """Handlers registered on the python-socketio server itself, after ``init_app``.
+
+    Flask-SocketIO mixes up the arguments of a handler that is catch-all for both the
+    event and the namespace, so the unknown-event answer is registered directly.
+    """
+
+    def on_unknown(event, namespace, sid, *_args):
+        server.emit("yjs-error", {"code": "unknown-event",
+                                  "message": f"unknown event {str(event)[:50]!r}"},
+                    to=sid, namespace=namespace)
+
+    server.on("*", on_unknown, namespace="*")
+
+
+@socketio.on_error_default
+def on_socket_error(exc):
+    log.exception("socket event failed", exc_info=exc)
+    try:
+        _error("server-error", "the server could not handle that event; nothing was lost "
+               "on your side, it will be synchronised again")
+    except Exception:  # noqa: BLE001 - the connection may be gone
+        log.debug("could not report the error to the client")
+
+
+def sweep_presence(app) -> None:
+    """Forget presence that stopped renewing (clients renew every 15 s) and tell the rest."""
+    with app.app_context():
+        timeout = app.config["YJS_PRESENCE_TIMEOUT"]
+        for room in rooms().all():
+            with room.lock:
+                left = room.forget_presence(older_than=timeout)
+            if left:
+                socketio.emit("awareness-update", awareness.encode(left),
+                              namespace=f"{PREFIX}{room.document_id}")
+
+
+def _start_sweeper(app) -> None:
+    """One presence sweeper per app and process, started with its first connection."""
+    if app.extensions.get("coelab_presence_sweeper"):
+        return
+    app.extensions["coelab_presence_sweeper"] = True
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(app.config["YJS_PRESENCE_SWEEP_SECONDS"])
+            try:
+                sweep_presence(app)
+            except Exception:
+                log.exception("presence sweep failed")
+
+    socketio.start_background_task(loop)

@@ -1,0 +1,283 @@
+"""The co-editing socket protocol (y-socket.io events) through Flask-SocketIO's test client."""
+
+from __future__ import annotations
+
+import pycrdt
+import pytest
+from coelab.db import db
+from coelab.documents import operations as docs
+from coelab.documents.models import Document, DocumentContribution, DocumentUpdate
+from coelab.documents.rooms import compact, rooms
+from coelab.extensions import socketio
+from sqlalchemy import func, select
+
+from .conftest import Isolated, login
+
+TEMPLATE = "# Étude de cas\n\n## Contexte\n\n"
+
+
+class YClient:
+    """A pycrdt document speaking the y-socket.io events through the test client."""
+
+    def __init__(self, app, flask_client, document_id: int, auth=None):
+        self.ns = f"/yjs|{document_id}"
+        self.io = Isolated(socketio.test_client, app, namespace=self.ns,
+                           flask_test_client=flask_client, auth=auth)
+        self.doc = pycrdt.Doc()
+        self.text = self.doc.get("content", type=pycrdt.Text)
+
+    @property
+    def connected(self) -> bool:
+        return self.io.is_connected(self.ns)
+
+    def sync(self) -> None:
+        missing = self.io.emit("sync-step-1", self.doc.get_state(), namespace=self.ns,
+                               callback=True)
+        self.doc.apply_update(missing)
+
+    def write(self, index: int, value: str, ack: bool = True):
+        before = self.doc.get_state()
+        self.text.insert(index, value)
+        return self.send(self.doc.get_update(before), ack)
+
+    def send(self, update: bytes, ack: bool = True):
+        return self.io.emit("sync-update", update, namespace=self.ns, callback=ack)
+
+    def receive(self) -> list[dict]:
+        events = self.io.get_received(self.ns)
+        for event in events:
+            if event["name"] == "sync-update":
+                self.doc.apply_update(event["args"][0])
+        return events
+
+    def errors(self, events) -> list[str]:
+        return [e["args"][0]["code"] for e in events if e["name"] == "yjs-error"]
+
+
+@pytest.fixture
+def team_doc(app, make):
+    cohort = make.cohort()
+    amandine, louis, trainer = make.user("Amandine", "Roux"), make.user("Louis", "Ferrand"), \
+        make.user("Claire", "Vidal")
+    outsider = make.user("Karim", "Haddad")
+    make.member(cohort, amandine)
+    make.member(cohort, louis)
+    make.member(cohort, outsider)
+    make.member(cohort, trainer, "trainer")
+    team = make.team(cohort, "Équipe Calanques", [amandine, louis])
+    document = docs.create_document(None, cohort, title="Étude de cas collective",
+                                    template=TEMPLATE, team=team)
+    return {"document": document, "amandine": amandine, "louis": louis, "trainer": trainer,
+            "outsider": outsider, "cohort": cohort}
+
+
+def connect(app, user, document):
+    client = app.test_client()
+    login(client, user.email)
+    return YClient(app, client, document.id)
+
+
+def stored_updates(document) -> int:
+    return db.session.scalar(select(func.count()).select_from(DocumentUpdate).where(
+        DocumentUpdate.document_id == document.id))
+
+
+def test_fresh_client_receives_the_template(app, team_doc):
+    amandine = connect(app, team_doc["amandine"], team_doc["document"])
+    assert amandine.connected
+    amandine.sync()
+    assert str(amandine.text) == TEMPLATE
+
+
+def test_two_writers_converge_and_the_log_holds_every_edit(app, team_doc):
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    b = connect(app, team_doc["louis"], document)
+    a.sync()
+    b.sync()
+    ack = a.write(len(TEMPLATE.encode()), "Un foyer de vie à Martigues.")
+    assert ack["ok"] is True and isinstance(ack["seq"], int)
+    b.write(0, "Brouillon — ")
+    a.receive()
+    b.receive()
+    assert str(a.text) == str(b.text)
+    assert "Un foyer de vie à Martigues." in str(a.text) and str(a.text).startswith("Brouillon")
+    assert stored_updates(document) == 2
+    assert docs.current_markdown(document) == str(a.text)
+    # the server told each one about the other's edit, never echoing to the sender
+    assert all(e["name"] != "sync-update" for e in a.receive() + b.receive())
+
+
+def test_returning_client_gets_only_what_it_missed(app, team_doc):
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    a.sync()
+    vector = a.doc.get_state()
+    b = connect(app, team_doc["louis"], document)
+    b.sync()
+    b.write(0, "Ajout de Louis. ")
+    missing = a.io.emit("sync-step-1", vector, namespace=a.ns, callback=True)
+    probe = pycrdt.Doc()
+    probe.apply_update(a.doc.get_update())
+    probe.apply_update(missing)
+    assert str(probe.get("content", type=pycrdt.Text)).startswith("Ajout de Louis.")
+    assert len(missing) < len(b.doc.get_update())
+
+
+def test_a_reader_gets_updates_but_cannot_write(app, team_doc):
+    document = team_doc["document"]
+    trainer = connect(app, team_doc["trainer"], document)
+    writer = connect(app, team_doc["amandine"], document)
+    trainer.sync()
+    writer.sync()
+    writer.write(0, "Texte de l'équipe. ")
+    trainer.receive()
+    assert str(trainer.text).startswith("Texte de l'équipe.")
+    before = stored_updates(document)
+    ack = trainer.write(0, "Réécriture du formateur ")
+    assert ack == {"ok": False, "code": "read-only"}
+    assert trainer.errors(trainer.receive()) == ["read-only"]
+    assert stored_updates(document) == before
+    assert "Réécriture" not in docs.current_markdown(document)
+    writer.receive()
+    assert "Réécriture" not in str(writer.text)
+    # the connection stays healthy
+    assert trainer.connected
+    trainer.sync()
+
+
+def test_outsiders_and_strangers_cannot_join(app, team_doc):
+    document = team_doc["document"]
+    outsider = connect(app, team_doc["outsider"], document)  # same cohort, other team
+    assert not outsider.connected
+    anonymous = YClient(app, app.test_client(), document.id)
+    assert not anonymous.connected
+    missing = YClient(app, app.test_client(), 999999)
+    assert not missing.connected
+
+
+def test_token_authentication_for_other_clients(app, team_doc):
+    document = team_doc["document"]
+    client = app.test_client()
+    login(client, team_doc["louis"].email)
+    from .conftest import csrf_token
+
+    token = client.post(f"/documents/{document.id}/token",
+                        headers={"X-CSRFToken": csrf_token(client, "/dashboard")}).get_json()
+    assert token["namespace"] == f"/yjs|{document.id}" and token["can_write"] is True
+    y = YClient(app, app.test_client(), document.id, auth={"token": token["token"]})
+    assert y.connected
+    y.sync()
+    assert y.write(0, "Par jeton. ")["ok"] is True
+    # a token is for one document only, and a forged one is refused
+    other = docs.create_document(None, team_doc["cohort"], title="Autre",
+                                 owner=team_doc["louis"])
+    assert not YClient(app, app.test_client(), other.id, auth={"token": token["token"]}).connected
+    assert not YClient(app, app.test_client(), document.id,
+                       auth={"token": token["token"] + "x"}).connected
+
+
+@pytest.mark.parametrize(("payload", "code"), [
+    (b"garbage!!", "invalid-update"),
+    (bytes.fromhex("000005b0ba96f20100000104100d636f6e74656e7468c3a96c6c6f07050101000001010000"),
+     "unsupported-update"),
+    ("a string", "invalid-update"),
+    (None, "invalid-update"),
+])
+def test_bad_updates_are_refused_and_nothing_is_stored(app, team_doc, payload, code):
+    document = team_doc["document"]
+    y = connect(app, team_doc["amandine"], document)
+    y.sync()
+    ack = y.send(payload)
+    assert ack == {"ok": False, "code": code}
+    assert y.errors(y.receive()) == [code]
+    assert stored_updates(document) == 0
+    assert docs.current_markdown(document) == TEMPLATE
+    assert y.connected
+    assert y.write(0, "Toujours en forme. ")["ok"] is True
+
+
+def test_an_update_larger_than_the_limit_is_refused(app, team_doc):
+    app.config["YJS_MAX_UPDATE_BYTES"] = 1000
+    y = connect(app, team_doc["amandine"], team_doc["document"])
+    y.sync()
+    ack = y.write(0, "x" * 5000)
+    assert ack == {"ok": False, "code": "update-too-large"}
+    assert stored_updates(team_doc["document"]) == 0
+    assert y.write(0, "court")["ok"] is True
+
+
+def test_events_before_joining_or_unknown_are_errors(app, team_doc):
+    y = connect(app, team_doc["amandine"], team_doc["document"])
+    y.io.emit("what-is-this", b"x", namespace=y.ns)
+    y.io.emit("sync-step-1", "not bytes", namespace=y.ns, callback=True)
+    codes = y.errors(y.receive())
+    assert codes == ["unknown-event", "invalid-state-vector"]
+    assert y.connected
+
+
+def test_rate_limit_is_per_user_and_generous(app, team_doc):
+    app.config.update(YJS_UPDATES_BURST=5, YJS_UPDATES_PER_SECOND=0.001)
+    a = connect(app, team_doc["amandine"], team_doc["document"])
+    b = connect(app, team_doc["louis"], team_doc["document"])  # same address, other person
+    a.sync()
+    b.sync()
+    results = [a.write(0, "a")["ok"] for _ in range(7)]
+    assert results == [True] * 5 + [False] * 2
+    assert b.write(0, "b")["ok"] is True
+
+
+def test_presence_is_relayed_and_cleared_on_disconnect(app, team_doc):
+    from coelab.documents import awareness
+
+    a = connect(app, team_doc["amandine"], team_doc["document"])
+    b = connect(app, team_doc["louis"], team_doc["document"])
+    state = awareness.encode([awareness.Entry(4242, 1, '{"user":{"name":"Amandine Roux"}}')])
+    a.io.emit("awareness-update", state, namespace=a.ns)
+    received = [e for e in b.receive() if e["name"] == "awareness-update"]
+    assert [awareness.decode(e["args"][0]) for e in received] == [awareness.decode(state)]
+    # a newcomer is told who is there
+    c = connect(app, team_doc["louis"], team_doc["document"])
+    c.sync()
+    told = [awareness.decode(e["args"][0]) for e in c.receive() if e["name"] == "awareness-update"]
+    assert told and told[0][0].client == 4242
+    a.io.disconnect(namespace=a.ns)
+    left = [awareness.decode(e["args"][0]) for e in b.receive() if e["name"] == "awareness-update"]
+    assert left == [[awareness.Entry(4242, 2, "null")]]
+    bad = b.io.emit("awareness-update", b"\x05\x01", namespace=b.ns)
+    assert bad is None and b.errors(b.receive()) == ["invalid-awareness"]
+
+
+def test_compaction_keeps_the_content_and_the_authorship(app, team_doc):
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    b = connect(app, team_doc["louis"], document)
+    a.sync()
+    b.sync()
+    for i in range(30):
+        (a if i % 2 else b).write(0, f"{i} ")
+        a.receive()
+        b.receive()
+    text_before = docs.current_markdown(document)
+    room = rooms().get(document.id)
+    assert compact(room) == 30
+    assert stored_updates(document) == 0
+    rooms().evict(document.id)  # as after a restart: snapshot + (empty) tail
+    assert docs.current_markdown(document) == text_before
+    b.write(0, "après compaction ")
+    rooms().evict(document.id)
+    assert docs.current_markdown(document) == "après compaction " + text_before
+    summary = {c.user.first_name if c.user else None: c for c in docs.contributions(document)}
+    assert summary["Louis"].present == len("après compaction ") + sum(
+        len(f"{i} ") for i in range(0, 30, 2))
+    assert summary[None].present == len(TEMPLATE)
+    rows = {r.user_id: r for r in db.session.scalars(select(DocumentContribution))}
+    assert rows[team_doc["amandine"].id].inserted == sum(len(f"{i} ") for i in range(1, 30, 2))
+
+
+def test_document_is_created_once_from_its_template(app, team_doc):
+    document = db.session.get(Document, team_doc["document"].id)
+    assert document.snapshot_seq == 0 and document.snapshot
+    probe = pycrdt.Doc()
+    probe.apply_update(document.snapshot)
+    assert str(probe.get("content", type=pycrdt.Text)) == TEMPLATE
