@@ -16,7 +16,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed
+FRONTEND_BUNDLE := platform/coelab/static/dist/editor.js
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND_BUNDLE): frontend/node_modules/.package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
+	cd frontend && npm run build
+
+setup: $(VENV)/.installed $(FRONTEND_BUNDLE)
 
 ## Set up everything and start the app at http://127.0.0.1:5000 on SQLite with demo data.
 run: setup

@@ -36,7 +36,15 @@ function contentLines (state) {
 function dispatchChanges (state, dispatch, changes) {
   if (state.readOnly) return false
   if (changes.length === 0) return true
-  dispatch(state.update({ changes, scrollIntoView: true, userEvent: 'input.format' }))
+  const changeSet = state.changes(changes)
+  // a selection keeps the prefixes it now covers; a cursor goes after an inserted prefix
+  const selection = EditorSelection.create(state.selection.ranges.map(range => {
+    if (range.empty) return EditorSelection.cursor(changeSet.mapPos(range.head, 1))
+    const forward = range.head > range.anchor
+    return EditorSelection.range(changeSet.mapPos(range.anchor, forward ? -1 : 1),
+      changeSet.mapPos(range.head, forward ? 1 : -1))
+  }), state.selection.mainIndex)
+  dispatch(state.update({ changes: changeSet, selection, scrollIntoView: true, userEvent: 'input.format' }))
   return true
 }
 

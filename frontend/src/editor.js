@@ -145,6 +145,57 @@ function start (app) {
   }
   applyWritable()
 
+  // 9. Preview, rendered by the server from its copy of the text.
+  let previewNotice = null
+  let previewBody = null
+  if (previewEl) {
+    previewNotice = document.createElement('p')
+    previewNotice.className = 'preview-notice'
+    previewNotice.hidden = true
+    previewBody = document.createElement('div')
+    previewBody.className = 'preview-body'
+    // the whole rendering changes at every pause in typing: reading it all out each
+    // time would drown a screen reader; only the notice above stays announced
+    previewBody.setAttribute('aria-live', 'off')
+    previewEl.replaceChildren(previewNotice, previewBody)
+  }
+  let previewRequests = 0
+  let previewShown = 0
+  let previewTimer = null
+
+  function showPreviewOffline (request) {
+    if (!previewNotice || request < previewShown) return
+    previewShown = request
+    previewNotice.textContent = msg.previewOffline
+    previewNotice.hidden = false
+  }
+
+  async function refreshPreview () {
+    if (!previewEl || !data.previewUrl) return
+    const request = ++previewRequests
+    if (!navigator.onLine) return showPreviewOffline(request)
+    try {
+      const response = await fetch(data.previewUrl, {
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json' },
+        cache: 'no-store'
+      })
+      if (!response.ok) throw new Error('preview: HTTP ' + response.status)
+      const json = await response.json()
+      if (typeof json.html !== 'string') throw new Error('preview: no html')
+      if (request < previewShown) return // an older answer arriving after a newer one
+      previewShown = request
+      previewBody.innerHTML = json.html // sanitised by the server (bleach)
+      previewNotice.hidden = true
+    } catch (e) {
+      showPreviewOffline(request)
+    }
+  }
+
+  function schedulePreview () {
+    clearTimeout(previewTimer)
+    previewTimer = setTimeout(refreshPreview, PREVIEW_DELAY)
+  }
   // 7. Connection indicator.
   let connected = false
   let lostOnce = false // connected then lost, or never reached: either way we retry
@@ -263,57 +314,6 @@ function start (app) {
   provider.awareness.on('change', renderPresence)
   renderPresence()
 
-  // 9. Preview, rendered by the server from its copy of the text.
-  let previewNotice = null
-  let previewBody = null
-  if (previewEl) {
-    previewNotice = document.createElement('p')
-    previewNotice.className = 'preview-notice'
-    previewNotice.hidden = true
-    previewBody = document.createElement('div')
-    previewBody.className = 'preview-body'
-    // the whole rendering changes at every pause in typing: reading it all out each
-    // time would drown a screen reader; only the notice above stays announced
-    previewBody.setAttribute('aria-live', 'off')
-    previewEl.replaceChildren(previewNotice, previewBody)
-  }
-  let previewRequests = 0
-  let previewShown = 0
-  let previewTimer = null
-
-  function showPreviewOffline (request) {
-    if (!previewNotice || request < previewShown) return
-    previewShown = request
-    previewNotice.textContent = msg.previewOffline
-    previewNotice.hidden = false
-  }
-
-  async function refreshPreview () {
-    if (!previewEl || !data.previewUrl) return
-    const request = ++previewRequests
-    if (!navigator.onLine) return showPreviewOffline(request)
-    try {
-      const response = await fetch(data.previewUrl, {
-        credentials: 'same-origin',
-        headers: { Accept: 'application/json' },
-        cache: 'no-store'
-      })
-      if (!response.ok) throw new Error('preview: HTTP ' + response.status)
-      const json = await response.json()
-      if (typeof json.html !== 'string') throw new Error('preview: no html')
-      if (request < previewShown) return // an older answer arriving after a newer one
-      previewShown = request
-      previewBody.innerHTML = json.html // sanitised by the server (bleach)
-      previewNotice.hidden = true
-    } catch (e) {
-      showPreviewOffline(request)
-    }
-  }
-
-  function schedulePreview () {
-    clearTimeout(previewTimer)
-    previewTimer = setTimeout(refreshPreview, PREVIEW_DELAY)
-  }
   doc.on('update', schedulePreview)
   refreshPreview()
 

@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         message_queue=app.config.get("MESSAGE_QUEUE"),
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
         namespaces="*",
         # an engine.io message may hold an update of the maximum size, base64 or not

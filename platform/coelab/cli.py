@@ -68,10 +68,10 @@ def serve(host: str, port: int) -> None:
 
     The ``coelab`` launcher has already monkey-patched the standard library.
     """
-    from .extensions import socketio
+    from .serving import serve as run_server
 
-    click.echo(f"Coélab is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    socketio.run(current_app._get_current_object(), host=host, port=port, log_output=False)
+    click.echo(f"Coélab is running at http://{host}:{port}/  (Ctrl+C to stop)", err=False)
+    run_server(current_app._get_current_object(), host, port)
 
 
 COMMANDS = (db_cli, create_admin, serve)

@@ -74,6 +74,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "SMTP_PASSWORD": env.get("COELAB_SMTP_PASSWORD"),
         "SMTP_STARTTLS": _bool(env.get("COELAB_SMTP_STARTTLS"), production),
         "MESSAGE_QUEUE": env.get("COELAB_MESSAGE_QUEUE"),
+        "MESSAGE_QUEUE_CHANNEL": env.get("COELAB_MESSAGE_QUEUE_CHANNEL", "coelab"),
         "RATELIMIT_STORAGE_URI": env.get("COELAB_RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("COELAB_LOGIN_RATE_LIMIT", "5 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env.get("COELAB_LOGIN_ADDRESS_RATE_LIMIT", "200 per hour"),

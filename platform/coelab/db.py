@@ -34,10 +34,19 @@ db = SQLAlchemy(model_class=Base)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite enforces foreign keys (and their cascades) only when asked, per connection."""
+    """SQLite enforces foreign keys (and their cascades) only when asked, per connection.
+
+    A file database also runs in WAL mode, so that readers do not wait for the writer of
+    the co-editing log; with WAL, synchronous=NORMAL survives any crash of the process
+    (not of the machine's power), which is what the embedded default is for.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

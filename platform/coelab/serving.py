@@ -1,0 +1,31 @@
+"""Production serving: one gevent process, WebSocket included (gevent-websocket)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve ``app`` until interrupted. The process must already be gevent-patched."""
+    from gevent import pywsgi
+    from geventwebsocket.handler import WebSocketHandler
+
+    class Handler(WebSocketHandler):
+        """Socket.IO sends a binary event as two frames: without TCP_NODELAY, Nagle's
+        algorithm holds the second one back (p95 latency measured 46–48 ms, not 6–10)."""
+
+        def handle(self):
+            try:
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # not a TCP socket (tests over a Unix socket)
+                pass
+            return super().handle()
+
+    server = pywsgi.WSGIServer((host, port), app, handler_class=Handler, log=None,
+                               error_log=log)
+    server.serve_forever()
