@@ -6,7 +6,9 @@ from datetime import date
 
 from coelab import operations as core_ops
 from coelab.db import db, transaction
+from coelab.documents.operations import create_document
 from coelab.models import CohortRole, Parcours, User
+from coelab.plugins import registry
 from sqlalchemy import select
 
 from . import operations as ops
@@ -121,6 +123,12 @@ def load_demo() -> bool:
         t4 = core_ops.create_team(coordinator, c2, "Équipe Côte Bleue")
         core_ops.set_team_members(coordinator, t3, members[c2.id][:4])
         core_ops.set_team_members(coordinator, t4, members[c2.id][4:])
+        # a co-written document per team, started from its deliverable kind's template
+        for cohort in (c1, c2):
+            kind = next(k for k in registry().kinds_for(cohort) if k.authorship == "team")
+            for team in cohort.teams:
+                create_document(coordinator, cohort, title=f"{kind.label} — {team.name}",
+                                template=kind.template, team=team, kind=kind.name)
         for cohort, dates in ((c1, GATHERINGS_TRANSVERSAL), (c2, GATHERINGS_THEMATIC)):
             for start, end in dates:
                 ops.add_gathering(coordinator, cohort, start_date=start, end_date=end,

@@ -29,6 +29,7 @@ function start (app) {
   let canWrite = data.canWrite === 'true'
   const msg = {
     connected: data.msgConnected || '',
+    connectedReadonly: data.msgConnectedReadonly || '',
     connecting: data.msgConnecting || '',
     reconnecting: data.msgReconnecting || '',
     offline: data.msgOffline || '',
@@ -57,7 +58,9 @@ function start (app) {
   const ytext = doc.getText('content')
   let persistence = null
   try {
-    persistence = new IndexeddbPersistence('coelab-document-' + documentId, doc)
+    // one offline copy per person: on a shared computer, one person's unsent edits must
+    // never be sent later under another's name
+    persistence = new IndexeddbPersistence(`coelab-document-${documentId}-user-${user.id}`, doc)
   } catch (e) {
     console.warn('coelab: no offline copy (IndexedDB unavailable)', e)
   }
@@ -72,7 +75,8 @@ function start (app) {
   const editable = new Compartment()
   const editableExtensions = writable => [
     EditorState.readOnly.of(!writable),
-    EditorView.editable.of(writable),
+    // readers keep a focusable text (caret, selection, copy) that refuses every change
+    EditorView.editable.of(true),
     EditorView.contentAttributes.of({ 'aria-readonly': String(!writable) })
   ]
   const undoManager = new Y.UndoManager(ytext)
@@ -210,7 +214,8 @@ function start (app) {
   function renderStatus () {
     if (!statusEl) return
     const state = connectionState()
-    const text = canWrite ? msg[state] : `${msg[state]} ${msg.readonly}`.trim()
+    let text = msg[state]
+    if (!canWrite) text = state === 'connected' ? msg.connectedReadonly : `${msg[state]} ${msg.readonly}`.trim()
     if (statusEl.dataset.state !== state) statusEl.dataset.state = state
     if (statusEl.textContent !== text) statusEl.textContent = text
     statusEl.dataset.readonly = String(!canWrite)

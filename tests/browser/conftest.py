@@ -81,12 +81,45 @@ def browser(chromium_path):
         browser.close()
 
 
+class Person:
+    """One person in their own browser context (own cookies, own IndexedDB)."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.context = browser.new_context(locale="fr-FR")
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
+                and self.errors.append(m.text))
+
+        def dismiss(dialog):
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
+        return page
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], errors
+def people(browser, live_server):
+    made: list[Person] = []
+
+    def person() -> Person:
+        made.append(Person(browser, live_server))
+        return made[-1]
+
+    yield person
+    for p in made:
+        p.context.close()
+    assert [e for p in made for e in p.errors] == []
+    assert [d for p in made for d in p.dialogs] == []
+
+
+@pytest.fixture
+def page(people):
+    return people().page

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 
@@ -50,9 +51,37 @@ class Connection:
 _connections: dict[str, Connection] = {}
 
 
-def _error(code: str, message: str) -> None:
+MESSAGES = {
+    "read-only": _l("vous pouvez lire ce document, pas le modifier ; votre modification n'a "
+                    "pas été enregistrée."),
+    "invalid-update": _l("la modification reçue est illisible ; elle n'a pas été "
+                         "enregistrée."),
+    "unsupported-update": _l("ce format de modification (Yjs v2) n'est pas accepté ; "
+                             "envoyez des mises à jour Yjs v1."),
+    "update-too-large": _l("la modification dépasse la taille permise."),
+    "rate-limited": _l("trop de modifications d'un coup ; elles seront synchronisées de "
+                       "nouveau dans un instant."),
+    "unauthenticated": _l("votre session a pris fin ; reconnectez-vous."),
+    "unknown-document": _l("ce document n'existe pas, ou vous n'y avez pas accès."),
+    "invalid-state-vector": _l("la demande de synchronisation est illisible."),
+    "invalid-awareness": _l("l'information de présence reçue est illisible."),
+    "not-joined": _l("cette connexion n'a rejoint aucun document."),
+    "server-error": _l("le serveur n'a pas pu traiter cet événement ; rien n'est perdu de "
+                       "votre côté, il sera synchronisé de nouveau."),
+}
+
+
+def _error(code: str, detail: str | None = None) -> None:
+    """Tell the sender, in their language, why an event was refused."""
+    message = str(MESSAGES.get(code, code))
+    if detail and code in ("invalid-update", "invalid-awareness"):
+        message = f"{message} ({detail})"
     socketio.emit("yjs-error", {"code": code, "message": message}, to=request.sid,
                   namespace=request.namespace)
+
+
+def _refuse(code: str) -> Refused:
+    return Refused(str(MESSAGES[code]), {"code": code})
 
 
 def _document_id(namespace: str) -> int | None:
@@ -84,17 +113,14 @@ def may_write(user, document: Document) -> bool:
 def on_connect(auth=None):
     document_id = _document_id(request.namespace)
     if document_id is None:
-        raise Refused({"code": "unknown-document",
-                                      "message": "namespaces are /yjs|<document id>"})
+        raise _refuse("unknown-document")
     user = _user_from(auth)
     if user is None:
-        raise Refused({"code": "unauthenticated",
-                                      "message": "log in, or pass a valid token in auth"})
+        raise _refuse("unauthenticated")
     document = db.session.get(Document, document_id)
     # a document one may not read looks exactly like one that does not exist
     if document is None or not can(user, "document.read", document):
-        raise Refused({"code": "unknown-document",
-                                      "message": "no such document"})
+        raise _refuse("unknown-document")
     burst = current_app.config["YJS_UPDATES_BURST"]
     _connections[request.sid] = Connection(user.id, document_id,
                                            may_write(user, document), burst, time.monotonic())
@@ -119,7 +145,7 @@ def on_disconnect(*_args):
 def _joined() -> Connection | None:
     connection = _connections.get(request.sid)
     if connection is None:
-        _error("not-joined", "this socket has not joined a document")
+        _error("not-joined")
     return connection
 
 
@@ -134,7 +160,7 @@ def on_sync_step_1(state_vector=None, *_rest):
     if connection is None:
         return None
     if not isinstance(state_vector, bytes | bytearray):
-        _error("invalid-state-vector", "sync-step-1 carries a binary state vector")
+        _error("invalid-state-vector")
         return None
     room = rooms().get(connection.document_id)
     with room.lock:
@@ -146,7 +172,7 @@ def on_sync_step_1(state_vector=None, *_rest):
         server_vector = room.doc.get_state()
         present = room.presence_entries()
     if missing is None:
-        _error("invalid-state-vector", "that is not a Yjs state vector")
+        _error("invalid-state-vector")
         return None
     sid, namespace = request.sid, request.namespace
     # ask the client for what we lack: its ack carries its offline edits
@@ -183,12 +209,11 @@ def _take_update(update, ack_requested: bool):
         if update == b"\x00\x00":
             return {"ok": True, "seq": None} if ack_requested else None
         if not connection.may_write:
-            raise UpdateRejected("read-only", "you may read this document but not change "
-                                 "it; your change was not saved")
+            raise UpdateRejected("read-only", "read-only")
         _spend(connection, config)
         user = _user(connection)
         if user is None:
-            raise UpdateRejected("unauthenticated", "your account is no longer active")
+            raise UpdateRejected("unauthenticated", "account inactive")
         room = rooms().get(connection.document_id)
         seq = append(room, user, update, may_write)
     except UpdateRejected as exc:
@@ -209,8 +234,7 @@ def _spend(connection: Connection, config) -> None:
     connection.tokens = min(burst, connection.tokens + (now - connection.refilled) * rate)
     connection.refilled = now
     if connection.tokens < 1:
-        raise UpdateRejected("rate-limited", "too many changes at once; they will be "
-                             "synchronised again in a moment")
+        raise UpdateRejected("rate-limited", "rate limited")
     connection.tokens -= 1
 
 
@@ -230,7 +254,7 @@ def on_awareness_update(update=None, *_rest):
     if connection is None:
         return
     if not isinstance(update, bytes | bytearray) or len(update) > 64 * 1024:
-        _error("invalid-awareness", "awareness-update carries encodeAwarenessUpdate bytes")
+        _error("invalid-awareness")
         return
     try:
         entries = awareness.decode(bytes(update))
@@ -263,8 +287,7 @@ def register_server_handlers(server) -> None:
 def on_socket_error(exc):
     log.exception("socket event failed", exc_info=exc)
     try:
-        _error("server-error", "the server could not handle that event; nothing was lost "
-               "on your side, it will be synchronised again")
+        _error("server-error")
     except Exception:  # noqa: BLE001 - the connection may be gone
         log.debug("could not report the error to the client")
 

@@ -1,0 +1,185 @@
+"""Real-time co-editing benchmark: Coélab against the reference Yjs server.
+
+    .venv/bin/python benchmarks/realtime.py [--seconds 20] [--quick]
+
+For 5, 20 and 50 editors in one document, then 100 documents of 10 editors, each editor
+inserts 1-3 characters at a random place about 5 times a second (Node.js clients: the
+stock y-socket.io provider for Coélab, the y-websocket provider for @y/websocket-server,
+one load generator for both). Prints p50/p95/p99 propagation latency, delivered/expected
+updates, convergence, the server's CPU use and the latency ratio to the reference
+server. Then the time to open a document whose history holds 100,000 updates, with and
+without compaction. Everything runs on 127.0.0.1; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FRONTEND = ROOT / "frontend"
+sys.path.insert(0, str(ROOT))
+
+from tests.live import Server, free_port, run, server_env  # noqa: E402
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def prepare(database: str, tmp: Path, layout: list[int]) -> tuple[dict, list[dict]]:
+    """A migrated database with one document per entry of ``layout`` (its editor count)."""
+    from coelab import create_app
+    from coelab import operations as ops
+    from coelab.db import db
+    from coelab.documents.operations import create_document
+    from coelab.documents.tokens import make_token
+    from coelab.models import CohortRole, ModuleScope, Parcours
+
+    env = server_env(tmp, database, COELAB_LOGIN_RATE_LIMIT="1000 per minute")
+    run(["db", "upgrade"], env)
+    app = create_app({"SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database,
+                      "INSTANCE_PATH": str(tmp / "instance"), "ARGON2_TIME_COST": 1,
+                      "ARGON2_MEMORY_COST": 64})
+    documents = []
+    with app.app_context():
+        cohort = ops.create_cohort(None, name="Bench", module_scope=ModuleScope.TRANSVERSAL,
+                                   start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+        people = []
+        for i in range(max(layout)):
+            user = ops.create_user(None, email=f"editor{i}@example.org", first_name="E",
+                                   last_name=str(i), password="correct horse battery")
+            ops.add_member(None, cohort, user, CohortRole.TRAINEE, Parcours.I)
+            people.append(user)
+        for n, editors in enumerate(layout):
+            document = create_document(None, cohort, title=f"Bench {n}", template="# Bench\n")
+            documents.append({"id": document.id,
+                              "tokens": [make_token(p.id, document.id) for p in people[:editors]]})
+        db.session.remove()
+        db.engine.dispose()
+    return env, documents
+
+
+def load(server: str, url: str, documents: list[dict], seconds: int, pid: int) -> dict:
+    config = {"server": server, "url": url, "documents": documents, "seconds": seconds,
+              "rate": 5}
+    before, started = cpu_seconds(pid), time.monotonic()
+    out = subprocess.run(["node", "bench/load.mjs", json.dumps(config)], cwd=FRONTEND,
+                         capture_output=True, text=True, timeout=seconds + 120, check=False)
+    elapsed = time.monotonic() - started
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["server_cpu"] = (cpu_seconds(pid) - before) / elapsed
+    return result
+
+
+def reference_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen(
+        ["node", "node_modules/@y/websocket-server/src/server.js"], cwd=FRONTEND, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return process
+
+
+def line(label: str, r: dict, ref: dict | None) -> str:
+    ratio = f"  ratio p99 {r['p99'] / ref['p99']:.2f}x" if ref and ref["p99"] else ""
+    return (f"{label:<24} p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+            f"  delivered {r['delivered']}/{r['expected']}  converged {r['converged']}"
+            f"  server CPU {100 * r['server_cpu']:5.1f} %{ratio}")
+
+
+def bench_open(tmp: Path, updates: int) -> None:
+    """Open a document with a long history, before and after compaction."""
+    import pycrdt
+    from coelab import create_app
+    from coelab import operations as ops
+    from coelab.db import db
+    from coelab.documents.models import DocumentUpdate
+    from coelab.documents.operations import create_document
+    from coelab.documents.rooms import compact, load_room
+    from coelab.models import ModuleScope
+
+    database = f"sqlite:///{tmp / 'history.db'}"
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database,
+                      "INSTANCE_PATH": str(tmp / "instance")})
+    with app.app_context():
+        db.create_all()
+        cohort = ops.create_cohort(None, name="H", module_scope=ModuleScope.TRANSVERSAL,
+                                   start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+        document = create_document(None, cohort, title="History")
+        source = pycrdt.Doc()
+        text = source.get("content", type=pycrdt.Text)
+        source.apply_update(document.snapshot)
+        rng = random.Random(1)
+        rows = []
+        for _ in range(updates):
+            vector = source.get_state()
+            text.insert(rng.randint(0, len(text)), rng.choice("abcdefghij "))
+            rows.append({"document_id": document.id, "user_id": None,
+                         "data": source.get_update(vector), "inserted": 1, "deleted": 0})
+        db.session.execute(DocumentUpdate.__table__.insert(), rows)
+        db.session.commit()
+        started = time.perf_counter()
+        room = load_room(document.id)
+        cold = time.perf_counter() - started
+        assert str(room.text) == str(text)
+        started = time.perf_counter()
+        compact(room)
+        compaction = time.perf_counter() - started
+        started = time.perf_counter()
+        room = load_room(document.id)
+        warm = time.perf_counter() - started
+        assert str(room.text) == str(text)
+        snapshot = len(db.session.get(type(document), document.id).snapshot)
+    print(f"open a {updates:,}-update document: {1000 * cold:.0f} ms from the log, "
+          f"{1000 * warm:.1f} ms after compaction (compaction {1000 * compaction:.0f} ms, "
+          f"snapshot {snapshot / 1024:.0f} KiB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="5 s runs, 10,000-update open")
+    args = parser.parse_args()
+    seconds = 5 if args.quick else args.seconds
+    scenarios = [("5 editors", [5]), ("20 editors", [20]), ("50 editors", [50]),
+                 ("100 docs x 10 editors", [10] * 100)]
+    print(f"Each editor: ~5 inserts/s of 1-3 characters, {seconds} s per run, "
+          f"{os.cpu_count()} cores.\n")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for label, layout in scenarios:
+            run_dir = tmp / label.replace(" ", "_")
+            run_dir.mkdir()
+            env, documents = prepare(f"sqlite:///{run_dir / 'bench.db'}", run_dir, layout)
+            server = Server(env, run_dir / "server.log").start()
+            try:
+                ours = load("coelab", server.url, documents, seconds, server.process.pid)
+            finally:
+                server.stop()
+            port = free_port()
+            reference = reference_server(port)
+            try:
+                ref = load("reference", f"ws://127.0.0.1:{port}", documents, seconds,
+                           reference.pid)
+            finally:
+                reference.terminate()
+                reference.wait()
+            print(line(f"{label} — Coélab", ours, ref))
+            print(line(f"{label} — reference", ref, None))
+        bench_open(tmp, 10_000 if args.quick else 100_000)
+
+
+if __name__ == "__main__":
+    main()
