@@ -38,14 +38,17 @@ def is_admin(user: Any) -> bool:
 
 def cohort_role(user: Any, cohort: Cohort) -> CohortRole | None:
     """The user's role in the cohort, or None when they are not a member."""
+    return _role_in(user, cohort.id)
+
+
+def _role_in(user: Any, cohort_id: int) -> CohortRole | None:
     if not user.is_authenticated:
         return None
-    role = db.session.execute(
+    return db.session.execute(
         select(Membership.role).where(
-            Membership.cohort_id == cohort.id, Membership.user_id == user.id
+            Membership.cohort_id == cohort_id, Membership.user_id == user.id
         )
     ).scalar_one_or_none()
-    return role
 
 
 def _member_or_staff(user: Any, cohort: Cohort) -> bool:
@@ -73,7 +76,11 @@ def _self_or_staff(user: Any, target: User) -> bool:
 
 
 def is_document_author(user: Any, document: Document) -> bool:
-    """Its owner; else the members of its team; else every trainee of its cohort."""
+    """Its owner; else the members of its team; else every trainee of its cohort.
+
+    ``document`` may be the model or any object with its ``cohort_id``, ``team_id``,
+    ``owner_id`` and ``frozen`` (the co-editing write path passes what it read under the
+    row lock)."""
     if not user.is_authenticated:
         return False
     if document.owner_id is not None:
@@ -81,13 +88,13 @@ def is_document_author(user: Any, document: Document) -> bool:
     if document.team_id is not None:
         return db.session.scalar(select(TeamMember.id).where(
             TeamMember.team_id == document.team_id, TeamMember.user_id == user.id)) is not None
-    return cohort_role(user, document.cohort) == CohortRole.TRAINEE
+    return _role_in(user, document.cohort_id) == CohortRole.TRAINEE
 
 
 def _document_read(user: Any, document: Document) -> bool:
     if is_staff(user) or is_document_author(user, document):
         return True
-    return cohort_role(user, document.cohort) == CohortRole.TRAINER
+    return _role_in(user, document.cohort_id) == CohortRole.TRAINER
 
 
 def _document_write(user: Any, document: Document) -> bool:

@@ -16,7 +16,7 @@ from ..db import db, transaction
 from ..models import Cohort, CohortRole, Team, User
 from ..operations import OperationError
 from .authorship import Authorship
-from .models import Document, DocumentContribution, DocumentVersion
+from .models import Document, DocumentContribution, DocumentUpdate, DocumentVersion
 from .render import render_markdown
 from .rooms import TEXT, catch_up, rooms
 
@@ -162,14 +162,25 @@ def contributions(document: Document) -> list[Contribution]:
     with room.lock:
         catch_up(room)
         present = room.authorship.present()
-    totals = {row.user_id: row for row in db.session.scalars(select(DocumentContribution).where(
-        DocumentContribution.document_id == document.id))}
+    # compacted history is summed in the contribution rows, the live log in its updates
+    totals: dict[int, list[int]] = {}
+    compacted = select(DocumentContribution.user_id, DocumentContribution.inserted,
+                       DocumentContribution.deleted).where(
+        DocumentContribution.document_id == document.id)
+    live = select(DocumentUpdate.user_id, func.sum(DocumentUpdate.inserted),
+                  func.sum(DocumentUpdate.deleted)).where(
+        DocumentUpdate.document_id == document.id, DocumentUpdate.user_id.is_not(None)
+    ).group_by(DocumentUpdate.user_id)
+    for query in (compacted, live):
+        for user_id, inserted, deleted in db.session.execute(query):
+            total = totals.setdefault(user_id, [0, 0])
+            total[0] += int(inserted or 0)
+            total[1] += int(deleted or 0)
     user_ids = {uid for uid in set(totals) | set(present) if uid is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
     whole = sum(present.values()) or 1
     rows = [
-        Contribution(users.get(uid), totals[uid].inserted if uid in totals else 0,
-                     totals[uid].deleted if uid in totals else 0, present.get(uid, 0),
+        Contribution(users.get(uid), *totals.get(uid, [0, 0]), present.get(uid, 0),
                      present.get(uid, 0) / whole)
         for uid in user_ids
     ]

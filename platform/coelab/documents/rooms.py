@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pycrdt
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from ..db import db, transaction
+from ..db import db, transaction, utcnow
 from .authorship import Authorship
 from .awareness import Entry
 from .models import Document, DocumentContribution, DocumentUpdate
@@ -179,110 +179,144 @@ def load_room(document_id: int) -> Room:
     authorship = Authorship.loads(str(text), document.snapshot_authorship)
     room = Room(document_id=document_id, doc=doc, text=text, authorship=authorship,
                 watermark=document.snapshot_seq)
-    with room.lock, transaction():
-        _apply_tail(room, share_lock=True)
+    with room.lock:
+        catch_up(room)
     return room
 
 
-def _apply_tail(room: Room, below: int | None = None, share_lock: bool = False) -> None:
-    """Apply what the log holds past the room's watermark (caller holds the lock).
+DOCUMENTS = Document.__table__
+UPDATES = DocumentUpdate.__table__
+CONTRIBUTIONS = DocumentContribution.__table__
 
-    Readers take a share lock on the document's row (PostgreSQL), so that a compaction
-    committing between the two queries below cannot hide updates from them; writers
-    already hold the row lock.
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """What the policy needs to know of a document, read under its row lock."""
+
+    id: int
+    cohort_id: int
+    team_id: int | None
+    owner_id: int | None
+    frozen: bool
+    snapshot_seq: int
+
+
+def _lock_document(document_id: int, share: bool = False) -> DocumentRef | None:
+    """Lock the document's row (PostgreSQL: FOR UPDATE, or FOR SHARE for readers).
+
+    Appends hold the exclusive lock, so one document's sequence numbers commit in order
+    and a reader holding the share lock sees a log and a snapshot that belong together.
+    SQLite has one writer at a time, which gives the same order.
     """
-    query = select(Document.snapshot_seq, Document.snapshot).where(
-        Document.id == room.document_id)
-    if share_lock:
-        query = query.with_for_update(read=True)
-    snapshot = db.session.execute(query).one_or_none()
-    if snapshot is not None and snapshot.snapshot_seq > room.watermark and snapshot.snapshot:
+    c = DOCUMENTS.c
+    query = select(c.id, c.cohort_id, c.team_id, c.owner_id, c.frozen, c.snapshot_seq).where(
+        c.id == document_id).with_for_update(read=share)
+    row = db.session.connection().execute(query).one_or_none()
+    return DocumentRef(*row) if row is not None else None
+
+
+def _apply_tail(room: Room, ref: DocumentRef) -> None:
+    """Apply what the log holds past the room's watermark (caller holds both locks)."""
+    connection = db.session.connection()
+    if ref.snapshot_seq > room.watermark:
         # another process compacted past us: its snapshot holds what we missed
-        room.apply(snapshot.snapshot, None)
-        room.watermark = snapshot.snapshot_seq
-    query = select(DocumentUpdate.id, DocumentUpdate.data, DocumentUpdate.user_id).where(
-        DocumentUpdate.document_id == room.document_id, DocumentUpdate.id > room.watermark)
-    if below is not None:
-        query = query.where(DocumentUpdate.id < below)
-    for seq, data, user_id in db.session.execute(query.order_by(DocumentUpdate.id)):
+        snapshot = connection.execute(
+            select(DOCUMENTS.c.snapshot).where(DOCUMENTS.c.id == ref.id)).scalar_one()
+        if snapshot:
+            room.apply(snapshot, None)
+        room.watermark = ref.snapshot_seq
+    rows = connection.execute(
+        select(UPDATES.c.id, UPDATES.c.data, UPDATES.c.user_id)
+        .where(UPDATES.c.document_id == room.document_id, UPDATES.c.id > room.watermark)
+        .order_by(UPDATES.c.id))
+    for seq, data, user_id in rows:
         room.apply(data, user_id)
         room.watermark = seq
         room.since_compaction += 1
 
 
 def catch_up(room: Room) -> None:
-    """Bring the room up to the log (caller holds the lock)."""
+    """Bring the room up to the log (caller holds the room's lock)."""
     with transaction():
-        _apply_tail(room, share_lock=True)
+        ref = _lock_document(room.document_id, share=True)
+        if ref is not None:
+            _apply_tail(room, ref)
 
 
 def append(room: Room, user, update: bytes, may_write) -> int:
-    """Store an update, then apply it to the room; return its sequence number.
+    """Store an update and apply it to the room; return its sequence number.
 
-    ``may_write(user, document)`` is asked under the document's row lock, so a document
-    frozen a moment ago refuses the update. Nothing is applied unless it is stored.
+    Under the document's row lock: ``may_write(user, document)`` is asked (a document
+    frozen a moment ago refuses the update), the room catches up with the log, the update
+    is applied (which measures what it inserted and deleted) and appended. The room is
+    rebuilt from the log if the transaction fails, so it never holds an unstored update;
+    nothing is broadcast or acknowledged before the commit.
     """
     with room.lock:
         try:
             with transaction():
-                document = db.session.execute(
-                    select(Document).where(Document.id == room.document_id).with_for_update()
-                ).scalar_one_or_none()
-                if document is None:
+                ref = _lock_document(room.document_id)
+                if ref is None:
                     raise UpdateRejected("unknown-document", "no such document")
-                if not may_write(user, document):
-                    raise UpdateRejected("read-only", "you may read this document but not "
-                                         "change it; your change was not saved")
-                row = DocumentUpdate(document_id=room.document_id, user_id=user.id,
-                                     data=update)
-                db.session.add(row)
-                db.session.flush()
-                _apply_tail(room, below=row.id)
-                row.inserted, row.deleted = room.apply(update, user.id)
-                room.watermark = row.id
+                if not may_write(user, ref):
+                    raise UpdateRejected("read-only", "read-only")
+                _apply_tail(room, ref)
+                inserted, deleted = room.apply(update, user.id)
+                seq = db.session.connection().execute(
+                    UPDATES.insert().values(document_id=room.document_id, user_id=user.id,
+                                            data=update, inserted=inserted, deleted=deleted,
+                                            created_at=utcnow())
+                    .returning(UPDATES.c.id)).scalar_one()
+                room.watermark = seq
                 room.since_compaction += 1
-                _count_contribution(room.document_id, user.id, row.inserted, row.deleted)
         except UpdateRejected:
             raise
         except Exception:
-            # the room may hold an update the log does not: rebuild it from the log
             rooms().evict(room.document_id)
             raise
-        return row.id
-
-
-def _count_contribution(document_id: int, user_id: int, inserted: int, deleted: int) -> None:
-    if not inserted and not deleted:
-        return
-    row = db.session.scalar(select(DocumentContribution).where(
-        DocumentContribution.document_id == document_id,
-        DocumentContribution.user_id == user_id))
-    if row is None:
-        row = DocumentContribution(document_id=document_id, user_id=user_id, inserted=0,
-                                   deleted=0)
-        db.session.add(row)
-    row.inserted += inserted
-    row.deleted += deleted
+        return seq
 
 
 def compact(room: Room) -> int:
     """Replace the log up to the room's watermark by one snapshot, in one transaction.
 
     The snapshot is the room's doc encoded whole (applying updates to a Doc, never
-    ``merge_updates`` over the log, which is far slower). Returns the updates removed.
+    ``merge_updates`` over the log, which is far slower); what the removed updates
+    counted per author moves into the contribution totals. Returns the updates removed.
     """
     with room.lock:
         with transaction():
-            document = db.session.execute(
-                select(Document).where(Document.id == room.document_id).with_for_update()
-            ).scalar_one()
-            _apply_tail(room)
-            document.snapshot = room.doc.get_update()
-            document.snapshot_seq = room.watermark
-            document.snapshot_authorship = room.authorship.dumps()
-            removed = db.session.execute(
-                delete(DocumentUpdate).where(DocumentUpdate.document_id == room.document_id,
-                                             DocumentUpdate.id <= room.watermark)
-            ).rowcount
+            ref = _lock_document(room.document_id)
+            if ref is None:
+                return 0
+            _apply_tail(room, ref)
+            connection = db.session.connection()
+            upto = room.watermark
+            totals = connection.execute(
+                select(UPDATES.c.user_id, func.sum(UPDATES.c.inserted),
+                       func.sum(UPDATES.c.deleted))
+                .where(UPDATES.c.document_id == room.document_id, UPDATES.c.id <= upto,
+                       UPDATES.c.user_id.is_not(None))
+                .group_by(UPDATES.c.user_id)).all()
+            for user_id, inserted, deleted in totals:
+                _add_contribution(connection, room.document_id, user_id, int(inserted or 0),
+                                  int(deleted or 0))
+            connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == room.document_id)
+                               .values(snapshot=room.doc.get_update(), snapshot_seq=upto,
+                                       snapshot_authorship=room.authorship.dumps()))
+            removed = connection.execute(
+                delete(UPDATES).where(UPDATES.c.document_id == room.document_id,
+                                      UPDATES.c.id <= upto)).rowcount
             room.since_compaction = 0
     return removed
+
+
+def _add_contribution(connection, document_id: int, user_id: int, inserted: int,
+                      deleted: int) -> None:
+    c = CONTRIBUTIONS.c
+    done = connection.execute(
+        CONTRIBUTIONS.update().where(c.document_id == document_id, c.user_id == user_id)
+        .values(inserted=c.inserted + inserted, deleted=c.deleted + deleted)).rowcount
+    if not done:
+        connection.execute(CONTRIBUTIONS.insert().values(
+            document_id=document_id, user_id=user_id, inserted=inserted, deleted=deleted))
