@@ -281,3 +281,25 @@ def test_document_is_created_once_from_its_template(app, team_doc):
     probe = pycrdt.Doc()
     probe.apply_update(document.snapshot)
     assert str(probe.get("content", type=pycrdt.Text)) == TEMPLATE
+
+
+def test_idle_rooms_are_closed_and_silent_presence_forgotten(app, team_doc):
+    from coelab.documents import awareness
+    from coelab.documents.sockets import sweep_presence
+
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    b = connect(app, team_doc["louis"], document)
+    a.io.emit("awareness-update",
+              awareness.encode([awareness.Entry(77, 3, '{"user":{"name":"A"}}')]),
+              namespace=a.ns)
+    b.receive()
+    app.config.update(YJS_PRESENCE_TIMEOUT=-1, YJS_ROOM_IDLE_SECONDS=-1)
+    sweep_presence(app)
+    left = [awareness.decode(e["args"][0]) for e in b.receive() if e["name"] == "awareness-update"]
+    assert left == [[awareness.Entry(77, 4, "null")]]
+    assert document.id in {r.document_id for r in rooms().all()}  # people are still in it
+    a.io.disconnect(namespace=a.ns)
+    b.io.disconnect(namespace=b.ns)
+    sweep_presence(app)
+    assert document.id not in {r.document_id for r in rooms().all()}

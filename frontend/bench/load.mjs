@@ -82,9 +82,20 @@ function type (editor) {
   expected += groups.get(editor.documentId).length - 1
 }
 
-const timers = editors.map((e) => setInterval(() => type(e), 1000 / cfg.rate))
+// people do not type in step: each editor starts at a random moment and waits a random
+// 50-150 % of the mean interval between two changes
+let running = true
+const mean = 1000 / cfg.rate
+function schedule (editor, delay) {
+  setTimeout(() => {
+    if (!running) return
+    type(editor)
+    schedule(editor, mean * (0.5 + Math.random()))
+  }, delay)
+}
+editors.forEach((e) => schedule(e, Math.random() * mean))
 await new Promise((resolve) => setTimeout(resolve, cfg.seconds * 1000))
-timers.forEach(clearInterval)
+running = false
 // let the last updates arrive
 const deadline = performance.now() + 10000
 while (delivered < expected && performance.now() < deadline) {

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pycrdt
 from flask import Flask, current_app
@@ -78,6 +79,8 @@ class Room:
     sids: set[str] = field(default_factory=set)
     last_used: float = field(default_factory=time.monotonic)
     since_compaction: int = 0
+    pending: list = field(default_factory=list)
+    pending_lock: threading.Lock = field(default_factory=threading.Lock)
     _author: int | None = None
     _counts: list[int] = field(default_factory=lambda: [0, 0])
 
@@ -243,38 +246,86 @@ def catch_up(room: Room) -> None:
             _apply_tail(room, ref)
 
 
+@dataclass
+class _Pending:
+    """An update waiting for its turn to be stored (see :func:`append`)."""
+
+    user: Any
+    update: bytes
+    done: threading.Event = field(default_factory=threading.Event)
+    seq: int | None = None
+    error: BaseException | None = None
+
+
 def append(room: Room, user, update: bytes, may_write) -> int:
     """Store an update and apply it to the room; return its sequence number.
 
-    Under the document's row lock: ``may_write(user, document)`` is asked (a document
-    frozen a moment ago refuses the update), the room catches up with the log, the update
-    is applied (which measures what it inserted and deleted) and appended. The room is
-    rebuilt from the log if the transaction fails, so it never holds an unstored update;
-    nothing is broadcast or acknowledged before the commit.
+    Updates arriving together are stored together: each caller queues its update, and
+    whoever holds the room's lock stores everything queued so far in one transaction
+    (group commit), so that a busy document pays for one commit per batch, not per
+    keystroke. Under the document's row lock: ``may_write(user, document)`` is asked for
+    each author (a document frozen a moment ago refuses the update), the room catches up
+    with the log, each update is applied (which measures what it inserted and deleted)
+    and appended. If the transaction fails the room is rebuilt from the log, so it never
+    holds an unstored update; nothing is broadcast or acknowledged before the commit.
     """
+    item = _Pending(user, update)
+    with room.pending_lock:
+        room.pending.append(item)
     with room.lock:
-        try:
-            with transaction():
-                ref = _lock_document(room.document_id)
-                if ref is None:
-                    raise UpdateRejected("unknown-document", "no such document")
-                if not may_write(user, ref):
-                    raise UpdateRejected("read-only", "read-only")
+        if not item.done.is_set():
+            _store_pending(room, may_write)
+    if item.error is not None:
+        raise item.error
+    return item.seq
+
+
+def _store_pending(room: Room, may_write) -> None:
+    """Store every queued update of the room in one transaction (caller holds the lock)."""
+    with room.pending_lock:
+        batch, room.pending = room.pending, []
+    stored: list[_Pending] = []
+    try:
+        with transaction():
+            ref = _lock_document(room.document_id)
+            if ref is not None:
                 _apply_tail(room, ref)
-                inserted, deleted = room.apply(update, user.id)
-                seq = db.session.connection().execute(
-                    UPDATES.insert().values(document_id=room.document_id, user_id=user.id,
-                                            data=update, inserted=inserted, deleted=deleted,
-                                            created_at=utcnow())
-                    .returning(UPDATES.c.id)).scalar_one()
-                room.watermark = seq
-                room.since_compaction += 1
-        except UpdateRejected:
-            raise
-        except Exception:
-            rooms().evict(room.document_id)
-            raise
-        return seq
+            allowed: dict[int, bool] = {}
+            rows = []
+            for item in batch:
+                if ref is None:
+                    item.error = UpdateRejected("unknown-document", "no such document")
+                    continue
+                user_id = item.user.id
+                if user_id not in allowed:
+                    allowed[user_id] = may_write(item.user, ref)
+                if not allowed[user_id]:
+                    item.error = UpdateRejected("read-only", "read-only")
+                    continue
+                inserted, deleted = room.apply(item.update, user_id)
+                rows.append({"document_id": room.document_id, "user_id": user_id,
+                             "data": item.update, "inserted": inserted, "deleted": deleted,
+                             "created_at": utcnow()})
+                stored.append(item)
+            if rows:
+                seqs = db.session.connection().execute(
+                    UPDATES.insert().returning(UPDATES.c.id, sort_by_parameter_order=True),
+                    rows).scalars().all()
+                for item, seq in zip(stored, seqs, strict=True):
+                    item.seq = seq
+                room.watermark = max(seqs)
+                room.since_compaction += len(seqs)
+    except Exception as exc:
+        rooms().evict(room.document_id)
+        for item in stored:
+            item.error = exc
+        for item in batch:
+            if item.seq is None and item.error is None:
+                item.error = exc
+        raise
+    finally:
+        for item in batch:
+            item.done.set()
 
 
 def compact(room: Room) -> int:

@@ -293,10 +293,16 @@ def on_socket_error(exc):
 
 
 def sweep_presence(app) -> None:
-    """Forget presence that stopped renewing (clients renew every 15 s) and tell the rest."""
+    """Forget presence that stopped renewing (clients renew every 15 s) and tell the rest;
+    close the rooms nobody has used for a while (they are only caches)."""
     with app.app_context():
         timeout = app.config["YJS_PRESENCE_TIMEOUT"]
+        idle = app.config["YJS_ROOM_IDLE_SECONDS"]
+        now = time.monotonic()
         for room in rooms().all():
+            if not room.sids and now - room.last_used > idle:
+                rooms().evict(room.document_id)
+                continue
             with room.lock:
                 left = room.forget_presence(older_than=timeout)
             if left:
