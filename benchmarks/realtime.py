@@ -151,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 s runs, 10,000-update open")
+    parser.add_argument("--only", help="run the scenarios whose label contains this text")
     args = parser.parse_args()
     seconds = 5 if args.quick else args.seconds
     scenarios = [("5 editors", [5]), ("20 editors", [20]), ("50 editors", [50]),
@@ -160,6 +161,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for label, layout in scenarios:
+            if args.only and args.only not in label:
+                continue
             run_dir = tmp / label.replace(" ", "_")
             run_dir.mkdir()
             env, documents = prepare(f"sqlite:///{run_dir / 'bench.db'}", run_dir, layout)
@@ -178,7 +181,8 @@ def main() -> None:
                 reference.wait()
             print(line(f"{label} — Coélab", ours, ref))
             print(line(f"{label} — reference", ref, None))
-        bench_open(tmp, 10_000 if args.quick else 100_000)
+        if not args.only or "open" in args.only:
+            bench_open(tmp, 10_000 if args.quick else 100_000)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
+from sqlalchemy import select
 
 from ..db import db
 from ..extensions import socketio
@@ -45,6 +46,19 @@ class Connection:
     # per-user budget of updates (a token bucket): generous, never per address
     tokens: float
     refilled: float
+    principal: Principal | None = None
+    principal_read: float = 0.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What the policy needs of the person behind a socket, re-read every few seconds
+    rather than loading their account for every keystroke."""
+
+    id: int
+    is_coordinator: bool
+    is_admin: bool
+    is_authenticated: bool = True
 
 
 # sid -> connection, for this process (python-socketio sids are per namespace connection)
@@ -149,9 +163,20 @@ def _joined() -> Connection | None:
     return connection
 
 
-def _user(connection: Connection) -> User | None:
-    user = db.session.get(User, connection.user_id)
-    return user if user is not None and user.active else None
+PRINCIPAL_SECONDS = 5.0
+
+
+def _user(connection: Connection) -> Principal | None:
+    """The socket's person, if their account is still active (checked every 5 s)."""
+    now = time.monotonic()
+    if connection.principal is None or now - connection.principal_read > PRINCIPAL_SECONDS:
+        row = db.session.execute(
+            select(User.active, User.is_coordinator, User.is_admin)
+            .where(User.id == connection.user_id)).one_or_none()
+        connection.principal = (Principal(connection.user_id, row.is_coordinator, row.is_admin)
+                                if row is not None and row.active else None)
+        connection.principal_read = now
+    return connection.principal
 
 
 @socketio.on("sync-step-1", namespace="*")
