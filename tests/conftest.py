@@ -10,6 +10,7 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from coelab import create_app
@@ -32,6 +33,23 @@ def reset_pg_schema(url: str, schema: str = "public") -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+
+
+@contextmanager
+def separate_database(backend: str, tmp_path, name: str) -> Iterator[str]:
+    """A database of its own for a test that migrates or starts servers: a SQLite file,
+    or a PostgreSQL schema (dropped afterwards) selected through ``search_path``."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / (name + '.db')}"
+        return
+    reset_pg_schema(PG_URL, name)
+    try:
+        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{name}"
+    finally:
+        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,8 @@ import uuid
 import pytest
 from coelab import create_app
 from coelab.db import db
-from sqlalchemy import create_engine, text
 
-from .conftest import PG_URL, base_config, reset_pg_schema
+from .conftest import base_config, separate_database
 from .live import Server, SocketDoc, run, server_env, wait_for
 
 pytestmark = pytest.mark.slow
@@ -21,15 +20,8 @@ REDIS = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture
 def live_database(backend, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'live.db'}"
-        return
-    reset_pg_schema(PG_URL, SCHEMA)
-    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{SCHEMA}"
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    engine.dispose()
+    with separate_database(backend, tmp_path, SCHEMA) as url:
+        yield url
 
 
 @pytest.fixture

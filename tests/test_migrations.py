@@ -9,25 +9,17 @@ from alembic.migration import MigrationContext
 from coelab import create_app
 from coelab.db import db
 from coelab.migrate import alembic_config, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
-from .conftest import PG_URL, base_config, reset_pg_schema
+from .conftest import base_config, separate_database
 
 SCHEMA = "migration_check"
 
 
 @pytest.fixture
 def empty_database(backend, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    reset_pg_schema(PG_URL, SCHEMA)
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{SCHEMA}"
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    engine.dispose()
+    with separate_database(backend, tmp_path, SCHEMA) as url:
+        yield url
 
 
 def test_migrations_match_the_models(empty_database, tmp_path):

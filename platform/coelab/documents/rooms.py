@@ -79,6 +79,7 @@ class Room:
     sids: set[str] = field(default_factory=set)
     last_used: float = field(default_factory=time.monotonic)
     since_compaction: int = 0
+    compacting: bool = False
     pending: list = field(default_factory=list)
     pending_lock: threading.Lock = field(default_factory=threading.Lock)
     _author: int | None = None

@@ -247,7 +247,8 @@ def _take_update(update, ack_requested: bool):
         _error(exc.code, exc.message)
         return {"ok": False, "code": exc.code} if ack_requested else None
     socketio.emit("sync-update", update, namespace=request.namespace, skip_sid=request.sid)
-    if room.since_compaction >= config["YJS_COMPACT_EVERY"]:
+    if room.since_compaction >= config["YJS_COMPACT_EVERY"] and not room.compacting:
+        room.compacting = True  # one compaction at a time per room
         socketio.start_background_task(_compact_in_background,
                                        current_app._get_current_object(), room)
     return {"ok": True, "seq": seq} if ack_requested else None
@@ -270,6 +271,7 @@ def _compact_in_background(app, room) -> None:
         except Exception:
             log.exception("compaction of document %s failed", room.document_id)
         finally:
+            room.compacting = False
             db.session.remove()
 
 

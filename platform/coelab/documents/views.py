@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..db import db
-from ..forms import ConfirmForm
 from ..models import Cohort, Team
 from ..policy import can, require
 from ..views.helpers import get_or_404, submit_form
@@ -119,14 +118,19 @@ def diff(document_id: int):
                            lines=ops.diff_versions(old.markdown, new.markdown))
 
 
+def _new_document_form(cohort: Cohort) -> tuple[NewDocumentForm, list[Team]]:
+    form = NewDocumentForm()
+    teams = ops.writable_teams(current_user, cohort)
+    form.team.choices = [(0, _("Moi seul·e"))] + [(t.id, t.name) for t in teams]
+    return form, teams
+
+
 @bp.route("/cohorts/<int:cohort_id>/documents", methods=["POST"])
 @login_required
 def create(cohort_id: int):
     cohort = get_or_404(Cohort, cohort_id)
     require("document.create", cohort)
-    form = NewDocumentForm()
-    teams = ops.writable_teams(current_user, cohort)
-    form.team.choices = [(0, _("Moi seul·e"))] + [(t.id, t.name) for t in teams]
+    form, teams = _new_document_form(cohort)
 
     def create_it():
         team = db.session.get(Team, form.team.data) if form.team.data else None
@@ -139,10 +143,7 @@ def create(cohort_id: int):
     done = submit_form(
         form, create_it, done=_("Document créé."),
         next_url=lambda d: url_for("documents.editor", document_id=d.id))
-    if done:
-        return done
-    return render_template("coelab/new_document.html", cohort=cohort, form=form,
-                           confirm=ConfirmForm())
+    return done or render_template("coelab/new_document.html", cohort=cohort, form=form)
 
 
 @bp.route("/cohorts/<int:cohort_id>/documents/new")
@@ -150,7 +151,5 @@ def create(cohort_id: int):
 def new(cohort_id: int):
     cohort = get_or_404(Cohort, cohort_id)
     require("document.create", cohort)
-    form = NewDocumentForm()
-    form.team.choices = [(0, _("Moi seul·e"))] + [
-        (t.id, t.name) for t in ops.writable_teams(current_user, cohort)]
+    form, _teams = _new_document_form(cohort)
     return render_template("coelab/new_document.html", cohort=cohort, form=form)
