@@ -100,7 +100,9 @@ def line(label: str, r: dict, ref: dict | None) -> str:
 
 
 def bench_open(tmp: Path, updates: int) -> None:
-    """Open a document with a long history, before and after compaction."""
+    """Open a document with a long history (one person typing: characters at the cursor,
+    a deletion one time in twenty, a jump elsewhere one time in thirty), before and after
+    compaction."""
     import pycrdt
     from coelab import create_app
     from coelab import operations as ops
@@ -123,9 +125,19 @@ def bench_open(tmp: Path, updates: int) -> None:
         source.apply_update(document.snapshot)
         rng = random.Random(1)
         rows = []
+        cursor = 0
+        # like typing: a character at the cursor, now and then a deletion or a jump
         for _ in range(updates):
             vector = source.get_state()
-            text.insert(rng.randint(0, len(text)), rng.choice("abcdefghij "))
+            roll = rng.random()
+            if roll < 0.05 and cursor > 0:
+                del text[cursor - 1:cursor]
+                cursor -= 1
+            else:
+                if roll > 0.97:
+                    cursor = rng.randint(0, len(text))
+                text.insert(cursor, rng.choice("abcdefghij "))
+                cursor += 1
             rows.append({"document_id": document.id, "user_id": None,
                          "data": source.get_update(vector), "inserted": 1, "deleted": 0})
         db.session.execute(DocumentUpdate.__table__.insert(), rows)
