@@ -36,7 +36,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def prepare(database: str, tmp: Path, layout: list[int]) -> tuple[dict, list[dict]]:
+def prepare(database: str, tmp: Path, layout: list[int], **server_settings: str
+            ) -> tuple[dict, list[dict]]:
     """A migrated database with one document per entry of ``layout`` (its editor count)."""
     from coelab import create_app
     from coelab import operations as ops
@@ -45,7 +46,7 @@ def prepare(database: str, tmp: Path, layout: list[int]) -> tuple[dict, list[dic
     from coelab.documents.tokens import make_token
     from coelab.models import CohortRole, ModuleScope, Parcours
 
-    env = server_env(tmp, database, COELAB_LOGIN_RATE_LIMIT="1000 per minute")
+    env = server_env(tmp, database, **server_settings)
     run(["db", "upgrade"], env)
     app = create_app({"SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database,
                       "INSTANCE_PATH": str(tmp / "instance"), "ARGON2_TIME_COST": 1,
@@ -164,6 +165,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 s runs, 10,000-update open")
     parser.add_argument("--only", help="run the scenarios whose label contains this text")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run Coélab on this PostgreSQL database (schema coelab_bench, "
+                             "dropped and created for each run) instead of SQLite")
+    parser.add_argument("--compact-every", type=int,
+                        help="COELAB_YJS_COMPACT_EVERY for the server (default: its own)")
     args = parser.parse_args()
     seconds = 5 if args.quick else args.seconds
     scenarios = [("5 editors", [5]), ("20 editors", [20]), ("50 editors", [50]),
@@ -177,7 +183,16 @@ def main() -> None:
                 continue
             run_dir = tmp / label.replace(" ", "_")
             run_dir.mkdir()
-            env, documents = prepare(f"sqlite:///{run_dir / 'bench.db'}", run_dir, layout)
+            settings = ({"COELAB_YJS_COMPACT_EVERY": str(args.compact_every)}
+                        if args.compact_every else {})
+            database = f"sqlite:///{run_dir / 'bench.db'}"
+            if args.postgres:
+                from tests.conftest import reset_pg_schema
+
+                url = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+                reset_pg_schema(url, "coelab_bench")
+                database = f"{url}?options=-csearch_path%3Dcoelab_bench"
+            env, documents = prepare(database, run_dir, layout, **settings)
             server = Server(env, run_dir / "server.log").start()
             try:
                 ours = load("coelab", server.url, documents, seconds, server.process.pid)

@@ -79,6 +79,11 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "LOGIN_RATE_LIMIT": env.get("COELAB_LOGIN_RATE_LIMIT", "5 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env.get("COELAB_LOGIN_ADDRESS_RATE_LIMIT", "200 per hour"),
         "INVITATION_DAYS": _int("COELAB_INVITATION_DAYS", 14),
+        "YJS_MAX_UPDATE_BYTES": _int("COELAB_YJS_MAX_UPDATE_BYTES", 2 * 1024 * 1024),
+        "YJS_UPDATES_PER_SECOND": _int("COELAB_YJS_UPDATES_PER_SECOND", 100),
+        "YJS_UPDATES_BURST": _int("COELAB_YJS_UPDATES_BURST", 400),
+        "YJS_COMPACT_EVERY": _int("COELAB_YJS_COMPACT_EVERY", 500),
+        "SOCKET_TOKEN_SECONDS": _int("COELAB_SOCKET_TOKEN_SECONDS", 600),
         "PASSWORD_RESET_HOURS": _int("COELAB_PASSWORD_RESET_HOURS", 2),
         "SESSION_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
@@ -100,15 +105,11 @@ DEFAULTS: dict[str, Any] = {
     # argon2id parameters (RFC 9106 "second recommended" is the library default)
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
-    # co-editing: limits are per user and generous (a classroom shares one address)
-    "YJS_MAX_UPDATE_BYTES": 2 * 1024 * 1024,
-    "YJS_UPDATES_PER_SECOND": 100,
-    "YJS_UPDATES_BURST": 400,
-    "YJS_COMPACT_EVERY": 500,
+    # co-editing (limits, compaction and token lifetime come from the environment):
+    # limits are per user and generous, since a classroom shares one address
     "YJS_PRESENCE_TIMEOUT": 30,
     "YJS_PRESENCE_SWEEP_SECONDS": 5,
     "YJS_ROOM_IDLE_SECONDS": 600,
-    "SOCKET_TOKEN_SECONDS": 600,
     "PLUGINS_EXTRA": (),
     "PLUGINS_DISABLED": (),
 }
