@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .db import db
 from .documents.models import Document
@@ -41,14 +41,18 @@ def cohort_role(user: Any, cohort: Cohort) -> CohortRole | None:
     return _role_in(user, cohort.id)
 
 
+# built once (these run for every co-editing update): SQLAlchemy reuses their cache keys
+_ROLE_IN = select(Membership.role).where(Membership.cohort_id == bindparam("cohort_id"),
+                                         Membership.user_id == bindparam("user_id"))
+_IN_TEAM = select(TeamMember.id).where(TeamMember.team_id == bindparam("team_id"),
+                                       TeamMember.user_id == bindparam("user_id"))
+
+
 def _role_in(user: Any, cohort_id: int) -> CohortRole | None:
     if not user.is_authenticated:
         return None
     return db.session.execute(
-        select(Membership.role).where(
-            Membership.cohort_id == cohort_id, Membership.user_id == user.id
-        )
-    ).scalar_one_or_none()
+        _ROLE_IN, {"cohort_id": cohort_id, "user_id": user.id}).scalar_one_or_none()
 
 
 def _member_or_staff(user: Any, cohort: Cohort) -> bool:
@@ -86,8 +90,8 @@ def is_document_author(user: Any, document: Document) -> bool:
     if document.owner_id is not None:
         return user.id == document.owner_id
     if document.team_id is not None:
-        return db.session.scalar(select(TeamMember.id).where(
-            TeamMember.team_id == document.team_id, TeamMember.user_id == user.id)) is not None
+        return db.session.execute(
+            _IN_TEAM, {"team_id": document.team_id, "user_id": user.id}).first() is not None
     return _role_in(user, document.cohort_id) == CohortRole.TRAINEE
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pycrdt
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..db import db, transaction, utcnow
 from .authorship import Authorship
@@ -201,6 +201,19 @@ UPDATES = DocumentUpdate.__table__
 CONTRIBUTIONS = DocumentContribution.__table__
 
 
+# the write path's statements, built once: SQLAlchemy then reuses their cache keys
+_REF = select(DOCUMENTS.c.id, DOCUMENTS.c.cohort_id, DOCUMENTS.c.team_id, DOCUMENTS.c.owner_id,
+              DOCUMENTS.c.frozen, DOCUMENTS.c.snapshot_seq).where(
+    DOCUMENTS.c.id == bindparam("document_id"))
+_LOCK = _REF.with_for_update()
+_LOCK_SHARE = _REF.with_for_update(read=True)
+_TAIL = (select(UPDATES.c.id, UPDATES.c.data, UPDATES.c.user_id)
+         .where(UPDATES.c.document_id == bindparam("document_id"),
+                UPDATES.c.id > bindparam("after"))
+         .order_by(UPDATES.c.id))
+_INSERT = UPDATES.insert().returning(UPDATES.c.id, sort_by_parameter_order=True)
+
+
 @dataclass(frozen=True)
 class DocumentRef:
     """What the policy needs to know of a document, read under its row lock."""
@@ -220,10 +233,8 @@ def _lock_document(document_id: int, share: bool = False) -> DocumentRef | None:
     and a reader holding the share lock sees a log and a snapshot that belong together.
     SQLite has one writer at a time, which gives the same order.
     """
-    c = DOCUMENTS.c
-    query = select(c.id, c.cohort_id, c.team_id, c.owner_id, c.frozen, c.snapshot_seq).where(
-        c.id == document_id).with_for_update(read=share)
-    row = db.session.connection().execute(query).one_or_none()
+    query = _LOCK_SHARE if share else _LOCK
+    row = db.session.connection().execute(query, {"document_id": document_id}).one_or_none()
     return DocumentRef(*row) if row is not None else None
 
 
@@ -238,9 +249,7 @@ def _apply_tail(room: Room, ref: DocumentRef) -> None:
             room.apply(snapshot, None)
         room.watermark = ref.snapshot_seq
     rows = connection.execute(
-        select(UPDATES.c.id, UPDATES.c.data, UPDATES.c.user_id)
-        .where(UPDATES.c.document_id == room.document_id, UPDATES.c.id > room.watermark)
-        .order_by(UPDATES.c.id)).all()
+        _TAIL, {"document_id": room.document_id, "after": room.watermark}).all()
     # consecutive updates of one author are applied together
     for user_id, group in groupby(rows, key=lambda row: row.user_id):
         group = list(group)
@@ -319,9 +328,7 @@ def _store_pending(room: Room, may_write) -> None:
                              "created_at": utcnow()})
                 stored.append(item)
             if rows:
-                seqs = db.session.connection().execute(
-                    UPDATES.insert().returning(UPDATES.c.id, sort_by_parameter_order=True),
-                    rows).scalars().all()
+                seqs = db.session.connection().execute(_INSERT, rows).scalars().all()
                 for item, seq in zip(stored, seqs, strict=True):
                     item.seq = seq
                 room.watermark = max(seqs)
