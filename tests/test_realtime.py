@@ -303,3 +303,30 @@ def test_idle_rooms_are_closed_and_silent_presence_forgotten(app, team_doc):
     b.io.disconnect(namespace=b.ns)
     sweep_presence(app)
     assert document.id not in {r.document_id for r in rooms().all()}
+
+
+def test_updates_queued_together_are_stored_in_one_batch(app, team_doc):
+    from coelab.documents.rooms import _Pending, append
+    from coelab.documents.sockets import may_write
+
+    document = team_doc["document"]
+    room = rooms().get(document.id)
+    updates = []
+    for word in ("un ", "deux ", "trois "):  # three independent writers
+        source = pycrdt.Doc()
+        text = source.get("content", type=pycrdt.Text)
+        source.apply_update(room.doc.get_update())
+        vector = source.get_state()
+        text.insert(0, word)
+        updates.append(source.get_update(vector))
+    amandine, trainer = team_doc["amandine"], team_doc["trainer"]
+    waiting = [_Pending(amandine, updates[0], "sid-1"), _Pending(trainer, updates[1], "sid-2")]
+    room.pending.extend(waiting)  # as if two other handlers were waiting for the lock
+    appended = append(room, amandine, updates[2], may_write, origin="sid-3")
+    # the caller stored everyone's update but the reader's, and must broadcast them
+    assert [origin for _update, origin in appended.batch] == ["sid-1", "sid-3"]
+    assert waiting[0].done.is_set() and waiting[0].seq < appended.seq
+    assert waiting[1].done.is_set() and waiting[1].error.code == "read-only"
+    assert stored_updates(document) == 2
+    text = docs.current_markdown(document)
+    assert "un " in text and "trois " in text and "deux " not in text

@@ -272,13 +272,23 @@ class _Pending:
 
     user: Any
     update: bytes
+    origin: Any = None  # who sent it (a socket id), so that it is not sent back to them
     done: threading.Event = field(default_factory=threading.Event)
     seq: int | None = None
     error: BaseException | None = None
 
 
-def append(room: Room, user, update: bytes, may_write) -> int:
-    """Store an update and apply it to the room; return its sequence number.
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of :func:`append`: this update's sequence number, and, for the caller
+    that stored the batch, every update the batch stored, to broadcast."""
+
+    seq: int
+    batch: list[tuple[bytes, Any]] | None
+
+
+def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Appended:
+    """Store an update and apply it to the room.
 
     Updates arriving together are stored together: each caller queues its update, and
     whoever holds the room's lock stores everything queued so far in one transaction
@@ -288,20 +298,38 @@ def append(room: Room, user, update: bytes, may_write) -> int:
     with the log, each update is applied (which measures what it inserted and deleted)
     and appended. If the transaction fails the room is rebuilt from the log, so it never
     holds an unstored update; nothing is broadcast or acknowledged before the commit.
+
+    The caller that stored a batch broadcasts it (``Appended.batch``) once it has left
+    the lock, so that a busy room sends one message per batch to each reader rather
+    than one per update. Raises this update's refusal (:class:`UpdateRejected`) after
+    the batch is known, so a refused update never holds back the others.
     """
-    item = _Pending(user, update)
+    item = _Pending(user, update, origin)
+    batch = None
     with room.pending_lock:
         room.pending.append(item)
     with room.lock:
         if not item.done.is_set():
-            _store_pending(room, may_write)
+            batch = [(i.update, i.origin) for i in _store_pending(room, may_write)]
     if item.error is not None:
+        if batch:
+            raise UpdateRejectedWithBatch(item.error, batch)
         raise item.error
-    return item.seq
+    return Appended(item.seq, batch)
 
 
-def _store_pending(room: Room, may_write) -> None:
-    """Store every queued update of the room in one transaction (caller holds the lock)."""
+class UpdateRejectedWithBatch(Exception):
+    """This update was refused, but the caller stored others that must still be sent."""
+
+    def __init__(self, error: BaseException, batch: list[tuple[bytes, Any]]):
+        super().__init__(str(error))
+        self.error = error
+        self.batch = batch
+
+
+def _store_pending(room: Room, may_write) -> list[_Pending]:
+    """Store every queued update of the room in one transaction (caller holds the lock);
+    return the stored ones."""
     with room.pending_lock:
         batch, room.pending = room.pending, []
     stored: list[_Pending] = []
@@ -344,6 +372,7 @@ def _store_pending(room: Room, may_write) -> None:
     finally:
         for item in batch:
             item.done.set()
+    return stored
 
 
 def compact(room: Room) -> int:

@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import pycrdt
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +31,15 @@ from ..models import User
 from ..policy import can
 from . import awareness
 from .models import Document
-from .rooms import UpdateRejected, append, catch_up, compact, normalise, rooms
+from .rooms import (
+    UpdateRejected,
+    UpdateRejectedWithBatch,
+    append,
+    catch_up,
+    compact,
+    normalise,
+    rooms,
+)
 from .tokens import read_token
 
 log = logging.getLogger(__name__)
@@ -240,18 +249,37 @@ def _take_update(update, ack_requested: bool):
         if user is None:
             raise UpdateRejected("unauthenticated", "account inactive")
         room = rooms().get(connection.document_id)
-        seq = append(room, user, update, may_write)
+        try:
+            appended = append(room, user, update, may_write, origin=request.sid)
+        except UpdateRejectedWithBatch as refused:
+            _broadcast(refused.batch)
+            raise refused.error from None
     except UpdateRejected as exc:
         if exc.code == "read-only":
             connection.may_write = False
         _error(exc.code, exc.message)
         return {"ok": False, "code": exc.code} if ack_requested else None
-    socketio.emit("sync-update", update, namespace=request.namespace, skip_sid=request.sid)
+    _broadcast(appended.batch)
+    seq = appended.seq
     if room.since_compaction >= config["YJS_COMPACT_EVERY"] and not room.compacting:
         room.compacting = True  # one compaction at a time per room
         socketio.start_background_task(_compact_in_background,
                                        current_app._get_current_object(), room)
     return {"ok": True, "seq": seq} if ack_requested else None
+
+
+def _broadcast(batch) -> None:
+    """Send a stored batch to the document's other sockets: one update as it came (not
+    back to its sender), several merged into one message (their senders receive their
+    own changes again, which Yjs ignores)."""
+    if not batch:
+        return
+    if len(batch) == 1:
+        update, origin = batch[0]
+        socketio.emit("sync-update", update, namespace=request.namespace, skip_sid=origin)
+    else:
+        merged = pycrdt.merge_updates(*(update for update, _origin in batch))
+        socketio.emit("sync-update", merged, namespace=request.namespace)
 
 
 def _spend(connection: Connection, config) -> None:
