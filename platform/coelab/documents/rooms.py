@@ -162,6 +162,11 @@ class Rooms:
             room = self._rooms.setdefault(document_id, loaded)
         return room
 
+    def peek(self, document_id: int) -> Room | None:
+        """The room if it is open, without loading it."""
+        with self._lock:
+            return self._rooms.get(document_id)
+
     def evict(self, document_id: int) -> None:
         with self._lock:
             self._rooms.pop(document_id, None)

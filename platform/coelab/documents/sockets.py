@@ -156,7 +156,9 @@ def on_disconnect(*_args):
     connection = _connections.pop(request.sid, None)
     if connection is None:
         return
-    room = rooms().get(connection.document_id)
+    room = rooms().peek(connection.document_id)
+    if room is None:
+        return  # closed meanwhile: nothing of this socket is left in memory
     room.sids.discard(request.sid)
     with room.lock:
         left = room.forget_presence(sid=request.sid)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .. import operations as ops
 from ..audit import events_for
 from ..db import db
+from ..documents.operations import documents_for
 from ..forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -99,8 +100,6 @@ def workspace(cohort_id: int):
         kind.name: [p for p in Parcours if kind.required_of(cohort, p) and parcours_counts[p]]
         for kind in kinds
     }
-    from ..documents.operations import documents_for
-
     return render_template(
         "coelab/workspace.html",
         documents=documents_for(current_user, cohort),
