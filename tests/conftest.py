@@ -22,6 +22,13 @@ PG_URL = os.environ.get("COELAB_TEST_DATABASE_URL", "")
 if PG_URL.startswith("postgresql://"):
     PG_URL = "postgresql+psycopg://" + PG_URL.removeprefix("postgresql://")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# Each test run works in a PostgreSQL schema of its own, so that two runs on one machine
+# (two developers, a developer and CI) never drop each other's tables.
+PG_SCHEMA = f"coelab_test_{os.getpid()}"
+
+
+def with_search_path(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 PASSWORD = "correct horse battery"
 
@@ -44,7 +51,7 @@ def separate_database(backend: str, tmp_path, name: str) -> Iterator[str]:
         return
     reset_pg_schema(PG_URL, name)
     try:
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{name}"
+        yield with_search_path(PG_URL, name)
     finally:
         engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
@@ -53,8 +60,14 @@ def separate_database(backend: str, tmp_path, name: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _pg_schema_ready() -> dict[str, bool]:
-    return {"created": False}
+def _pg_schema_ready() -> Iterator[dict[str, bool]]:
+    state = {"created": False}
+    yield state
+    if state["created"]:
+        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        engine.dispose()
 
 
 def base_config(tmp_path, database_url: str, **extra) -> dict:
@@ -79,7 +92,7 @@ def backend(request) -> str:
 def database_url(backend, tmp_path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
-    return PG_URL
+    return with_search_path(PG_URL, PG_SCHEMA)
 
 
 @pytest.fixture
@@ -97,7 +110,7 @@ def app(app_config, backend, _pg_schema_ready) -> Iterator:
             if not _pg_schema_ready["created"]:
                 db.session.remove()
                 db.engine.dispose()
-                reset_pg_schema(PG_URL)
+                reset_pg_schema(PG_URL, PG_SCHEMA)
                 db.create_all()
                 _pg_schema_ready["created"] = True
             else:
