@@ -2,8 +2,48 @@
 
 from __future__ import annotations
 
-from coelab.plugins import DeliverableKind, Plugin
+from coelab.plugins import DeliverableKind, DetailField, Plugin
 from flask_babel import lazy_gettext as _l
+
+SECTORS = (
+    ("social", _l("Social")),
+    ("medico_social", _l("Médico-social")),
+    ("socio_cultural", _l("Socioculturel")),
+    ("health", _l("Sanitaire")),
+    ("other_ess", _l("Autre structure de l'économie sociale et solidaire")),
+)
+
+SIZES = (
+    ("lt10", _l("Moins de 10 salariés")),
+    ("10_49", _l("De 10 à 49 salariés")),
+    ("50_249", _l("De 50 à 249 salariés")),
+    ("250plus", _l("250 salariés et plus")),
+)
+
+PARTNER = _l("Terrain professionnel partenaire")
+ORGANISATION = _l("Organisation du ou de la stagiaire")
+
+# a case study works on a situation provided by a partner organisation of the programme
+CASE_STUDY_FIELDS = (
+    DetailField("partner_name", _l("Nom de la structure partenaire"), group=PARTNER),
+    DetailField("partner_sector", _l("Secteur"), type="choice", choices=SECTORS,
+                group=PARTNER),
+    DetailField("partner_contact_role", _l("Fonction de l'interlocuteur"), group=PARTNER,
+                help=_l("Par exemple : directrice, chef de service. Pas de nom : la "
+                        "fonction suffit."), max_length=200),
+)
+
+MINI_DIAGNOSTIC_FIELDS = (
+    DetailField("organisation_name", _l("Nom de l'organisation"), group=ORGANISATION),
+    DetailField("organisation_sector", _l("Secteur"), type="choice", choices=SECTORS,
+                group=ORGANISATION),
+    DetailField("organisation_size", _l("Taille"), type="choice", choices=SIZES,
+                group=ORGANISATION),
+    DetailField("theme", _l("Thématique choisie"), type="theme"),
+    DetailField("issue", _l("Enjeu retenu"), type="textarea", max_length=2000,
+                help=_l("L'enjeu auquel votre organisation fait face, en lien avec la "
+                        "thématique.")),
+)
 
 CASE_STUDY_TEMPLATE = """# Étude de cas : titre
 
@@ -47,6 +87,11 @@ MINI_DIAGNOSTIC_TEMPLATE = """# Mini-diagnostic stratégique : titre
 class CaseStudiesPlugin(Plugin):
     name = "casestudies"
 
+    def connect_signals(self, app) -> None:
+        from coelab import signals
+
+        signals.demo_loaded.connect(_load_demo, sender=app)
+
     def deliverable_kinds(self):
         yield DeliverableKind(
             name="collective_case_study",
@@ -61,6 +106,8 @@ class CaseStudiesPlugin(Plugin):
             parcours=frozenset({"I", "III"}),
             module_scopes=frozenset({"transversal"}),
             template=CASE_STUDY_TEMPLATE,
+            fields=CASE_STUDY_FIELDS,
+            soutenance=True,
         )
         yield DeliverableKind(
             name="thematic_case_study",
@@ -69,10 +116,14 @@ class CaseStudiesPlugin(Plugin):
             description=_l(
                 "Étude de cas sur la thématique du module, produite et soutenue devant un jury."
             ),
+            # team or individual, as the cohort's trainers set
             authorship="team",
+            authorship_options=frozenset({"team", "individual"}),
             parcours=frozenset({"II", "III"}),
             module_scopes=frozenset({"thematic"}),
             template=CASE_STUDY_TEMPLATE,
+            fields=CASE_STUDY_FIELDS,
+            soutenance=True,
         )
         yield DeliverableKind(
             name="mini_diagnostic",
@@ -86,7 +137,14 @@ class CaseStudiesPlugin(Plugin):
             parcours=frozenset({"II", "III"}),
             module_scopes=frozenset({"thematic"}),
             template=MINI_DIAGNOSTIC_TEMPLATE,
+            fields=MINI_DIAGNOSTIC_FIELDS,
         )
+
+
+def _load_demo(app, actor, **_kw) -> None:
+    from .demo import load_demo
+
+    load_demo(actor)
 
 
 plugin = CaseStudiesPlugin()

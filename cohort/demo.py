@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from coelab import operations as core_ops
+from coelab import signals
 from coelab.db import db, transaction
+from coelab.deliverables.operations import set_schedule
 from coelab.documents.operations import create_document
 from coelab.models import CohortRole, Parcours, User
 from coelab.plugins import registry
@@ -123,16 +125,19 @@ def load_demo() -> bool:
         t4 = core_ops.create_team(coordinator, c2, "Équipe Côte Bleue")
         core_ops.set_team_members(coordinator, t3, members[c2.id][:4])
         core_ops.set_team_members(coordinator, t4, members[c2.id][4:])
-        # a co-written document per team, started from its deliverable kind's template
-        for cohort in (c1, c2):
-            kind = next(k for k in registry().kinds_for(cohort) if k.authorship == "team")
-            for team in cohort.teams:
-                create_document(coordinator, cohort, title=f"{kind.label} — {team.name}",
-                                template=kind.template, team=team, kind=kind.name)
         for cohort, dates in ((c1, GATHERINGS_TRANSVERSAL), (c2, GATHERINGS_THEMATIC)):
             for start, end in dates:
                 ops.add_gathering(coordinator, cohort, start_date=start, end_date=end,
                                   site=None, notes=None)
+        # due dates: a few weeks before each cohort's last gathering
+        for cohort, due in ((c1, date(2027, 2, 5)), (c2, date(2027, 1, 22))):
+            for kind in registry().kinds_for(cohort):
+                set_schedule(coordinator, cohort, kind, due_date=due, change_due_date=True)
+        # a working document shared by the whole transversal cohort
+        create_document(coordinator, c1, title="Notes du regroupement de novembre",
+                        template="# Notes du regroupement\n\n")
+        # the deliverables themselves come from the packages that declare them
+        signals.send(signals.demo_loaded, actor=coordinator)
     return True
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from coelab.db import local_today
 from coelab.models import Cohort, CohortRole, User
-from coelab.plugins import AttentionItem, NavLink, Plugin, WorkspacePanel
+from coelab.plugins import AttentionItem, NavLink, Plugin, Theme, WorkspacePanel
 from coelab.policy import cohort_role, is_staff
 from flask import Flask, url_for
 from flask_babel import gettext as _
@@ -54,6 +54,23 @@ class CohortPlugin(Plugin):
         yield NavLink(_l("Programme"), "cohort.catalogue", order=20)
         if is_staff(user):
             yield NavLink(_l("Nouvelle cohorte"), "cohort.new_cohort", order=30)
+
+    def themes(self) -> Iterable[Theme]:
+        from coelab.db import db
+        from coelab.models import ModuleScope
+        from sqlalchemy import select
+
+        from .models import Module
+
+        for module in db.session.scalars(select(Module).where(
+                Module.scope == ModuleScope.THEMATIC).order_by(Module.position, Module.code)):
+            yield Theme(module.code, module.title)
+
+    def cohort_module(self, cohort: Cohort) -> Theme | None:
+        from . import operations as ops
+
+        setup = ops.setup_of(cohort)
+        return Theme(setup.module.code, setup.module.title) if setup else None
 
     def workspace_panels(self, cohort: Cohort, user: User) -> Iterable[WorkspacePanel]:
         from . import operations as ops

@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from coelab import create_app
-from coelab.db import db
+from coelab.db import db, migrated
 from coelab.migrate import alembic_config, upgrade
 from sqlalchemy import inspect
 
@@ -27,7 +27,8 @@ def test_migrations_match_the_models(empty_database, tmp_path):
     upgrade(app)
     with app.app_context():
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+            diff = compare_metadata(MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_name": migrated}),
                                     db.metadata)
             tables = set(inspect(conn).get_table_names())
         db.engine.dispose()

@@ -170,7 +170,9 @@ def test_demo_year(app):
     assert load_demo() is True
     assert load_demo() is False  # idempotent
     assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 12
-    cohorts = list(db.session.scalars(select(Cohort)))
+    # this year's two cohorts (the recommendations package adds last year's, whose
+    # validated recommendations fill the shared corpus)
+    cohorts = [c for c in db.session.scalars(select(Cohort)) if c.start_date.year == 2026]
     assert len(cohorts) == 2
     trainees = set(db.session.scalars(select(Membership.user_id).where(
         Membership.role == CohortRole.TRAINEE)))
@@ -184,6 +186,21 @@ def test_demo_year(app):
     assert len(DEMO_PASSWORD) >= 10
     assert all(u.email.endswith("@demo.coelab.invalid")
                for u in db.session.scalars(select(User)))
+    # a Parcours III trainee owes four deliverables, each with its due date; the demo has
+    # started the case studies and all but one trainee's mini-diagnostic
+    from coelab.deliverables.operations import obligations_for
+
+    sophie = db.session.scalar(select(User).where(User.email.startswith("sophie.lambert@")))
+    owed = obligations_for(sophie)
+    assert sorted(o.kind.name for o in owed) == [
+        "collective_case_study", "mini_diagnostic", "recommendation_collection",
+        "thematic_case_study"]
+    assert all(o.due_date is not None for o in owed)
+    assert all(o.deliverable is not None for o in owed
+               if o.kind.name != "recommendation_collection")
+    lucas = db.session.scalar(select(User).where(User.email.startswith("lucas.mercier@")))
+    assert "mini_diagnostic" in [o.kind.name for o in obligations_for(lucas)
+                                 if o.deliverable is None]
 
 
 def test_coordinator_adds_a_site_and_a_session(client, make, catalogue):

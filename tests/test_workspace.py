@@ -27,7 +27,9 @@ def test_workspace_shows_members_teams_and_deliverable_kinds(client, make):
     assert "Étude de cas collective" in html
     assert "Exigé des stagiaires des parcours : I, III." in html
     assert "Mini-diagnostic stratégique" not in html
-    assert "Aucun livrable n'est encore ouvert" in html
+    # Amandine owes it (parcours I) and has not started it yet
+    assert "Ce que mon parcours demande ici" in html
+    assert "pas encore commencé" in html and "Commencer" in html
 
 
 def test_thematic_cohort_shows_its_three_kinds(client, make):

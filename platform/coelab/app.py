@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.DEFAULTS)
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path), overrides))
     app.config.from_mapping(overrides)
+    # a request carrying the largest attachment allowed, with its form, must get through
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"],
+                                           app.config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -74,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_rooms(app)
 
     from . import models  # noqa: F401 - the core's tables join the metadata
+    from .deliverables import models as deliverable_models  # noqa: F401
     from .documents import models as document_models  # noqa: F401
     from .errors import register_error_handlers
 

@@ -79,6 +79,9 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "LOGIN_RATE_LIMIT": env.get("COELAB_LOGIN_RATE_LIMIT", "5 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env.get("COELAB_LOGIN_ADDRESS_RATE_LIMIT", "200 per hour"),
         "INVITATION_DAYS": _int("COELAB_INVITATION_DAYS", 14),
+        # uploaded soutenance materials (coelab.deliverables.files): largest file accepted
+        # (the whole request may be 1 MiB more: see create_app)
+        "ATTACHMENT_MAX_BYTES": _int("COELAB_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
         "YJS_MAX_UPDATE_BYTES": _int("COELAB_YJS_MAX_UPDATE_BYTES", 2 * 1024 * 1024),
         "YJS_UPDATES_PER_SECOND": _int("COELAB_YJS_UPDATES_PER_SECOND", 100),
         "YJS_UPDATES_BURST": _int("COELAB_YJS_UPDATES_BURST", 400),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -19,11 +20,12 @@ class CorePlugin(Plugin):
     name = "coelab"
 
     def blueprints(self):
+        from .deliverables.views import bp as deliverables_bp
         from .documents.views import bp as documents_bp
         from .views.auth import bp as auth_bp
         from .views.core import bp as core_bp
 
-        return (auth_bp, core_bp, documents_bp)
+        return (auth_bp, core_bp, documents_bp, deliverables_bp)
 
     def init_app(self, app) -> None:
         from .cli import COMMANDS
@@ -37,6 +39,25 @@ class CorePlugin(Plugin):
             yield NavLink(_l("Personnes"), "core.users", order=80)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
+        from flask_babel import format_date
+
+        from .deliverables.operations import obligations_for
+
+        for o in obligations_for(user):
+            if o.overdue:
+                text = _("%(kind)s : l'échéance du %(date)s est passée.",
+                         kind=o.kind.label, date=format_date(o.due_date, "d MMMM"))
+            elif o.blocked:
+                text = _("%(kind)s : vous n'êtes pas encore dans une équipe de « %(cohort)s ».",
+                         kind=o.kind.label, cohort=o.cohort.name)
+            elif o.deliverable is None:
+                text = _("%(kind)s : à commencer (cohorte « %(cohort)s »).",
+                         kind=o.kind.label, cohort=o.cohort.name)
+            else:
+                continue
+            url = (url_for("deliverables.page", deliverable_id=o.deliverable.id)
+                   if o.deliverable else url_for("core.workspace", cohort_id=o.cohort.id))
+            yield AttentionItem(text, url, order=5)
         if is_staff(user):
             pending = db.session.scalar(
                 select(func.count()).select_from(User).where(User.active.is_(False))

@@ -114,3 +114,10 @@ def transaction() -> Iterator[None]:
         raise
     finally:
         info[_depth_key] = depth
+
+
+def migrated(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's ``include_name``: leave alone the tables a plugin manages itself (such
+    as SQLite full-text tables and their shadow tables), which it lists in
+    ``db.metadata.info["unmanaged_tables"]``."""
+    return not (type_ == "table" and name in db.metadata.info.get("unmanaged_tables", ()))

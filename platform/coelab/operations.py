@@ -521,6 +521,16 @@ def rename_team(actor: User, team: Team, name: str) -> None:
 
 
 def delete_team(actor: User, team: Team) -> None:
+    """Delete a team that has written nothing yet. A team with documents keeps them:
+    deleting it would leave its work without authors (or open it to the whole cohort)."""
+    from .documents.models import Document
+
+    written = db.session.scalar(select(func.count()).select_from(Document).where(
+        Document.team_id == team.id))
+    if written:
+        raise OperationError(_("L'équipe « %(team)s » a déjà des documents : elle ne peut "
+                               "plus être supprimée. Modifiez plutôt ses membres.",
+                               team=team.name))
     with transaction():
         record("team.deleted", team, actor=actor, cohort_id=team.cohort_id,
                before={"name": team.name, "members": [u.email for u in team.users]})

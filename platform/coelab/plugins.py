@@ -26,7 +26,12 @@ While serving, the core asks plugins for contributions through:
 
 - :meth:`Plugin.workspace_panels` - sections of a cohort workspace page;
 - :meth:`Plugin.attention_items` - lines of "what needs your attention" on the dashboard;
-- :meth:`Plugin.navigation` - links in the header.
+- :meth:`Plugin.navigation` - links in the header;
+- :meth:`Plugin.deliverable_panels` - sections of a deliverable's page (a recommendation
+  collection lists its entries there);
+- :meth:`Plugin.themes` and :meth:`Plugin.cohort_module` - the programme's themes and the
+  module a cohort follows, which deliverables show and search by (the cohort package
+  knows the catalogue; the core and the other features ask through the contract).
 
 The core registers its own blueprints through the same contract
 (:class:`coelab.core_plugin.CorePlugin`), so there is no back door that features could
@@ -54,7 +59,39 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "coelab.plugins"
 
-Authorship = Literal["team", "individual"]
+#: who writes a deliverable: a team, one trainee, or every trainee of the cohort together
+Authorship = Literal["team", "individual", "cohort"]
+AUTHORSHIPS = ("team", "individual", "cohort")
+FieldType = Literal["text", "textarea", "choice", "theme", "themes"]
+
+
+@dataclass(frozen=True)
+class DetailField:
+    """One descriptive field of a deliverable, filled in when it is started and editable
+    by its authors while it is a draft (the partner organisation of a case study...).
+
+    ``type`` is ``"text"`` (one line), ``"textarea"``, ``"choice"`` (one of ``choices``,
+    pairs of stored value and label), ``"theme"`` (one of the programme's themes, see
+    :meth:`Plugin.themes`) or ``"themes"`` (several). ``group`` is a heading under which
+    fields are shown together. Values are stored as strings (a list for ``"themes"``).
+    """
+
+    name: str
+    label: Any
+    type: FieldType = "text"
+    required: bool = True
+    choices: tuple[tuple[str, Any], ...] = ()
+    help: Any = None
+    group: Any = None
+    max_length: int = 300
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme of the programme (a thematic module): ``code`` such as ``"2.4"``."""
+
+    code: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -64,11 +101,17 @@ class DeliverableKind:
     ``name`` is the stable identifier stored with every deliverable of this kind.
     ``label`` and ``label_plural`` are shown to users: pass lazy strings
     (``flask_babel.lazy_gettext``) so that they follow each user's language.
-    ``authorship`` says who writes it: a ``"team"`` or one trainee (``"individual"``).
+    ``authorship`` says who writes it by default: a ``"team"``, one trainee
+    (``"individual"``) or all the trainees of the cohort (``"cohort"``);
+    ``authorship_options`` lists the ways a cohort's trainers may choose instead (a
+    thematic case study is written by a team or individually, as they decide).
     ``parcours`` lists the parcours ("I", "II", "III") that require it, and
     ``module_scopes`` the kind of module ("transversal", "thematic") of the cohorts in
     which it is produced. ``template`` is the Markdown a new document starts from.
-    ``rubric`` is the kind's default assessment grid (filled in by the review issue).
+    ``fields`` describe the deliverable beyond its text (:class:`DetailField`).
+    ``soutenance`` says whether it is defended before a jury (its page then asks for
+    soutenance materials). ``rubric`` is the kind's default assessment grid (filled in
+    by the review issue).
     """
 
     name: str
@@ -79,12 +122,23 @@ class DeliverableKind:
     parcours: frozenset[str]
     module_scopes: frozenset[str]
     template: str
+    fields: tuple[DetailField, ...] = ()
+    authorship_options: frozenset[str] = frozenset()
+    soutenance: bool = False
     rubric: Any = None
     plugin: str = ""
 
     def __post_init__(self) -> None:
-        if self.authorship not in ("team", "individual"):
-            raise ValueError(f"kind {self.name!r}: authorship must be 'team' or 'individual'")
+        if self.authorship not in AUTHORSHIPS:
+            raise ValueError(f"kind {self.name!r}: authorship must be one of {AUTHORSHIPS}")
+        if not self.authorship_options:
+            object.__setattr__(self, "authorship_options", frozenset({self.authorship}))
+        if self.authorship not in self.authorship_options or not set(
+                self.authorship_options) <= set(AUTHORSHIPS):
+            raise ValueError(f"kind {self.name!r}: invalid authorship options")
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"kind {self.name!r}: two detail fields share a name")
         unknown = set(self.parcours) - {"I", "II", "III"}
         if unknown:
             raise ValueError(f"kind {self.name!r}: unknown parcours {sorted(unknown)}")
@@ -170,6 +224,24 @@ class Plugin:
         """Header links for ``user`` (already logged in)."""
         return ()
 
+    def deliverable_panels(self, deliverable: Any, user: User) -> Iterable[WorkspacePanel]:
+        """Sections to add to the page of ``deliverable`` (a
+        :class:`coelab.deliverables.models.Deliverable`) as seen by ``user``."""
+        return ()
+
+    def export_markdown(self, deliverable: Any, markdown: str) -> str | None:
+        """The whole text of ``deliverable`` to export, given its document's current text
+        (a recommendation collection appends its adopted entries); None: unchanged."""
+        return None
+
+    def themes(self) -> Iterable[Theme]:
+        """The programme's themes (its thematic modules), in order."""
+        return ()
+
+    def cohort_module(self, cohort: Cohort) -> Theme | None:
+        """The module ``cohort`` follows, if this plugin knows it."""
+        return None
+
 
 class PluginRegistry:
     """The plugins and deliverable kinds of one app (kept in ``app.extensions``)."""
@@ -188,6 +260,23 @@ class PluginRegistry:
 
     def kinds_for(self, cohort: Cohort) -> list[DeliverableKind]:
         return [k for k in self.kinds.values() if k.applies_to(cohort)]
+
+    def kind(self, name: str) -> DeliverableKind | None:
+        return self.kinds.get(name)
+
+    def themes(self) -> list[Theme]:
+        seen: dict[str, Theme] = {}
+        for plugin in self.plugins:
+            for theme in plugin.themes():
+                seen.setdefault(theme.code, theme)
+        return list(seen.values())
+
+    def cohort_module(self, cohort: Cohort) -> Theme | None:
+        for plugin in self.plugins:
+            module = plugin.cohort_module(cohort)
+            if module is not None:
+                return module
+        return None
 
     def collect(self, hook: str, *args: Any) -> list[Any]:
         items: list[Any] = []

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from .db import db
+from .deliverables.models import Deliverable, DeliverableState
 from .documents.models import Document
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
@@ -109,6 +110,42 @@ def _document_create(user: Any, cohort: Cohort) -> bool:
     return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINEE
 
 
+def _trainer_of(user: Any, cohort_id: int) -> bool:
+    return _role_in(user, cohort_id) == CohortRole.TRAINER
+
+
+def _deliverable_read(user: Any, deliverable: Deliverable) -> bool:
+    """Its authors, the trainers of its cohort, coordinators (jurors come with the jury
+    workflow). A mini-diagnostic is thus private to its author among trainees."""
+    return _document_read(user, deliverable)
+
+
+def _deliverable_edit(user: Any, deliverable: Deliverable) -> bool:
+    """Change the details of a deliverable: its authors while it is a draft; staff."""
+    if is_staff(user):
+        return True
+    return deliverable.state == DeliverableState.DRAFT and is_document_author(user, deliverable)
+
+
+# soutenance materials can still be added after submission, until the jury decides
+_ATTACHABLE = frozenset(DeliverableState) - {DeliverableState.DECIDED, DeliverableState.RELEASED}
+
+
+def _deliverable_attach(user: Any, deliverable: Deliverable) -> bool:
+    if is_staff(user):
+        return True
+    return deliverable.state in _ATTACHABLE and is_document_author(user, deliverable)
+
+
+def _cohort_trainer_or_staff(user: Any, cohort: Cohort) -> bool:
+    return is_staff(user) or _trainer_of(user, cohort.id)
+
+
+def _deliverable_start(user: Any, cohort: Cohort) -> bool:
+    """Start a deliverable in this cohort (the operation checks it is theirs to write)."""
+    return is_staff(user) or _role_in(user, cohort.id) == CohortRole.TRAINEE
+
+
 CORE_RULES: dict[str, Rule] = {
     "dashboard.view": _authenticated,
     "profile.edit": _self_or_staff,
@@ -125,6 +162,16 @@ CORE_RULES: dict[str, Rule] = {
     "document.read": _document_read,
     "document.write": _document_write,
     "document.save_version": _document_write,
+    "deliverable.start": _deliverable_start,
+    "deliverable.read": _deliverable_read,
+    "deliverable.edit": _deliverable_edit,
+    "deliverable.attach": _deliverable_attach,
+    # due dates and individual extensions: the coordination
+    "deliverable.schedule": lambda user, obj: is_staff(user),
+    # who writes a kind in a cohort (team or individual...): its trainers, or staff
+    "deliverable.set_authorship": _cohort_trainer_or_staff,
+    # every deliverable of a cohort, in one table
+    "deliverable.list_cohort": _cohort_trainer_or_staff,
 }
 
 # Which action decides whether an object exists at all for a user (else 404).
@@ -132,6 +179,7 @@ VISIBILITY: dict[type, str] = {
     Cohort: "cohort.view",
     Team: "team.view",
     Document: "document.read",
+    Deliverable: "deliverable.read",
 }
 
 

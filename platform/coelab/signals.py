@@ -44,3 +44,29 @@ def send(signal, **kwargs) -> None:
     from flask import current_app
 
     signal.send(current_app._get_current_object(), **kwargs)
+
+deliverable_started = _signals.signal(
+    "deliverable-started",
+    doc=(
+        "A deliverable was started (its document exists). Keyword arguments: "
+        "``deliverable``, ``actor``."
+    ),
+)
+
+deliverable_decided = _signals.signal(
+    "deliverable-decided",
+    doc=(
+        "A jury's decision on a deliverable was recorded. Keyword arguments: "
+        "``deliverable``, ``validated`` (bool), ``actor``. The recommendations package "
+        "publishes a validated collection's adopted entries to the shared corpus."
+    ),
+)
+
+demo_loaded = _signals.signal(
+    "demo-loaded",
+    doc=(
+        "The demo year's people, cohorts and teams were just created (``coelab demo``), "
+        "inside the same transaction. Keyword argument: ``actor`` (the demo coordinator). "
+        "Feature packages add their own fictional data."
+    ),
+)

@@ -9,6 +9,9 @@ from cohort.demo import email
 from .test_first_visit import log_in
 
 CONNECTED = "#connection-status[data-state='connected']"
+# the demo's collective case studies, started from their kind's template
+CALANQUES = "Conduire le changement dans une association en fusion — Équipe Calanques"
+SAINTE_VICTOIRE = "Conduire le changement dans une association en fusion — Équipe Sainte-Victoire"
 
 
 def open_document(person, who: str, title: str) -> None:
@@ -16,7 +19,7 @@ def open_document(person, who: str, title: str) -> None:
     log_in(page, person.base_url, email(who))
     page.goto(person.base_url + "/dashboard")
     page.locator(".cards a").first.click()
-    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name=title).first.click()
     page.wait_for_selector(CONNECTED, timeout=15000)
 
 
@@ -41,10 +44,13 @@ def converged(a, b, *parts: str) -> None:
 
 def test_two_people_type_at_once_and_see_each_other(people):
     amandine, louis = people(), people()
-    title = "Étude de cas collective — Équipe Calanques"
+    title = CALANQUES
     open_document(amandine, "stagiaire", title)
     open_document(louis, "louis.ferrand", title)
     a, b = amandine.page, louis.page
+    # the case study's page, its text started from the kind's template
+    assert a.get_by_role("heading", name=CALANQUES, exact=True).is_visible()
+    assert "## Situation-problème" in text_of(a) and text_of(a) == text_of(b)
     # each sees the other in the presence list, by name
     a.locator("#presence").get_by_text("Louis Ferrand").wait_for(timeout=10000)
     b.locator("#presence").get_by_text("Amandine Roux").wait_for(timeout=10000)
@@ -65,7 +71,7 @@ def test_two_people_type_at_once_and_see_each_other(people):
 
 def test_offline_edits_merge_when_the_connection_returns(people):
     sophie, yann = people(), people()
-    title = "Étude de cas collective — Équipe Sainte-Victoire"
+    title = SAINTE_VICTOIRE
     open_document(sophie, "sophie.lambert", title)
     open_document(yann, "yann.morel", title)
     s, y = sophie.page, yann.page
@@ -83,7 +89,7 @@ def test_offline_edits_merge_when_the_connection_returns(people):
 
 def test_edits_of_a_tab_closed_offline_are_kept(people):
     ines, sophie = people(), people()
-    title = "Étude de cas collective — Équipe Sainte-Victoire"
+    title = SAINTE_VICTOIRE
     open_document(ines, "ines.bouvier", title)
     open_document(sophie, "sophie.lambert", title)
     ines.context.set_offline(True)
@@ -103,7 +109,8 @@ def test_edits_of_a_tab_closed_offline_are_kept(people):
 
 def test_the_preview_never_runs_script_written_in_the_text(people):
     karim = people()
-    open_document(karim, "karim.haddad", "Étude de cas thématique — Équipe Étang de Berre")
+    open_document(karim, "karim.haddad", "Partager l'information sans perdre la "
+                  "confidentialité — Équipe Étang de Berre")
     page = karim.page
     payload = ('\n\n<script>window.pwned = 1; alert(1)</script>\n\n'
                '<img src="x" onerror="window.pwned = 2; alert(2)">\n\n'
@@ -123,7 +130,7 @@ def test_the_preview_never_runs_script_written_in_the_text(people):
 
 def test_a_trainer_reads_live_but_cannot_write(people):
     trainer, writer = people(), people()
-    title = "Étude de cas collective — Équipe Calanques"
+    title = CALANQUES
     open_document(trainer, "formatrice", title)
     open_document(writer, "paul.garnier", title)
     t = trainer.page

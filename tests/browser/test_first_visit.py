@@ -18,8 +18,11 @@ def test_demo_trainer_sees_both_cohort_workspaces(page, live_server):
     assert page.get_by_role("heading", name="Bonjour Claire").is_visible()
     page.get_by_role("link", name="Module transversal — Martigues 2026-2027", exact=True).click()
     assert page.get_by_role("heading", name="Module transversal — Martigues 2026-2027").is_visible()
-    assert page.get_by_text("Équipe Calanques", exact=True).is_visible()
-    assert page.get_by_role("heading", name="Étude de cas collective").is_visible()
+    assert page.locator(".teams").get_by_text("Équipe Calanques", exact=True).is_visible()
+    # the started case studies of both teams, and the table of every deliverable
+    assert page.get_by_role("link", name="Conduire le changement dans une association en "
+                            "fusion — Équipe Calanques").is_visible()
+    assert page.get_by_role("link", name="Tableau des livrables et calendrier").is_visible()
     assert page.get_by_role("heading", name="Inscriptions").is_visible()
     assert page.locator("html").get_attribute("lang") == "fr"
 

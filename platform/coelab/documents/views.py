@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -37,7 +46,12 @@ def _document(document_id: int, action: str = "document.read") -> Document:
 @bp.route("/documents/<int:document_id>")
 @login_required
 def editor(document_id: int):
+    from ..deliverables.operations import deliverable_of_document
+
     document = _document(document_id)
+    deliverable = deliverable_of_document(document)
+    if deliverable is not None:  # a deliverable's text is edited on its own page
+        return redirect(url_for("deliverables.page", deliverable_id=deliverable.id))
     return render_template(
         "coelab/document.html",
         document=document,

@@ -3,7 +3,7 @@
 from alembic import context
 from flask import current_app
 
-from coelab.db import db
+from coelab.db import db, migrated
 
 config = context.config
 
@@ -18,6 +18,7 @@ def run_migrations() -> None:
                 target_metadata=db.metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=migrated,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -10,6 +10,9 @@ from sqlalchemy import select
 from .. import operations as ops
 from ..audit import events_for
 from ..db import db
+from ..deliverables import operations as deliverable_ops
+from ..deliverables.operations import obligations_for
+from ..deliverables.views import table_rows
 from ..documents.operations import documents_for
 from ..forms import (
     ChangePasswordForm,
@@ -53,7 +56,7 @@ def dashboard():
     roles = {c.id: cohort_role(current_user, c) for c in cohorts}
     attention = registry().collect("attention_items", current_user)
     return render_template("coelab/dashboard.html", cohorts=cohorts, roles=roles,
-                           attention=attention)
+                           attention=attention, obligations=obligations_for(current_user))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -100,9 +103,15 @@ def workspace(cohort_id: int):
         kind.name: [p for p in Parcours if kind.required_of(cohort, p) and parcours_counts[p]]
         for kind in kinds
     }
+    deliverables = deliverable_ops.readable_deliverables(current_user, cohort)
     return render_template(
         "coelab/workspace.html",
-        documents=documents_for(current_user, cohort),
+        # free working documents; those of a deliverable (or of a feature: a recommendation
+        # entry) are reached from their own pages
+        documents=[d for d in documents_for(current_user, cohort) if d.kind is None],
+        obligations=[o for o in obligations_for(current_user) if o.cohort.id == cohort.id],
+        deliverable_rows=table_rows(cohort, deliverables),
+        schedules={s.kind.name: s for s in deliverable_ops.schedules_for(cohort)},
         cohort=cohort,
         role=cohort_role(current_user, cohort),
         trainees=cohort.members(CohortRole.TRAINEE),
@@ -237,8 +246,12 @@ def delete_team(cohort_id: int, team_id: int):
     team = _team_in_cohort(cohort_id, team_id)
     if ConfirmForm().validate_on_submit():
         name = team.name
-        ops.delete_team(current_user, team)
-        flash(_("Équipe « %(name)s » supprimée.", name=name), "success")
+        try:
+            ops.delete_team(current_user, team)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Équipe « %(name)s » supprimée.", name=name), "success")
     return redirect(url_for("core.teams", cohort_id=cohort_id))
 
 

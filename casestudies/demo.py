@@ -1,0 +1,67 @@
+"""Fictional case studies and mini-diagnostics for the demo year (``coelab demo``)."""
+
+from __future__ import annotations
+
+from coelab.db import db
+from coelab.deliverables.models import AuthorshipMode
+from coelab.deliverables.operations import (
+    find_deliverable,
+    obligations_of,
+    schedule_for,
+    start_deliverable,
+)
+from coelab.models import Cohort, CohortRole, User
+from coelab.plugins import registry
+from sqlalchemy import select
+
+# invented partner organisations: none of them exists
+PARTNERS = [
+    ("Association Horizons Partagés (fictive)", "medico_social", "directrice adjointe"),
+    ("Centre social Les Quatre Vents (fictif)", "socio_cultural", "coordinateur"),
+    ("Foyer d'hébergement Le Phare (fictif)", "social", "chef de service éducatif"),
+    ("SESSAD Les Cigales (fictif)", "medico_social", "directeur"),
+]
+
+TITLES = {
+    "collective_case_study": "Conduire le changement dans une association en fusion",
+    "thematic_case_study": "Partager l'information sans perdre la confidentialité",
+}
+
+# the demo trainee who has not started their mini-diagnostic yet, to show that state
+NOT_STARTED = "lucas.mercier@demo.coelab.invalid"
+
+
+def load_demo(actor: User) -> None:
+    """Start the case studies of every team and the mini-diagnostics of the trainees."""
+    mine = {k.name for k in registry().kinds.values() if k.plugin == "casestudies"}
+    partner = 0
+    for cohort in db.session.scalars(select(Cohort).order_by(Cohort.id)):
+        for membership in sorted(cohort.memberships, key=lambda m: m.id):
+            if membership.role != CohortRole.TRAINEE:
+                continue
+            for o in obligations_of(membership):
+                if o.kind.name not in mine or o.deliverable is not None or o.blocked:
+                    continue
+                if o.kind.name == "mini_diagnostic":
+                    if membership.user.email == NOT_STARTED:
+                        continue
+                    user = membership.user
+                    start_deliverable(
+                        actor, cohort, o.kind, owner=user,
+                        title=f"{user.organisation} face à la traçabilité de l'activité",
+                        details={"organisation_name": user.organisation,
+                                 "organisation_sector": "medico_social",
+                                 "organisation_size": "10_49",
+                                 "issue": "Organiser la traçabilité de l'accompagnement "
+                                          "sans alourdir le travail des équipes."})
+                    continue
+                name, sector, role = PARTNERS[partner % len(PARTNERS)]
+                partner += 1
+                mode = schedule_for(cohort, o.kind).authorship
+                if find_deliverable(cohort, o.kind, mode, team=o.team, owner=None):
+                    continue
+                start_deliverable(
+                    actor, cohort, o.kind, team=o.team if mode == AuthorshipMode.TEAM else None,
+                    title=f"{TITLES[o.kind.name]} — {o.team.name}",
+                    details={"partner_name": name, "partner_sector": sector,
+                             "partner_contact_role": role})

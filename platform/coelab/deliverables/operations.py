@@ -1,0 +1,471 @@
+"""Operations on deliverables: what each trainee owes, starting a deliverable, its
+details, due dates and extensions, its attachments.
+
+Like every operation module, this is the only place that changes deliverables: each
+function validates, writes in one transaction, records an audit event and sends its
+signal. Views parse requests and call these; these never touch ``request``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import signals
+from ..audit import record
+from ..db import db, local_today, transaction, utcnow
+from ..documents.models import Document, DocumentUpdate, DocumentVersion
+from ..documents.operations import create_document
+from ..models import Cohort, CohortRole, Membership, Team, TeamMember, User
+from ..operations import OperationError
+from ..plugins import DeliverableKind, DetailField, registry
+from . import files
+from .models import (
+    Attachment,
+    AuthorshipMode,
+    Deliverable,
+    DeliverableExtension,
+    DeliverableSchedule,
+    DeliverableState,
+    author_key,
+)
+
+
+def kind_of(deliverable_or_name: Deliverable | str) -> DeliverableKind:
+    name = getattr(deliverable_or_name, "kind", deliverable_or_name)
+    kind = registry().kind(name)
+    if kind is None:  # a plugin that declared it was removed
+        raise OperationError(_("Ce type de livrable n'est plus disponible."))
+    return kind
+
+
+# --- schedules: by when, and who writes it, per cohort and kind ------------------------
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: DeliverableKind
+    due_date: date | None
+    authorship: AuthorshipMode
+    stored: bool  # False while the cohort uses the kind's defaults
+
+
+def schedule_for(cohort: Cohort, kind: DeliverableKind) -> Schedule:
+    row = db.session.scalar(select(DeliverableSchedule).where(
+        DeliverableSchedule.cohort_id == cohort.id, DeliverableSchedule.kind == kind.name))
+    if row is None:
+        # by default the work is due on the cohort's last day
+        return Schedule(kind, cohort.end_date, AuthorshipMode(kind.authorship), False)
+    return Schedule(kind, row.due_date, row.authorship, True)
+
+
+def schedules_for(cohort: Cohort) -> list[Schedule]:
+    return [schedule_for(cohort, kind) for kind in registry().kinds_for(cohort)]
+
+
+def set_schedule(actor: User, cohort: Cohort, kind: DeliverableKind, *,
+                 due_date: date | None = None, authorship: str | None = None,
+                 change_due_date: bool = False, reason: str = "") -> Schedule:
+    """Change the due date of a kind in a cohort, or who writes it (team, individual...).
+
+    Who writes it can only change before anyone has started one: existing documents
+    keep the authors they were started with.
+    """
+    if not kind.applies_to(cohort):
+        raise OperationError(_("Ce type de livrable ne concerne pas cette cohorte."))
+    current = schedule_for(cohort, kind)
+    mode = current.authorship
+    if authorship is not None and authorship != current.authorship:
+        if authorship not in kind.authorship_options:
+            raise OperationError(_("Ce mode de rédaction n'est pas prévu pour ce livrable."))
+        started = db.session.scalar(select(func.count()).select_from(Deliverable).where(
+            Deliverable.cohort_id == cohort.id, Deliverable.kind == kind.name))
+        if started:
+            raise OperationError(_(
+                "Des livrables de ce type ont déjà été commencés : le mode de rédaction "
+                "ne peut plus changer."))
+        mode = AuthorshipMode(authorship)
+    due = due_date if change_due_date else current.due_date
+    if change_due_date and due is not None and due < cohort.start_date:
+        raise OperationError(_("L'échéance ne peut pas précéder le début de la cohorte."))
+    with transaction():
+        row = db.session.scalar(select(DeliverableSchedule).where(
+            DeliverableSchedule.cohort_id == cohort.id,
+            DeliverableSchedule.kind == kind.name).with_for_update())
+        if row is None:
+            row = DeliverableSchedule(cohort_id=cohort.id, kind=kind.name)
+            db.session.add(row)
+        before = {"due_date": current.due_date, "authorship": current.authorship}
+        row.due_date, row.authorship, row.updated_at = due, mode, utcnow()
+        db.session.flush()
+        record("deliverable.schedule_changed", row, actor=actor, cohort_id=cohort.id,
+               before=before, after={"kind": kind.name, "due_date": due, "authorship": mode,
+                                     "reason": reason.strip() or None})
+    return schedule_for(cohort, kind)
+
+
+# --- what each trainee owes ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Obligation:
+    """One deliverable a trainee owes in one cohort, started or not."""
+
+    cohort: Cohort
+    kind: DeliverableKind
+    authorship: AuthorshipMode
+    team: Team | None  # for team work: the trainee's team (None: not in a team yet)
+    deliverable: Deliverable | None
+    due_date: date | None
+
+    @property
+    def state(self) -> str:
+        return self.deliverable.state.value if self.deliverable else "not_started"
+
+    @property
+    def blocked(self) -> bool:
+        """Team work cannot start before the trainee is in a team."""
+        return self.authorship == AuthorshipMode.TEAM and self.team is None
+
+    @property
+    def overdue(self) -> bool:
+        return (self.due_date is not None and self.due_date < local_today()
+                and self.state in ("not_started", DeliverableState.DRAFT.value,
+                                   DeliverableState.CHANGES_REQUESTED.value))
+
+
+def effective_due_date(deliverable: Deliverable, schedule: Schedule | None = None) -> date | None:
+    """The latest extension granted to it, else its kind's due date in its cohort."""
+    if deliverable.extensions:
+        return deliverable.extensions[-1].due_date
+    if schedule is None:
+        schedule = schedule_for(deliverable.cohort, kind_of(deliverable))
+    return schedule.due_date
+
+
+def _team_of(user: User, cohort: Cohort) -> Team | None:
+    return db.session.scalar(select(Team).join(TeamMember).where(
+        Team.cohort_id == cohort.id, TeamMember.user_id == user.id))
+
+
+def find_deliverable(cohort: Cohort, kind: DeliverableKind, mode: AuthorshipMode,
+                     *, team: Team | None, owner: User | None) -> Deliverable | None:
+    key = author_key(mode, getattr(team, "id", None), getattr(owner, "id", None))
+    return db.session.scalar(select(Deliverable).where(
+        Deliverable.cohort_id == cohort.id, Deliverable.kind == kind.name,
+        Deliverable.author_key == key))
+
+
+def obligations_of(membership: Membership) -> list[Obligation]:
+    """The deliverables a trainee owes in one cohort, from their parcours."""
+    if membership.role != CohortRole.TRAINEE or membership.parcours is None:
+        return []
+    cohort, user = membership.cohort, membership.user
+    out = []
+    team = _team_of(user, cohort)
+    for kind in registry().kinds_for(cohort):
+        if not kind.required_of(cohort, membership.parcours.value):
+            continue
+        schedule = schedule_for(cohort, kind)
+        mode = schedule.authorship
+        owner = user if mode == AuthorshipMode.INDIVIDUAL else None
+        the_team = team if mode == AuthorshipMode.TEAM else None
+        deliverable = None
+        if mode != AuthorshipMode.TEAM or team is not None:
+            deliverable = find_deliverable(cohort, kind, mode, team=the_team, owner=owner)
+        due = effective_due_date(deliverable, schedule) if deliverable else schedule.due_date
+        out.append(Obligation(cohort, kind, mode, the_team, deliverable, due))
+    return out
+
+
+def obligations_for(user: User) -> list[Obligation]:
+    """Everything a trainee owes, across their cohorts, soonest due first."""
+    memberships = db.session.scalars(select(Membership).join(Cohort).where(
+        Membership.user_id == user.id, Membership.role == CohortRole.TRAINEE
+    ).order_by(Cohort.start_date, Cohort.name))
+    out = [o for m in memberships for o in obligations_of(m)]
+    return sorted(out, key=lambda o: (o.due_date or date.max, o.cohort.name))
+
+
+# --- starting a deliverable -----------------------------------------------------------
+
+def clean_details(kind: DeliverableKind, values: dict[str, Any],
+                  cohort: Cohort | None = None) -> dict[str, Any]:
+    """The kind's detail fields from ``values``, checked; unknown names are dropped."""
+    themes = {t.code for t in registry().themes()}
+    out: dict[str, Any] = {}
+    for field in kind.fields:
+        raw = values.get(field.name)
+        if field.type == "themes":
+            chosen = [str(v) for v in (raw or []) if str(v).strip()]
+            unknown = [v for v in chosen if v not in themes]
+            if unknown:
+                raise OperationError(_("Thématique inconnue : %(code)s.", code=unknown[0]))
+            if field.required and not chosen:
+                raise OperationError(_("« %(field)s » est obligatoire.", field=field.label))
+            out[field.name] = sorted(set(chosen))
+            continue
+        value = "" if raw is None else str(raw).strip()
+        if field.required and not value:
+            raise OperationError(_("« %(field)s » est obligatoire.", field=field.label))
+        if len(value) > field.max_length:
+            raise OperationError(_("« %(field)s » ne peut dépasser %(n)s caractères.",
+                                   field=field.label, n=field.max_length))
+        if value and field.type == "choice" and value not in {c for c, _l in field.choices}:
+            raise OperationError(_("Choix invalide pour « %(field)s ».", field=field.label))
+        if value and field.type == "theme" and value not in themes:
+            raise OperationError(_("Thématique inconnue : %(code)s.", code=value))
+        out[field.name] = value
+    return out
+
+
+def default_details(kind: DeliverableKind, cohort: Cohort) -> dict[str, Any]:
+    """Initial values: the cohort's module for a theme field of a thematic cohort."""
+    module = registry().cohort_module(cohort)
+    out: dict[str, Any] = {}
+    themes = {t.code for t in registry().themes()}
+    for field in kind.fields:
+        if field.type in ("theme", "themes") and module and module.code in themes:
+            out[field.name] = module.code if field.type == "theme" else [module.code]
+    return out
+
+
+def start_deliverable(
+    actor: User | None,
+    cohort: Cohort,
+    kind: str | DeliverableKind,
+    *,
+    title: str,
+    details: dict[str, Any] | None = None,
+    team: Team | None = None,
+    owner: User | None = None,
+) -> Deliverable:
+    """Start a deliverable: its document from the kind's template and its record, in one
+    transaction. The cohort's schedule says who writes it; ``team`` or ``owner`` says
+    which team or trainee (none for a cohort-wide deliverable).
+
+    Two teammates starting the same deliverable at once get one: the second is told it
+    exists (the unique author key decides, on SQLite and PostgreSQL alike).
+    """
+    kind = kind if isinstance(kind, DeliverableKind) else kind_of(kind)
+    if not kind.applies_to(cohort):
+        raise OperationError(_("Ce type de livrable ne concerne pas cette cohorte."))
+    mode = schedule_for(cohort, kind).authorship
+    if mode == AuthorshipMode.TEAM:
+        if team is None or team.cohort_id != cohort.id:
+            raise OperationError(_("Ce livrable s'écrit en équipe : choisissez une équipe "
+                                   "de la cohorte."))
+        owner = None
+    elif mode == AuthorshipMode.INDIVIDUAL:
+        if owner is None:
+            raise OperationError(_("Ce livrable est individuel : il faut son auteur."))
+        role = db.session.scalar(select(Membership.role).where(
+            Membership.cohort_id == cohort.id, Membership.user_id == owner.id))
+        if role != CohortRole.TRAINEE:
+            raise OperationError(_("L'auteur d'un livrable individuel est un·e stagiaire "
+                                   "de la cohorte."))
+        team = None
+    else:
+        team = owner = None
+    title = (title or "").strip()
+    if not title:
+        raise OperationError(_("Le titre est obligatoire."))
+    if len(title) > 300:
+        raise OperationError(_("Le titre ne peut dépasser %(n)s caractères.", n=300))
+    values = clean_details(kind, {**default_details(kind, cohort), **(details or {})}, cohort)
+    key = author_key(mode, getattr(team, "id", None), getattr(owner, "id", None))
+    try:
+        with transaction():
+            document = create_document(actor, cohort, title=title, template=kind.template,
+                                       team=team, owner=owner, kind=kind.name)
+            deliverable = Deliverable(
+                cohort_id=cohort.id, kind=kind.name, title=title, authorship=mode,
+                team_id=getattr(team, "id", None), owner_id=getattr(owner, "id", None),
+                author_key=key, document_id=document.id, details=values,
+                created_by_id=getattr(actor, "id", None))
+            db.session.add(deliverable)
+            db.session.flush()
+            record("deliverable.started", deliverable, actor=actor, cohort_id=cohort.id,
+                   after={"kind": kind.name, "title": title, "authorship": mode,
+                          "team": team.name if team else None,
+                          "owner": owner.email if owner else None, "details": values})
+            signals.send(signals.deliverable_started, deliverable=deliverable, actor=actor)
+    except IntegrityError:
+        raise OperationError(_("Ce livrable a déjà été commencé.")) from None
+    return deliverable
+
+
+def update_details(actor: User, deliverable: Deliverable, *, title: str,
+                   details: dict[str, Any]) -> Deliverable:
+    kind = kind_of(deliverable)
+    title = (title or "").strip()
+    if not title:
+        raise OperationError(_("Le titre est obligatoire."))
+    if len(title) > 300:
+        raise OperationError(_("Le titre ne peut dépasser %(n)s caractères.", n=300))
+    values = clean_details(kind, details, deliverable.cohort)
+    with transaction():
+        before = {"title": deliverable.title, "details": dict(deliverable.details or {})}
+        deliverable.title = title
+        deliverable.details = values
+        deliverable.document.title = title
+        deliverable.updated_at = utcnow()
+        record("deliverable.details_changed", deliverable, actor=actor,
+               cohort_id=deliverable.cohort_id, before=before,
+               after={"title": title, "details": values})
+    return deliverable
+
+
+def grant_extension(actor: User, deliverable: Deliverable, *, due_date: date,
+                    reason: str) -> DeliverableExtension:
+    """A later due date for this deliverable only, with the reason recorded."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError(_("Indiquez le motif du report."))
+    current = effective_due_date(deliverable)
+    if current is not None and due_date <= current:
+        raise OperationError(_("La nouvelle échéance doit être postérieure à l'échéance "
+                               "actuelle."))
+    with transaction():
+        extension = DeliverableExtension(deliverable_id=deliverable.id, due_date=due_date,
+                                         reason=reason[:2000],
+                                         granted_by_id=getattr(actor, "id", None))
+        db.session.add(extension)
+        db.session.flush()
+        db.session.refresh(deliverable, ["extensions"])
+        record("deliverable.extension_granted", deliverable, actor=actor,
+               cohort_id=deliverable.cohort_id, before={"due_date": current},
+               after={"due_date": due_date, "reason": extension.reason})
+    return extension
+
+
+# --- who wrote it, what happened -----------------------------------------------------------
+
+def authors_of(deliverable: Deliverable) -> list[User]:
+    if deliverable.owner is not None:
+        return [deliverable.owner]
+    if deliverable.team is not None:
+        return deliverable.team.users
+    return deliverable.cohort.members(CohortRole.TRAINEE)
+
+
+def authors_label(deliverable: Deliverable) -> str:
+    if deliverable.team is not None:
+        return deliverable.team.name
+    if deliverable.owner is not None:
+        return deliverable.owner.full_name
+    return _("Toute la cohorte")
+
+
+def last_activity(deliverables: Iterable[Deliverable]) -> dict[int, datetime]:
+    """When each deliverable last changed: its text, its details, versions, files."""
+    items = list(deliverables)
+    if not items:
+        return {}
+    by_doc = {d.document_id: d.id for d in items}
+    out = {d.id: d.updated_at for d in items}
+
+    def bump(deliverable_id: int, moment: datetime | None) -> None:
+        if moment is not None and moment > out[deliverable_id]:
+            out[deliverable_id] = moment
+
+    for model in (DocumentUpdate, DocumentVersion):
+        for doc_id, moment in db.session.execute(
+                select(model.document_id, func.max(model.created_at))
+                .where(model.document_id.in_(by_doc)).group_by(model.document_id)):
+            bump(by_doc[doc_id], moment)
+    for deliverable_id, moment in db.session.execute(
+            select(Attachment.deliverable_id, func.max(Attachment.created_at))
+            .where(Attachment.deliverable_id.in_(out)).group_by(Attachment.deliverable_id)):
+        bump(deliverable_id, moment)
+    return out
+
+
+def cohort_deliverables(cohort: Cohort) -> list[Deliverable]:
+    return list(db.session.scalars(select(Deliverable).where(
+        Deliverable.cohort_id == cohort.id).order_by(Deliverable.kind, Deliverable.title)))
+
+
+def readable_deliverables(user: User, cohort: Cohort) -> list[Deliverable]:
+    """The deliverables of a cohort this user may read (a trainee: their own)."""
+    from ..policy import can
+
+    return [d for d in cohort_deliverables(cohort) if can(user, "deliverable.read", d)]
+
+
+def deliverable_of_document(document: Document) -> Deliverable | None:
+    return db.session.scalar(select(Deliverable).where(Deliverable.document_id == document.id))
+
+
+def involving(user: User) -> list[Deliverable]:
+    """Deliverables a trainee writes: their own, their teams', their cohorts' shared."""
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    cohorts = select(Membership.cohort_id).where(Membership.user_id == user.id,
+                                                 Membership.role == CohortRole.TRAINEE)
+    return list(db.session.scalars(select(Deliverable).where(or_(
+        Deliverable.owner_id == user.id, Deliverable.team_id.in_(teams),
+        (Deliverable.authorship == AuthorshipMode.COHORT) & Deliverable.cohort_id.in_(cohorts),
+    ))))
+
+
+def detail_rows(deliverable: Deliverable) -> list[tuple[DetailField, str]]:
+    """(field, shown value) pairs of the deliverable's details, in the kind's order."""
+    themes = {t.code: t for t in registry().themes()}
+    kind = kind_of(deliverable)
+    rows = []
+    for field in kind.fields:
+        value = (deliverable.details or {}).get(field.name)
+        if field.type == "themes":
+            shown = ", ".join(f"{c} — {themes[c].label}" if c in themes else c
+                              for c in value or [])
+        elif field.type == "theme":
+            shown = f"{value} — {themes[value].label}" if value in themes else (value or "")
+        elif field.type == "choice":
+            shown = str(dict(field.choices).get(value, value or ""))
+        else:
+            shown = value or ""
+        rows.append((field, shown))
+    return rows
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+def add_attachment(actor: User, deliverable: Deliverable, stream: BinaryIO,
+                   filename: str | None) -> Attachment:
+    """Check an uploaded file by its content and size, store it under a generated name
+    and record it. A refused file leaves nothing behind, on disk or in the database."""
+    file_type, stored = files.accept_upload(stream, filename)
+    try:
+        with transaction():
+            attachment = Attachment(
+                deliverable_id=deliverable.id, filename=files.display_name(filename),
+                stored_name=stored.stored_name, content_type=file_type.content_type,
+                size=stored.size, sha256=stored.sha256,
+                uploaded_by_id=getattr(actor, "id", None))
+            db.session.add(attachment)
+            db.session.flush()
+            record("deliverable.attachment_added", deliverable, actor=actor,
+                   cohort_id=deliverable.cohort_id,
+                   after={"attachment": attachment.id, "filename": attachment.filename,
+                          "type": file_type.label, "size": stored.size,
+                          "sha256": stored.sha256})
+    except BaseException:
+        files.delete(stored.stored_name)
+        raise
+    return attachment
+
+
+def remove_attachment(actor: User, attachment: Attachment) -> None:
+    deliverable = attachment.deliverable
+    stored_name = attachment.stored_name
+    with transaction():
+        record("deliverable.attachment_removed", deliverable, actor=actor,
+               cohort_id=deliverable.cohort_id,
+               before={"attachment": attachment.id, "filename": attachment.filename,
+                       "sha256": attachment.sha256})
+        db.session.delete(attachment)
+    files.delete(stored_name)  # after the commit: a failed commit keeps the file

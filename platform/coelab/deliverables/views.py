@@ -1,0 +1,456 @@
+"""Pages of deliverables: a cohort's table and checklists, starting one, its page,
+details, due dates and extensions, attachments and exports."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit import events_for
+from ..db import db
+from ..documents.models import DocumentVersion
+from ..forms import ConfirmForm
+from ..models import AuditEvent, Cohort, CohortRole, Team
+from ..operations import OperationError
+from ..plugins import DeliverableKind, registry
+from ..policy import can, cohort_role, is_staff, require
+from ..views.helpers import get_or_404, submit_form
+from . import operations as ops
+from .forms import (
+    AttachmentForm,
+    ExtensionForm,
+    ScheduleForm,
+    StartForm,
+    details_form,
+    details_of,
+    grouped_fields,
+)
+from .models import Attachment, AuthorshipMode, Deliverable, DeliverableState
+
+bp = Blueprint("deliverables", __name__)
+
+
+def state_label(state: str) -> str:
+    return {
+        "not_started": _("pas encore commencé"),
+        DeliverableState.DRAFT: _("en cours de rédaction"),
+        DeliverableState.SUBMITTED: _("remis"),
+        DeliverableState.IN_REVIEW: _("en relecture"),
+        DeliverableState.CHANGES_REQUESTED: _("modifications demandées"),
+        DeliverableState.READY_FOR_JURY: _("prêt pour le jury"),
+        DeliverableState.SOUTENANCE_SCHEDULED: _("soutenance programmée"),
+        DeliverableState.DELIBERATION: _("en délibération"),
+        DeliverableState.DECIDED: _("décision prise"),
+        DeliverableState.RELEASED: _("résultats publiés"),
+    }.get(state, str(state))
+
+
+def authorship_label(mode: str) -> str:
+    return {
+        AuthorshipMode.TEAM: _("en équipe"),
+        AuthorshipMode.INDIVIDUAL: _("individuellement"),
+        AuthorshipMode.COHORT: _("par toute la cohorte"),
+    }.get(mode, str(mode))
+
+
+# what the history of a deliverable says of each recorded action
+HISTORY_LABELS = {
+    "deliverable.started": _l("Livrable commencé"),
+    "deliverable.details_changed": _l("Description modifiée"),
+    "deliverable.extension_granted": _l("Report d'échéance accordé"),
+    "deliverable.attachment_added": _l("Fichier joint ajouté"),
+    "deliverable.attachment_removed": _l("Fichier joint retiré"),
+    "document.created": _l("Document créé à partir du modèle"),
+    "document.version_saved": _l("Version enregistrée"),
+}
+
+
+def history_label(action: str) -> str:
+    label = HISTORY_LABELS.get(action)
+    return str(label) if label else action
+
+
+@bp.app_template_global()
+def deliverable_state_label(state) -> str:
+    return state_label(state)
+
+
+def _valid(form) -> bool:
+    """Whether a form posted from the deliverable's page is valid; if not, its errors
+    are flashed, to be read on that page once redirected back to it."""
+    if form.validate_on_submit():
+        return True
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return False
+
+
+def _kind(name: str) -> DeliverableKind:
+    kind = registry().kind(name)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+def _deliverable(deliverable_id: int, action: str = "deliverable.read") -> Deliverable:
+    deliverable = get_or_404(Deliverable, deliverable_id)
+    require(action, deliverable)
+    return deliverable
+
+
+SORT_KEYS = {
+    "kind": lambda row: str(row["kind"].label).lower(),
+    "title": lambda row: row["deliverable"].title.lower(),
+    "authors": lambda row: row["authors"].lower(),
+    "state": lambda row: list(DeliverableState).index(row["deliverable"].state),
+    "due": lambda row: (row["due"] is None, row["due"] or 0),
+    "activity": lambda row: row["activity"],
+}
+
+
+def table_rows(cohort: Cohort, deliverables: list[Deliverable]) -> list[dict]:
+    activity = ops.last_activity(deliverables)
+    schedules = {s.kind.name: s for s in ops.schedules_for(cohort)}
+    rows = []
+    for d in deliverables:
+        kind = registry().kind(d.kind)
+        if kind is None:
+            continue
+        rows.append({"deliverable": d, "kind": kind, "authors": ops.authors_label(d),
+                     "due": ops.effective_due_date(d, schedules.get(d.kind)),
+                     "activity": activity[d.id]})
+    return rows
+
+
+@bp.route("/cohorts/<int:cohort_id>/deliverables")
+@login_required
+def cohort_table(cohort_id: int):
+    """Trainers and coordinators: every deliverable of the cohort, sortable, and what
+    each trainee owes. Trainees: their own checklist."""
+    cohort = get_or_404(Cohort, cohort_id)
+    require("cohort.view", cohort)
+    if not can(current_user, "deliverable.list_cohort", cohort):
+        obligations = [o for o in ops.obligations_for(current_user) if o.cohort.id == cohort.id]
+        rows = table_rows(cohort, ops.readable_deliverables(current_user, cohort))
+        return render_template("coelab/deliverables/mine.html", cohort=cohort,
+                               obligations=obligations, rows=rows)
+    sort = request.args.get("sort", "due")
+    if sort not in SORT_KEYS:
+        sort = "due"
+    descending = request.args.get("dir") == "desc"
+    rows = sorted(table_rows(cohort, ops.cohort_deliverables(cohort)), key=SORT_KEYS[sort],
+                  reverse=descending)
+    missing = [
+        (m.user, o) for m in sorted(cohort.memberships, key=lambda m: m.user.last_name.lower())
+        if m.role == CohortRole.TRAINEE for o in ops.obligations_of(m) if o.deliverable is None
+    ]
+    schedule_forms = []
+    if can(current_user, "deliverable.set_authorship", cohort):
+        for schedule in ops.schedules_for(cohort):
+            form = ScheduleForm(prefix=f"s-{schedule.kind.name}", formdata=None,
+                                data={"due_date": schedule.due_date,
+                                      "authorship": schedule.authorship.value})
+            form.authorship.choices = [(m, authorship_label(m)) for m in AuthorshipMode
+                                       if m in schedule.kind.authorship_options]
+            schedule_forms.append((schedule, form))
+    return render_template("coelab/deliverables/table.html", cohort=cohort, rows=rows,
+                           sort=sort, descending=descending, missing=missing,
+                           schedule_forms=schedule_forms,
+                           can_schedule=can(current_user, "deliverable.schedule", cohort))
+
+
+@bp.route("/cohorts/<int:cohort_id>/deliverables/schedule/<kind_name>", methods=["POST"])
+@login_required
+def set_schedule(cohort_id: int, kind_name: str):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("deliverable.set_authorship", cohort)
+    kind = _kind(kind_name)
+    form = ScheduleForm(prefix=f"s-{kind.name}")
+    form.authorship.choices = [(m.value, m.value) for m in AuthorshipMode]
+    back = url_for("deliverables.cohort_table", cohort_id=cohort.id)
+    if not _valid(form):
+        return redirect(back)
+    # trainers choose who writes it; only the coordination moves due dates
+    change_due = can(current_user, "deliverable.schedule", cohort)
+    try:
+        ops.set_schedule(current_user, cohort, kind, due_date=form.due_date.data,
+                         change_due_date=change_due, authorship=form.authorship.data or None,
+                         reason=form.reason.data or "")
+    except OperationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("« %(kind)s » : calendrier enregistré.", kind=kind.label), "success")
+    return redirect(back)
+
+
+def _start_targets(cohort: Cohort, kind: DeliverableKind) -> list[tuple[str, str, object]]:
+    """Whom the current user may start this kind for: (value, label, team or user)."""
+    mode = ops.schedule_for(cohort, kind).authorship
+    staff = is_staff(current_user) or cohort_role(current_user, cohort) == CohortRole.TRAINER
+    if mode == AuthorshipMode.COHORT:
+        return [("cohort", _("Toute la cohorte"), None)]
+    if mode == AuthorshipMode.TEAM:
+        teams = cohort.teams if staff else [
+            t for t in cohort.teams if any(m.user_id == current_user.id for m in t.members)]
+        return [(f"team:{t.id}", t.name, t) for t in teams]
+    people = cohort.members(CohortRole.TRAINEE) if staff else (
+        [current_user._get_current_object()]
+        if cohort_role(current_user, cohort) == CohortRole.TRAINEE else [])
+    return [(f"user:{u.id}", u.full_name, u) for u in people]
+
+
+@bp.route("/cohorts/<int:cohort_id>/deliverables/start/<kind_name>", methods=["GET", "POST"])
+@login_required
+def start(cohort_id: int, kind_name: str):
+    cohort = get_or_404(Cohort, cohort_id)
+    require("deliverable.start", cohort)
+    kind = _kind(kind_name)
+    if not kind.applies_to(cohort):
+        abort(404)
+    targets = _start_targets(cohort, kind)
+    if not targets:
+        flash(_("Vous devez faire partie d'une équipe de la cohorte pour commencer ce "
+                "travail collectif. La coordination forme les équipes."), "error")
+        return redirect(url_for("core.workspace", cohort_id=cohort.id))
+    themes = registry().themes()
+    defaults = ops.default_details(kind, cohort)
+    form = details_form(kind, themes, data={"title": str(kind.label), **defaults})
+    chooser = StartForm(prefix="start")
+    chooser.authors.choices = [(value, label) for value, label, _obj in targets]
+    by_value = {value: obj for value, _label, obj in targets}
+
+    def start_it() -> Deliverable:
+        target = by_value.get(chooser.authors.data) if len(targets) > 1 else targets[0][2]
+        if len(targets) > 1 and chooser.authors.data not in by_value:
+            raise OperationError(_("Choisissez pour qui commencer ce livrable."))
+        team = target if isinstance(target, Team) else None
+        owner = target if target is not None and not isinstance(target, Team) else None
+        return ops.start_deliverable(current_user, cohort, kind, title=form.title.data,
+                                     details=details_of(form, kind), team=team, owner=owner)
+
+    if request.method == "POST" and len(targets) > 1 and not chooser.validate():
+        form.form_errors.append(_("Choisissez pour qui commencer ce livrable."))
+    else:
+        done = submit_form(form, start_it, done=_("Livrable commencé : bon travail !"),
+                           next_url=lambda d: url_for("deliverables.page", deliverable_id=d.id))
+        if done:
+            return done
+    return render_template("coelab/deliverables/start.html", cohort=cohort, kind=kind,
+                           form=form, groups=grouped_fields(form, kind), chooser=chooser,
+                           targets=targets,
+                           schedule=ops.schedule_for(cohort, kind))
+
+
+def _history(deliverable: Deliverable) -> list[AuditEvent]:
+    events = events_for("deliverables", deliverable.id) + events_for(
+        "documents", deliverable.document_id)
+    return sorted(events, key=lambda e: (e.created_at, e.id), reverse=True)
+
+
+def _grouped(rows: list) -> list[tuple[object, list]]:
+    groups: list[tuple[object, list]] = []
+    for field, value in rows:
+        if not groups or groups[-1][0] != field.group:
+            groups.append((field.group, []))
+        groups[-1][1].append((field, value))
+    return groups
+
+
+@bp.route("/deliverables/<int:deliverable_id>")
+@login_required
+def page(deliverable_id: int):
+    from ..documents.operations import contributions, versions_of
+    from ..documents.views import user_colour
+
+    deliverable = _deliverable(deliverable_id)
+    kind = ops.kind_of(deliverable)
+    document = deliverable.document
+    panels = registry().collect("deliverable_panels", deliverable, current_user)
+    return render_template(
+        "coelab/deliverables/page.html",
+        deliverable=deliverable, kind=kind, document=document,
+        authors=ops.authors_of(deliverable), authors_label=ops.authors_label(deliverable),
+        due_date=ops.effective_due_date(deliverable),
+        details=_grouped(ops.detail_rows(deliverable)),
+        attachment_max=current_app.config["ATTACHMENT_MAX_BYTES"],
+        can_write=can(current_user, "document.write", document),
+        colour=user_colour(current_user.id),
+        server_url=request.host_url.rstrip("/"),
+        contributions=contributions(document),
+        versions=versions_of(document),
+        history=_history(deliverable), history_label=history_label,
+        panels=panels,
+        extension_form=ExtensionForm(prefix="ext"),
+        attachment_form=AttachmentForm(prefix="att"),
+    )
+
+
+@bp.route("/deliverables/<int:deliverable_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(deliverable_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.edit")
+    kind = ops.kind_of(deliverable)
+    form = details_form(kind, registry().themes(),
+                        data={"title": deliverable.title, **(deliverable.details or {})})
+    done = submit_form(
+        form, lambda: ops.update_details(current_user, deliverable, title=form.title.data,
+                                         details=details_of(form, kind)),
+        done=_("Description enregistrée."),
+        next_url=url_for("deliverables.page", deliverable_id=deliverable.id))
+    return done or render_template("coelab/deliverables/edit.html", deliverable=deliverable,
+                                   kind=kind, form=form, groups=grouped_fields(form, kind))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/extensions", methods=["POST"])
+@login_required
+def extend(deliverable_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.schedule")
+    form = ExtensionForm(prefix="ext")
+    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#due"
+    if not _valid(form):
+        return redirect(back)
+    try:
+        ops.grant_extension(current_user, deliverable, due_date=form.due_date.data,
+                            reason=form.reason.data)
+    except OperationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Report accordé."), "success")
+    return redirect(back)
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int | None) -> str:
+    from flask_babel import format_decimal
+
+    if size is None:
+        return "—"
+    if size < 1024:
+        return _("%(n)s octets", n=size)
+    if size < 1024 * 1024:
+        return _("%(n)s Ko", n=format_decimal(size / 1024, format="#,##0.#"))
+    return _("%(n)s Mo", n=format_decimal(size / (1024 * 1024), format="#,##0.#"))
+
+
+@bp.app_template_filter("attachment_kind")
+def attachment_kind(content_type: str) -> str:
+    from .files import BY_CONTENT_TYPE
+
+    kind = BY_CONTENT_TYPE.get(content_type)
+    return kind.label if kind else content_type
+
+
+@bp.route("/deliverables/<int:deliverable_id>/attachments", methods=["POST"])
+@login_required
+def upload(deliverable_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.attach")
+    form = AttachmentForm(prefix="att")
+    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#files-title"
+    if not _valid(form):
+        return redirect(back)
+    upload_file = form.file.data
+    try:
+        attachment = ops.add_attachment(current_user, deliverable, upload_file.stream,
+                                        upload_file.filename)
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(_("« %(name)s » est joint au livrable.", name=attachment.filename), "success")
+    return redirect(back)
+
+
+def _attachment(deliverable: Deliverable, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.deliverable_id != deliverable.id:
+        abort(404)
+    return attachment
+
+
+@bp.route("/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(deliverable_id: int, attachment_id: int):
+    from . import files
+
+    deliverable = _deliverable(deliverable_id)
+    item = _attachment(deliverable, attachment_id)
+    return files.send(item.stored_name, item.filename, item.content_type,
+                      inline=request.args.get("inline") == "1")
+
+
+@bp.route("/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>/delete",
+          methods=["POST"])
+@login_required
+def remove_attachment(deliverable_id: int, attachment_id: int):
+    deliverable = _deliverable(deliverable_id, "deliverable.attach")
+    item = _attachment(deliverable, attachment_id)
+    if ConfirmForm().validate_on_submit():
+        name = item.filename
+        ops.remove_attachment(current_user, item)
+        flash(_("« %(name)s » a été retiré.", name=name), "success")
+    return redirect(url_for("deliverables.page", deliverable_id=deliverable.id) + "#files-title")
+
+
+@bp.route("/deliverables/<int:deliverable_id>/export.<fmt>")
+@login_required
+def export(deliverable_id: int, fmt: str):
+    """A version (``?version=N``) or the current text, as PDF or Markdown."""
+    from flask import Response
+
+    from ..db import utcnow
+    from ..documents.operations import current_markdown
+    from ..documents.render import render_markdown
+    from . import export as exporting
+
+    deliverable = _deliverable(deliverable_id)
+    if fmt not in ("pdf", "md"):
+        abort(404)
+    kind = ops.kind_of(deliverable)
+    number = request.args.get("version")
+    if number is not None:
+        if not number.isdigit():
+            abort(400)
+        version = db.session.scalar(select(DocumentVersion).where(
+            DocumentVersion.document_id == deliverable.document_id,
+            DocumentVersion.number == int(number)))
+        if version is None:
+            abort(404)
+        markdown, moment = version.markdown, version.created_at
+        label = _("Version %(n)s — %(label)s", n=version.number, label=version.label)
+    else:
+        markdown, moment = current_markdown(deliverable.document), utcnow()
+        for plugin in registry().plugins:
+            markdown = plugin.export_markdown(deliverable, markdown) or markdown
+        version = None
+        label = _("État actuel, non versionné")
+    module = registry().cohort_module(deliverable.cohort)
+    meta = exporting.ExportMeta(
+        kind_label=str(kind.label), title=deliverable.title,
+        module=f"{module.code} {module.label}" if module else None,
+        cohort_name=deliverable.cohort.name,
+        authors=[u.full_name for u in ops.authors_of(deliverable)],
+        team_name=deliverable.team.name if deliverable.team else None,
+        version_label=label, version_number=version.number if version else None,
+        date=moment)
+    if fmt == "md":
+        body, mimetype = exporting.export_markdown(meta, markdown), "text/markdown"
+    else:
+        html = version.html if version is not None else render_markdown(markdown)
+        body, mimetype = exporting.export_pdf(meta, html), "application/pdf"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{exporting.export_filename(meta, fmt)}"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
