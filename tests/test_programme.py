@@ -187,20 +187,21 @@ def test_demo_year(app):
     assert all(u.email.endswith("@demo.coelab.invalid")
                for u in db.session.scalars(select(User)))
     # a Parcours III trainee owes four deliverables, each with its due date; the demo has
-    # started the case studies and all but one trainee's mini-diagnostic
+    # started all but one trainee's mini-diagnostic, and last year's corpus is there
     from coelab.deliverables.operations import obligations_for
+
+    from recommendations.operations import search_corpus
 
     sophie = db.session.scalar(select(User).where(User.email.startswith("sophie.lambert@")))
     owed = obligations_for(sophie)
     assert sorted(o.kind.name for o in owed) == [
         "collective_case_study", "mini_diagnostic", "recommendation_collection",
         "thematic_case_study"]
-    assert all(o.due_date is not None for o in owed)
-    assert all(o.deliverable is not None for o in owed
-               if o.kind.name != "recommendation_collection")
+    assert all(o.deliverable is not None and o.due_date is not None for o in owed)
     lucas = db.session.scalar(select(User).where(User.email.startswith("lucas.mercier@")))
-    assert "mini_diagnostic" in [o.kind.name for o in obligations_for(lucas)
-                                 if o.deliverable is None]
+    assert [o.kind.name for o in obligations_for(lucas) if o.deliverable is None] == [
+        "mini_diagnostic"]
+    assert search_corpus()[1] >= 3
 
 
 def test_coordinator_adds_a_site_and_a_session(client, make, catalogue):

@@ -59,3 +59,25 @@ def test_parcours_iii_trainee_writes_uploads_and_exports(people, tmp_path):
         assert f.read(5) == b"%PDF-"
     assert download.value.suggested_filename.endswith(".pdf")
 
+
+def test_trainee_proposes_and_endorses_recommendations(people):
+    sophie, yann = people(), people()
+    log_in(sophie.page, sophie.base_url, email("sophie.lambert"))
+    page = sophie.page
+    page.locator(".obligation[data-kind='recommendation_collection'] a").click()
+    page.get_by_role("link", name="Proposer, discuter et décider").click()
+    page.get_by_label("Intitulé de la recommandation").fill(
+        "Tracer l'accompagnement sans alourdir les équipes")
+    # the collection's theme (2.4) is the only one offered, chosen already
+    assert "2.4" in page.get_by_label("Thématique").input_value()
+    page.get_by_role("button", name="Proposer").click()
+    page.get_by_role("heading", name="Tracer l'accompagnement sans alourdir les équipes").wait_for(
+        timeout=10000)
+    entry_url = page.url
+    # a teammate endorses it; everyone sees who supports it
+    log_in(yann.page, yann.base_url, email("yann.morel"))
+    yann.page.goto(entry_url)
+    yann.page.get_by_role("button", name="Soutenir").click()
+    yann.page.get_by_role("button", name="Retirer mon soutien").wait_for(timeout=10000)
+    page.reload()
+    page.get_by_text("Yann Morel", exact=False).first.wait_for(timeout=10000)

@@ -1,0 +1,1 @@
+"""Alembic revisions of the recommendations plugin (its own branch, ``recommendations``)."""
