@@ -116,6 +116,23 @@ def transaction() -> Iterator[None]:
         info[_depth_key] = depth
 
 
+def release_connection() -> None:
+    """Give the session's connection back to the pool before waiting on a lock.
+
+    Outside an operation (no :func:`transaction` block open), a session holds a pooled
+    connection from its first query to the end of the request. A request that waits
+    for an in-process lock (a co-edited document's) while holding one can starve the
+    pool, and the lock's holder, which needs a connection to finish, then waits for
+    them: a deadlock seen with PostgreSQL when a reconnecting editor flushed its
+    buffered updates. Ending the read transaction here keeps the rule "never wait for
+    a room's lock while holding a connection". Inside an operation it does nothing: an
+    operation's transaction is never cut in two.
+    """
+    session = db.session
+    if session.info.get(_depth_key, 0) == 0 and session().in_transaction():
+        session.commit()
+
+
 def migrated(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic's ``include_name``: leave alone the tables a plugin manages itself (such
     as SQLite full-text tables and their shadow tables), which it lists in

@@ -18,7 +18,7 @@ from ..operations import OperationError
 from .authorship import Authorship
 from .models import Document, DocumentContribution, DocumentUpdate, DocumentVersion
 from .render import render_markdown
-from .rooms import TEXT, catch_up, rooms
+from .rooms import TEXT, catch_up, hold, rooms
 
 
 def create_document(
@@ -64,7 +64,7 @@ def create_document(
 
 def current_markdown(document: Document) -> str:
     room = rooms().get(document.id)
-    with room.lock:
+    with hold(room):
         catch_up(room)
         return room.markdown()
 
@@ -74,7 +74,7 @@ def save_version(actor: User | None, document: Document, label: str,
     """Freeze the document's exact current state as the next numbered version."""
     label = label.strip() or _("Version sans titre")
     room = rooms().get(document.id)
-    with room.lock:
+    with hold(room):
         catch_up(room)
         state = room.doc.get_update()
         markdown = room.markdown()
@@ -159,7 +159,7 @@ class Contribution:
 def contributions(document: Document) -> list[Contribution]:
     """Per author: characters inserted, deleted, and still present in the current text."""
     room = rooms().get(document.id)
-    with room.lock:
+    with hold(room):
         catch_up(room)
         present = room.authorship.present()
     # compacted history is summed in the contribution rows, the live log in its updates

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -22,7 +24,7 @@ import pycrdt
 from flask import Flask, current_app
 from sqlalchemy import bindparam, delete, func, select
 
-from ..db import db, transaction, utcnow
+from ..db import db, release_connection, transaction, utcnow
 from .authorship import Authorship
 from .awareness import Entry
 from .models import Document, DocumentContribution, DocumentUpdate
@@ -176,6 +178,15 @@ class Rooms:
             return list(self._rooms.values())
 
 
+@contextmanager
+def hold(room: Room) -> Iterator[None]:
+    """Take a room's lock, holding no database connection while waiting for it (see
+    :func:`coelab.db.release_connection`)."""
+    release_connection()
+    with room.lock:
+        yield
+
+
 def rooms() -> Rooms:
     return current_app.extensions["coelab_rooms"]
 
@@ -313,7 +324,7 @@ def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Ap
     batch = None
     with room.pending_lock:
         room.pending.append(item)
-    with room.lock:
+    with hold(room):
         if not item.done.is_set():
             batch = [(i.update, i.origin) for i in _store_pending(room, may_write)]
     if item.error is not None:
@@ -387,30 +398,29 @@ def compact(room: Room) -> int:
     ``merge_updates`` over the log, which is far slower); what the removed updates
     counted per author moves into the contribution totals. Returns the updates removed.
     """
-    with room.lock:
-        with transaction():
-            ref = _lock_document(room.document_id)
-            if ref is None:
-                return 0
-            _apply_tail(room, ref)
-            connection = db.session.connection()
-            upto = room.watermark
-            totals = connection.execute(
-                select(UPDATES.c.user_id, func.sum(UPDATES.c.inserted),
-                       func.sum(UPDATES.c.deleted))
-                .where(UPDATES.c.document_id == room.document_id, UPDATES.c.id <= upto,
-                       UPDATES.c.user_id.is_not(None))
-                .group_by(UPDATES.c.user_id)).all()
-            for user_id, inserted, deleted in totals:
-                _add_contribution(connection, room.document_id, user_id, int(inserted or 0),
-                                  int(deleted or 0))
-            connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == room.document_id)
-                               .values(snapshot=room.doc.get_update(), snapshot_seq=upto,
-                                       snapshot_authorship=room.authorship.dumps()))
-            removed = connection.execute(
-                delete(UPDATES).where(UPDATES.c.document_id == room.document_id,
-                                      UPDATES.c.id <= upto)).rowcount
-            room.since_compaction = 0
+    with hold(room), transaction():
+        ref = _lock_document(room.document_id)
+        if ref is None:
+            return 0
+        _apply_tail(room, ref)
+        connection = db.session.connection()
+        upto = room.watermark
+        totals = connection.execute(
+            select(UPDATES.c.user_id, func.sum(UPDATES.c.inserted),
+                   func.sum(UPDATES.c.deleted))
+            .where(UPDATES.c.document_id == room.document_id, UPDATES.c.id <= upto,
+                   UPDATES.c.user_id.is_not(None))
+            .group_by(UPDATES.c.user_id)).all()
+        for user_id, inserted, deleted in totals:
+            _add_contribution(connection, room.document_id, user_id, int(inserted or 0),
+                              int(deleted or 0))
+        connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == room.document_id)
+                           .values(snapshot=room.doc.get_update(), snapshot_seq=upto,
+                                   snapshot_authorship=room.authorship.dumps()))
+        removed = connection.execute(
+            delete(UPDATES).where(UPDATES.c.document_id == room.document_id,
+                                  UPDATES.c.id <= upto)).rowcount
+        room.since_compaction = 0
     return removed
 
 

@@ -37,6 +37,7 @@ from .rooms import (
     append,
     catch_up,
     compact,
+    hold,
     normalise,
     rooms,
 )
@@ -199,7 +200,7 @@ def on_sync_step_1(state_vector=None, *_rest):
         _error("invalid-state-vector")
         return None
     room = rooms().get(connection.document_id)
-    with room.lock:
+    with hold(room):
         catch_up(room)
         try:
             missing = room.doc.get_update(bytes(state_vector))
