@@ -42,6 +42,13 @@ def reset_pg_schema(url: str, schema: str = "public") -> None:
     engine.dispose()
 
 
+def drop_pg_schema(url: str, schema: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
 @contextmanager
 def separate_database(backend: str, tmp_path, name: str) -> Iterator[str]:
     """A database of its own for a test that migrates or starts servers: a SQLite file,
@@ -53,10 +60,7 @@ def separate_database(backend: str, tmp_path, name: str) -> Iterator[str]:
     try:
         yield with_search_path(PG_URL, name)
     finally:
-        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        engine.dispose()
+        drop_pg_schema(PG_URL, name)
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +68,7 @@ def _pg_schema_ready() -> Iterator[dict[str, bool]]:
     state = {"created": False}
     yield state
     if state["created"]:
-        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-        engine.dispose()
+        drop_pg_schema(PG_URL, PG_SCHEMA)
 
 
 def base_config(tmp_path, database_url: str, **extra) -> dict:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import BACKENDS, PG_URL, drop_pg_schema, reset_pg_schema, with_search_path
+
 CHROMIUM = os.environ.get("COELAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -40,12 +42,18 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app as `make run` starts it: migrated SQLite, demo data, gevent server."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request, tmp_path_factory):
+    """The app as `make run` starts it: migrated database with the demo data (SQLite,
+    and PostgreSQL when the suite runs on it), gevent server."""
     instance = tmp_path_factory.mktemp("live-instance")
     env = {**os.environ, "COELAB_INSTANCE_PATH": str(instance), "COELAB_MAIL_BACKEND": "console"}
     env.pop("COELAB_DATABASE_URL", None)
+    if request.param == "postgresql":
+        schema = f"coelab_live_{os.getpid()}"
+        reset_pg_schema(PG_URL, schema)
+        request.addfinalizer(lambda: drop_pg_schema(PG_URL, schema))
+        env["COELAB_DATABASE_URL"] = with_search_path(PG_URL, schema)
     coelab = [sys.executable, "-m", "coelab.launcher"]
     for args in (["db", "upgrade"], ["catalogue", "load"], ["demo"]):
         subprocess.run(coelab + args, env=env, check=True, capture_output=True)
