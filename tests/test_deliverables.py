@@ -193,6 +193,7 @@ def test_starting_through_the_page(prog, client):
     assert deliverable.team_id == prog.team_t.id and deliverable.details["partner_name"] == "Asso"
     text = page(client.get(f"/deliverables/{deliverable.id}"))
     assert "Fusion" in text and "Asso" in text and 'data-can-write="true"' in text
+    assert "Module 1.0 — Comprendre l'organisation" in text
     # the document's own page leads to the deliverable
     response = client.get(f"/documents/{deliverable.document_id}")
     assert response.status_code == 302
@@ -469,3 +470,31 @@ def test_concurrent_starts_give_one_deliverable(prog, app, backend):
         t.join()
     assert sorted(results) == ["ok", "refused"]
     assert db.session.scalar(select(func.count()).select_from(Deliverable)) == 1
+
+
+def test_last_activity_survives_compaction(prog):
+    """The trainers' table says when the text last changed, even once its log was
+    folded into a snapshot."""
+    from datetime import UTC, datetime, timedelta
+
+    import pycrdt
+    from coelab.documents.rooms import TEXT, append, compact, rooms
+    from coelab.documents.sockets import may_write
+
+    case = dops.start_deliverable(prog.p1, prog.transversal, "collective_case_study",
+                                  title="Cas", team=prog.team_t, details=_partner())
+    long_ago = datetime(2026, 11, 3, tzinfo=UTC)
+    case.updated_at = long_ago
+    db.session.commit()
+    room = rooms().get(case.document_id)
+    doc = pycrdt.Doc()
+    text = doc.get(TEXT, type=pycrdt.Text)
+    doc.apply_update(room.doc.get_update())
+    before = doc.get_state()
+    text += " Une phrase de plus."
+    append(room, prog.p1, doc.get_update(before), may_write)
+    edited = dops.last_activity([case])[case.id]
+    assert edited - long_ago > timedelta(days=1)
+    assert compact(room) == 1
+    db.session.expire_all()
+    assert dops.last_activity([case])[case.id] == edited

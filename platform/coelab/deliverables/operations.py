@@ -378,6 +378,10 @@ def last_activity(deliverables: Iterable[Deliverable]) -> dict[int, datetime]:
                 select(model.document_id, func.max(model.created_at))
                 .where(model.document_id.in_(by_doc)).group_by(model.document_id)):
             bump(by_doc[doc_id], moment)
+    # compaction folds the log into the snapshot, remembering its last edit
+    for doc_id, moment in db.session.execute(
+            select(Document.id, Document.snapshot_edited_at).where(Document.id.in_(by_doc))):
+        bump(by_doc[doc_id], moment)
     for deliverable_id, moment in db.session.execute(
             select(Attachment.deliverable_id, func.max(Attachment.created_at))
             .where(Attachment.deliverable_id.in_(out)).group_by(Attachment.deliverable_id)):

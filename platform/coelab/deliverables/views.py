@@ -283,6 +283,7 @@ def page(deliverable_id: int):
         "coelab/deliverables/page.html",
         deliverable=deliverable, kind=kind, document=document,
         authors=ops.authors_of(deliverable), authors_label=ops.authors_label(deliverable),
+        module=registry().cohort_module(deliverable.cohort),
         due_date=ops.effective_due_date(deliverable),
         details=_grouped(ops.detail_rows(deliverable)),
         attachment_max=current_app.config["ATTACHMENT_MAX_BYTES"],

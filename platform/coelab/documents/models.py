@@ -44,6 +44,8 @@ class Document(db.Model):
     snapshot_seq: Mapped[int] = mapped_column(Integer, default=0)
     # who wrote which part of the snapshot's text: JSON runs [[user_id, utf8_bytes], ...]
     snapshot_authorship: Mapped[str | None] = mapped_column(Text)
+    # when the last update folded into the snapshot was written (the log keeps the rest)
+    snapshot_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship()
     team: Mapped[Team | None] = relationship()

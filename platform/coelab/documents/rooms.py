@@ -414,9 +414,15 @@ def compact(room: Room) -> int:
         for user_id, inserted, deleted in totals:
             _add_contribution(connection, room.document_id, user_id, int(inserted or 0),
                               int(deleted or 0))
+        last_edit = connection.execute(
+            select(func.max(UPDATES.c.created_at)).where(
+                UPDATES.c.document_id == room.document_id, UPDATES.c.id <= upto)).scalar()
+        values = {"snapshot": room.doc.get_update(), "snapshot_seq": upto,
+                  "snapshot_authorship": room.authorship.dumps()}
+        if last_edit is not None:
+            values["snapshot_edited_at"] = last_edit
         connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == room.document_id)
-                           .values(snapshot=room.doc.get_update(), snapshot_seq=upto,
-                                   snapshot_authorship=room.authorship.dumps()))
+                           .values(**values))
         removed = connection.execute(
             delete(UPDATES).where(UPDATES.c.document_id == room.document_id,
                                   UPDATES.c.id <= upto)).rowcount
