@@ -132,7 +132,8 @@ def load_demo() -> bool:
         # due dates: a few weeks before each cohort's last gathering
         for cohort, due in ((c1, date(2027, 2, 5)), (c2, date(2027, 1, 22))):
             for kind in registry().kinds_for(cohort):
-                set_schedule(coordinator, cohort, kind, due_date=due, change_due_date=True)
+                set_schedule(coordinator, cohort, kind, due_date=due, change_due_date=True,
+                             reason="Calendrier de la session")
         # a working document shared by the whole transversal cohort
         create_document(coordinator, c1, title="Notes du regroupement de novembre",
                         template="# Notes du regroupement\n\n")

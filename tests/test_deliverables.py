@@ -277,6 +277,21 @@ def test_schedule_due_dates_and_authorship(prog, client):
           "s-mini_diagnostic-reason": "calendrier des regroupements"}, token_from=table)
     owed = {o.kind.name: o for o in dops.obligations_for(prog.p2)}
     assert owed["mini_diagnostic"].due_date == date(2027, 1, 15)
+    # a due date does not move without a reason, which the history keeps
+    response = post(client, f"{table}/schedule/mini_diagnostic",
+                    {"s-mini_diagnostic-csrf_token": csrf_token(client, table),
+                     "s-mini_diagnostic-due_date": "2027-01-20"}, token_from=table,
+                    follow_redirects=True)
+    assert "Indiquez le motif" in page(response)
+    owed = {o.kind.name: o for o in dops.obligations_for(prog.p2)}
+    assert owed["mini_diagnostic"].due_date == date(2027, 1, 15)
+    from coelab.audit import events_for
+    from coelab.deliverables.models import DeliverableSchedule
+
+    row = db.session.scalar(select(DeliverableSchedule).where(
+        DeliverableSchedule.kind == "mini_diagnostic"))
+    assert events_for("deliverable_schedules", row.id)[0].after["reason"] == (
+        "calendrier des regroupements")
     # once started, who writes it no longer changes
     kind = registry().kind("thematic_case_study")
     dops.start_deliverable(prog.p2, prog.thematic, kind, owner=prog.p2, title="Cas",

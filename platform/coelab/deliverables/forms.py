@@ -92,7 +92,7 @@ class StartForm(FlaskForm):
 class ScheduleForm(FlaskForm):
     due_date = DateField(_l("Échéance"), validators=[Optional()])
     authorship = SelectField(_l("Rédigé"), validators=[Optional()])
-    reason = StringField(_l("Motif du changement (facultatif)"),
+    reason = StringField(_l("Motif du changement d'échéance"),
                          validators=[Optional(), Length(max=500)])
 
 

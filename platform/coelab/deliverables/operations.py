@@ -93,6 +93,8 @@ def set_schedule(actor: User, cohort: Cohort, kind: DeliverableKind, *,
     due = due_date if change_due_date else current.due_date
     if change_due_date and due is not None and due < cohort.start_date:
         raise OperationError(_("L'échéance ne peut pas précéder le début de la cohorte."))
+    if due != current.due_date and not reason.strip():
+        raise OperationError(_("Indiquez le motif du changement d'échéance."))
     with transaction():
         row = db.session.scalar(select(DeliverableSchedule).where(
             DeliverableSchedule.cohort_id == cohort.id,
