@@ -90,7 +90,7 @@ def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta, actor: 
     return raw
 
 
-def _external_url(endpoint: str, **values: Any) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for an e-mail; works inside a request or from the command line."""
     path = current_app.url_map.bind("coelab.invalid").build(endpoint, values)
     return current_app.config["BASE_URL"] + path
@@ -198,7 +198,7 @@ def invite(
                    cohort_id=cohort.id if cohort else None)
     with force_locale(user.locale or "fr"):
         if raw is not None:
-            link = _external_url("auth.accept_invitation", token=raw)
+            link = external_url("auth.accept_invitation", token=raw)
             where = _(" dans la cohorte « %(c)s »", c=cohort.name) if cohort else ""
             send_mail(
                 user.email,
@@ -224,7 +224,7 @@ def invite(
                     name=user.full_name,
                     actor=actor.full_name,
                     c=cohort.name,
-                    link=_external_url("core.dashboard"),
+                    link=external_url("core.dashboard"),
                 ),
             )
     return user
@@ -299,7 +299,7 @@ def request_password_reset(email: str) -> None:
                 "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste "
                 "inchangé.\n",
                 name=user.full_name,
-                link=_external_url("auth.reset_password", token=raw),
+                link=external_url("auth.reset_password", token=raw),
                 hours=hours,
             ),
         )

@@ -124,7 +124,20 @@ def _deliverable_edit(user: Any, deliverable: Deliverable) -> bool:
     """Change the details of a deliverable: its authors while it is a draft; staff."""
     if is_staff(user):
         return True
-    return deliverable.state == DeliverableState.DRAFT and is_document_author(user, deliverable)
+    return deliverable.state in _WRITING and is_document_author(user, deliverable)
+
+
+_WRITING = frozenset({DeliverableState.DRAFT, DeliverableState.CHANGES_REQUESTED})
+
+
+def _deliverable_submit(user: Any, deliverable: Deliverable) -> bool:
+    """Hand the work in: its authors, while they are writing it."""
+    return deliverable.state in _WRITING and is_document_author(user, deliverable)
+
+
+def _deliverable_review(user: Any, deliverable: Deliverable) -> bool:
+    """Review steps: the trainers of its cohort, and the coordination."""
+    return is_staff(user) or _trainer_of(user, deliverable.cohort_id)
 
 
 # soutenance materials can still be added after submission, until the jury decides
@@ -166,6 +179,10 @@ CORE_RULES: dict[str, Rule] = {
     "deliverable.read": _deliverable_read,
     "deliverable.edit": _deliverable_edit,
     "deliverable.attach": _deliverable_attach,
+    "deliverable.submit": _deliverable_submit,
+    "deliverable.start_review": _deliverable_review,
+    "deliverable.request_changes": _deliverable_review,
+    "deliverable.ready_for_jury": _deliverable_review,
     # due dates and individual extensions: the coordination
     "deliverable.schedule": lambda user, obj: is_staff(user),
     # who writes a kind in a cohort (team or individual...): its trainers, or staff

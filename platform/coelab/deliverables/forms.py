@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     SelectField,
     SelectMultipleField,
@@ -104,3 +105,15 @@ class ExtensionForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     file = FileField(_l("Fichier"), validators=[FileRequired(_l("Choisissez un fichier."))])
+
+
+class SubmitForm(FlaskForm):
+    """The confirmation of a submission: the co-authors as listed, and the statement."""
+
+    authors = StringField(widget=widgets.HiddenInput())
+    statement = BooleanField(_l("J'accepte cette déclaration"))
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Message aux auteurs"), validators=[Optional(),
+                                                                  Length(max=5000)])

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, str_enum, utcnow
-from ..documents.models import Document
+from ..documents.models import Document, DocumentVersion
 from ..models import Cohort, Team, User
 
 
@@ -72,6 +72,8 @@ class Deliverable(db.Model):
         str_enum(DeliverableState, 30), default=DeliverableState.DRAFT)
     # the kind's detail fields ({name: value}), see coelab.plugins.DetailField
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # how many times it was submitted: each submission opens a round of review
+    round: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
@@ -143,3 +145,45 @@ class Attachment(db.Model):
 
     deliverable: Mapped[Deliverable] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
+
+
+class Submission(db.Model):
+    """One submission of a deliverable: the frozen version of that round, who submitted
+    it, the co-authors they confirmed and the statement they accepted."""
+
+    __tablename__ = "deliverable_submissions"
+    __table_args__ = (UniqueConstraint("deliverable_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="RESTRICT"))
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    co_authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    statement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    version: Mapped[DocumentVersion] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+
+
+class Transition(db.Model):
+    """One step of a deliverable's workflow, with who took it and what they said."""
+
+    __tablename__ = "deliverable_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[DeliverableState] = mapped_column(str_enum(DeliverableState, 30))
+    to_state: Mapped[DeliverableState] = mapped_column(str_enum(DeliverableState, 30))
+    round: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

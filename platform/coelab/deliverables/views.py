@@ -28,11 +28,14 @@ from ..plugins import DeliverableKind, registry
 from ..policy import can, cohort_role, is_staff, require
 from ..views.helpers import get_or_404, submit_form
 from . import operations as ops
+from . import workflow
 from .forms import (
     AttachmentForm,
     ExtensionForm,
+    ReviewForm,
     ScheduleForm,
     StartForm,
+    SubmitForm,
     details_form,
     details_of,
     grouped_fields,
@@ -74,6 +77,12 @@ HISTORY_LABELS = {
     "deliverable.attachment_removed": _l("Fichier joint retiré"),
     "document.created": _l("Document créé à partir du modèle"),
     "document.version_saved": _l("Version enregistrée"),
+    "document.frozen": _l("Texte figé"),
+    "document.unfrozen": _l("Texte rouvert aux auteurs"),
+    "deliverable.submit": _l("Travail remis"),
+    "deliverable.start_review": _l("Relecture commencée"),
+    "deliverable.request_changes": _l("Modifications demandées"),
+    "deliverable.ready_for_jury": _l("Prêt pour le jury"),
 }
 
 
@@ -295,6 +304,10 @@ def page(deliverable_id: int):
         history=_history(deliverable), history_label=history_label,
         panels=panels,
         extension_form=ExtensionForm(prefix="ext"),
+        steps=workflow.available_steps(current_user, deliverable),
+        review_form=ReviewForm(prefix="review"),
+        submissions=workflow.submissions(deliverable),
+        transitions=workflow.history(deliverable),
         attachment_form=AttachmentForm(prefix="att"),
     )
 
@@ -455,3 +468,61 @@ def export(deliverable_id: int, fmt: str):
         f'attachment; filename="{exporting.export_filename(meta, fmt)}"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/deliverables/<int:deliverable_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(deliverable_id: int):
+    """The confirmation page: who the co-authors are, the statement, then the submission."""
+    deliverable = _deliverable(deliverable_id, "deliverable.submit")
+    authors = ops.authors_of(deliverable)
+    form = SubmitForm(prefix="submit")
+    if request.method == "GET":
+        form.authors.data = ",".join(str(u.id) for u in authors)
+
+    def submit_it():
+        try:
+            confirmed = [int(x) for x in (form.authors.data or "").split(",") if x]
+        except ValueError:
+            confirmed = []
+        return workflow.submit(current_user, deliverable, confirmed_authors=confirmed,
+                               statement_accepted=bool(form.statement.data))
+
+    done = submit_form(
+        form, submit_it,
+        done=lambda s: _("Travail remis (remise n° %(n)s) : le texte est figé et vos "
+                         "formateurs sont prévenus.", n=s.round),
+        next_url=url_for("deliverables.page", deliverable_id=deliverable.id))
+    if done:
+        return done
+    form.authors.data = ",".join(str(u.id) for u in authors)
+    return render_template("coelab/deliverables/submit.html", deliverable=deliverable,
+                           authors=authors, form=form,
+                           statement=workflow.statement_for(deliverable),
+                           round=deliverable.round + 1)
+
+
+@bp.route("/deliverables/<int:deliverable_id>/review/<action>", methods=["POST"])
+@login_required
+def review(deliverable_id: int, action: str):
+    steps = {"start_review": workflow.start_review,
+             "request_changes": workflow.request_changes,
+             "ready_for_jury": workflow.ready_for_jury}
+    if action not in steps:
+        abort(404)
+    deliverable = _deliverable(deliverable_id, f"deliverable.{action}")
+    form = ReviewForm(prefix="review")
+    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#workflow-title"
+    if not _valid(form):
+        return redirect(back)
+    try:
+        if action == "start_review":
+            steps[action](current_user, deliverable)
+        else:
+            steps[action](current_user, deliverable, form.comment.data or "")
+    except OperationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("C'est fait : le livrable est maintenant « %(state)s ».",
+                state=state_label(deliverable.state)), "success")
+    return redirect(back)

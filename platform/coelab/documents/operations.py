@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pycrdt
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import signals
 from ..audit import record
@@ -72,27 +72,66 @@ def current_markdown(document: Document) -> str:
 def save_version(actor: User | None, document: Document, label: str,
                  automatic: bool = False) -> DocumentVersion:
     """Freeze the document's exact current state as the next numbered version."""
-    label = label.strip() or _("Version sans titre")
     room = rooms().get(document.id)
     with hold(room):
         catch_up(room)
         state = room.doc.get_update()
         markdown = room.markdown()
     with transaction():
-        locked = db.session.execute(
-            select(Document).where(Document.id == document.id).with_for_update()
-        ).scalar_one()
-        number = (db.session.scalar(select(func.max(DocumentVersion.number)).where(
-            DocumentVersion.document_id == locked.id)) or 0) + 1
-        version = DocumentVersion(
-            document_id=locked.id, number=number, label=label[:200], state=state,
-            markdown=markdown, html=render_markdown(markdown), automatic=automatic,
-            created_by_id=getattr(actor, "id", None))
-        db.session.add(version)
-        db.session.flush()
-        record("document.version_saved", locked, actor=actor, cohort_id=locked.cohort_id,
-               after={"number": number, "label": version.label, "automatic": automatic,
-                      "characters": len(markdown)})
+        return _store_version(actor, document, label, state, markdown, automatic)
+
+
+def freeze(actor: User | None, document: Document, label: str) -> DocumentVersion:
+    """Make the document read-only and keep its exact state as a version, atomically:
+    no update is stored between the state taken and the freeze (a submission).
+
+    Under the room's lock the room catches up with the log and the document row is
+    marked frozen; an update waiting for the lock then finds it frozen and is refused.
+    Called inside an operation's transaction, the room must already be open: opening it
+    there would keep a share lock on the row while waiting for the room (a deadlock
+    with a concurrent freeze).
+    """
+    room = rooms().get(document.id)
+    with transaction():
+        with hold(room):
+            db.session.execute(update(Document).where(Document.id == document.id)
+                               .values(frozen=True))
+            catch_up(room)
+            state = room.doc.get_update()
+            markdown = room.markdown()
+        version = _store_version(actor, document, label, state, markdown, True)
+        record("document.frozen", document, actor=actor, cohort_id=document.cohort_id,
+               after={"version": version.number})
+    db.session.refresh(document)
+    return version
+
+
+def unfreeze(actor: User | None, document: Document) -> None:
+    """Open a frozen document to its authors again (a new round of writing)."""
+    with transaction():
+        db.session.execute(update(Document).where(Document.id == document.id)
+                           .values(frozen=False))
+        record("document.unfrozen", document, actor=actor, cohort_id=document.cohort_id)
+    db.session.refresh(document)
+
+
+def _store_version(actor: User | None, document: Document, label: str, state: bytes,
+                   markdown: str, automatic: bool) -> DocumentVersion:
+    label = label.strip() or _("Version sans titre")
+    locked = db.session.execute(
+        select(Document).where(Document.id == document.id).with_for_update()
+    ).scalar_one()
+    number = (db.session.scalar(select(func.max(DocumentVersion.number)).where(
+        DocumentVersion.document_id == locked.id)) or 0) + 1
+    version = DocumentVersion(
+        document_id=locked.id, number=number, label=label[:200], state=state,
+        markdown=markdown, html=render_markdown(markdown), automatic=automatic,
+        created_by_id=getattr(actor, "id", None))
+    db.session.add(version)
+    db.session.flush()
+    record("document.version_saved", locked, actor=actor, cohort_id=locked.cohort_id,
+           after={"number": number, "label": version.label, "automatic": automatic,
+                  "characters": len(markdown)})
     return version
 
 
