@@ -313,7 +313,15 @@ def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Ap
     batch = None
     with room.pending_lock:
         room.pending.append(item)
+        first = len(room.pending) == 1
     with room.lock:
+        if first and not db.session().in_transaction():
+            # let the updates that arrived with this one join its batch: under gevent,
+            # sleep(0) runs the handlers already scheduled, which queue theirs and wait
+            # for the lock (with SQLite nothing else yields while it is held, so every
+            # batch would otherwise hold one update). Never while this session holds a
+            # connection: waiting on the pool under the room's lock could deadlock.
+            time.sleep(0)
         if not item.done.is_set():
             batch = [(i.update, i.origin) for i in _store_pending(room, may_write)]
     if item.error is not None:

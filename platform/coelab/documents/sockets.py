@@ -23,7 +23,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db import db
 from ..extensions import socketio
@@ -175,15 +175,18 @@ def _joined() -> Connection | None:
 
 
 PRINCIPAL_SECONDS = 5.0
+_PRINCIPAL = select(User.active, User.is_coordinator, User.is_admin).where(
+    User.id == bindparam("user_id"))
 
 
 def _user(connection: Connection) -> Principal | None:
     """The socket's person, if their account is still active (checked every 5 s)."""
     now = time.monotonic()
     if connection.principal is None or now - connection.principal_read > PRINCIPAL_SECONDS:
-        row = db.session.execute(
-            select(User.active, User.is_coordinator, User.is_admin)
-            .where(User.id == connection.user_id)).one_or_none()
+        # a connection of its own, given back at once: the session must not hold one
+        # (and a transaction open) while the update waits for its batch
+        with db.engine.connect() as sql:
+            row = sql.execute(_PRINCIPAL, {"user_id": connection.user_id}).one_or_none()
         connection.principal = (Principal(connection.user_id, row.is_coordinator, row.is_admin)
                                 if row is not None and row.active else None)
         connection.principal_read = now
