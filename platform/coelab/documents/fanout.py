@@ -82,7 +82,9 @@ class FramingManager(socketio.Manager):
             # upgraded: its writer is the WebSocket one for good (a long-poll would
             # have to encode the packet as a payload)
             if socket is not None and socket.upgraded and not socket.closed:
-                socket.send(framed)
+                writer = getattr(socket, "framing_writer", None)
+                if writer is None or not writer.write_now(socket, framed.frames):
+                    socket.send(framed)
             else:
                 for p in eio_pkts:
                     self.server._send_eio_packet(eio_sid, p)
@@ -101,12 +103,42 @@ def install(server: socketio.Server) -> None:
         return  # simple-websocket transport: keep the stock path
 
     class FramingWebSocketWSGI(eio_gevent.WebSocketWSGI):
+        """The WebSocket of one Engine.IO socket (its writer greenlet calls ``send``)."""
+
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.sending = False  # the writer is in send(), perhaps waiting to write
+            handler.__self__.framing_writer = self  # handler: the socket's bound method
+
         def send(self, message):
-            if type(message) is Frames:
-                if self._sock.closed:
-                    raise ConnectionError("websocket closed")
-                return self._sock.raw_write(message)
-            return self._sock.send(message)
+            self.sending = True
+            try:
+                if type(message) is Frames:
+                    if self._sock.closed:
+                        raise ConnectionError("websocket closed")
+                    return self._sock.raw_write(message)
+                return self._sock.send(message)
+            finally:
+                self.sending = False
+
+        def write_now(self, socket, frames: Frames) -> bool:
+            """Write ``frames`` from the broadcasting greenlet, without waking the
+            socket's writer (one switch, one queue round and one timer per recipient
+            and message saved), when nothing is queued before them and the writer is
+            not in the middle of a write; what the socket cannot take at once is
+            queued. False: not written, queue them."""
+            ws = getattr(self, "_sock", None)  # set once the handshake is done
+            if ws is None or ws.closed or self.sending or not socket.queue.empty():
+                return False
+            try:
+                sent = ws.handler.socket._sock.send(frames)  # non-blocking: never yields
+            except BlockingIOError:
+                return False
+            except OSError:
+                return False  # the writer will meet the error and close
+            if sent < len(frames):
+                socket.send(FramedPacket(Frames(frames[sent:])))
+            return True
 
     eio = server.eio
     eio._async = {**eio._async, "websocket": FramingWebSocketWSGI}
