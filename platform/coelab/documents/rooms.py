@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -23,6 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, delete, func, select
 
 from ..db import db, transaction, utcnow
+from ..policy import asked_together
 from .authorship import Authorship
 from .awareness import Entry
 from .models import Document, DocumentContribution, DocumentUpdate
@@ -353,21 +355,24 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
                 _apply_tail(room, ref)
             allowed: dict[int, bool] = {}
             rows = []
-            for item in batch:
-                if ref is None:
-                    item.error = UpdateRejected("unknown-document", "no such document")
-                    continue
-                user_id = item.user.id
-                if user_id not in allowed:
-                    allowed[user_id] = may_write(item.user, ref)
-                if not allowed[user_id]:
-                    item.error = UpdateRejected("read-only", "read-only")
-                    continue
-                inserted, deleted = room.apply(item.update, user_id)
-                rows.append({"document_id": room.document_id, "user_id": user_id,
-                             "data": item.update, "inserted": inserted, "deleted": deleted,
-                             "created_at": utcnow()})
-                stored.append(item)
+            # the policy's questions about the batch's authors, read in one query
+            authors = [item.user.id for item in batch]
+            with asked_together(ref, authors) if ref is not None else nullcontext():
+                for item in batch:
+                    if ref is None:
+                        item.error = UpdateRejected("unknown-document", "no such document")
+                        continue
+                    user_id = item.user.id
+                    if user_id not in allowed:
+                        allowed[user_id] = may_write(item.user, ref)
+                    if not allowed[user_id]:
+                        item.error = UpdateRejected("read-only", "read-only")
+                        continue
+                    inserted, deleted = room.apply(item.update, user_id)
+                    rows.append({"document_id": room.document_id, "user_id": user_id,
+                                 "data": item.update, "inserted": inserted,
+                                 "deleted": deleted, "created_at": utcnow()})
+                    stored.append(item)
             if rows:
                 seqs = db.session.connection().execute(_INSERT, rows).scalars().all()
                 for item, seq in zip(stored, seqs, strict=True):
