@@ -121,3 +121,33 @@ def test_coordinator_manages_any_cohort(client, world):
     for path in (f"/cohorts/{world['b'].id}", f"/cohorts/{world['b'].id}/members",
                  f"/cohorts/{world['b'].id}/teams", "/users"):
         assert client.get(path).status_code == 200, path
+
+
+def test_write_rules_asked_together_answer_as_one_by_one(app, world):
+    """The co-editing write path asks about a batch's authors in one query."""
+    from coelab.db import db
+    from coelab.documents.operations import create_document
+    from coelab.policy import asked_together
+    from sqlalchemy import event
+
+    cohort_doc = create_document(None, world["a"], title="Cohorte")
+    team_doc = create_document(None, world["a"], title="Équipe", team=world["team"])
+    people = [world[k] for k in ("trainee_a", "trainee_a2", "trainee_b", "trainer_a",
+                                 "outsider")]
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    for document in (cohort_doc, team_doc):
+        alone = {p.id: can(p, "document.write", document) for p in people}
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with asked_together(document, [p.id for p in people]):
+                together = {p.id: can(p, "document.write", document) for p in people}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert together == alone
+        assert len(statements) == 1
+    assert [alone[p.id] for p in people] == [True, False, False, False, False]

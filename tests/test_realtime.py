@@ -330,3 +330,31 @@ def test_updates_queued_together_are_stored_in_one_batch(app, team_doc):
     assert stored_updates(document) == 2
     text = docs.current_markdown(document)
     assert "un " in text and "trois " in text and "deux " not in text
+
+
+def test_a_batch_reaches_everyone_but_never_comes_back_to_its_sender(app, team_doc):
+    from coelab.documents.sockets import _broadcast
+
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    b = connect(app, team_doc["louis"], document)
+    c = connect(app, team_doc["trainer"], document)
+    for client in (a, b, c):
+        client.sync()
+        client.receive()
+    updates = {}
+    for name, client in (("a", a), ("b", b)):
+        before = client.doc.get_state()
+        client.text.insert(0, f"[{name}]")
+        updates[name] = client.doc.get_update(before)
+    sid_a, sid_b, _sid_c = socketio.server.manager.rooms[a.ns][None]  # in joining order
+    _broadcast([(updates["a"], sid_a), (updates["b"], sid_b), (updates["a"], sid_a)], a.ns)
+
+    def received(client):
+        return [e["args"][0] for e in client.io.get_received(client.ns)
+                if e["name"] == "sync-update"]
+
+    [to_a], [to_b], [to_c] = received(a), received(b), received(c)
+    assert to_a == updates["b"] and to_b == updates["a"]  # only the other's
+    c.doc.apply_update(to_c)
+    assert "[a]" in str(c.text) and "[b]" in str(c.text)

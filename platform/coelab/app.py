@@ -61,11 +61,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    from .documents import sockets  # registers the socket handlers first
+    from .documents import fanout, sockets  # registers the socket handlers first
     from .documents.rooms import init_rooms
 
+    # in-process fan-out (no message queue): broadcasts framed once for every recipient
+    manager = {} if app.config.get("MESSAGE_QUEUE") else {
+        "client_manager": fanout.FramingManager()}
     socketio.init_app(
         app,
+        **manager,
         message_queue=app.config.get("MESSAGE_QUEUE"),
         channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
@@ -74,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_http_buffer_size=2 * app.config["YJS_MAX_UPDATE_BYTES"] + 64 * 1024,
     )
     sockets.register_server_handlers(socketio.server)
+    fanout.install(socketio.server)
     init_rooms(app)
 
     from . import models  # noqa: F401 - the core's tables join the metadata

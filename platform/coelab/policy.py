@@ -13,7 +13,9 @@ answers 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import abort, current_app
@@ -49,11 +51,63 @@ _IN_TEAM = select(TeamMember.id).where(TeamMember.team_id == bindparam("team_id"
                                        TeamMember.user_id == bindparam("user_id"))
 
 
+_ROLES_IN = select(Membership.user_id, Membership.role).where(
+    Membership.cohort_id == bindparam("cohort_id"),
+    Membership.user_id.in_(bindparam("user_ids", expanding=True)))
+_TEAM_MEMBERS_IN = select(TeamMember.user_id).where(
+    TeamMember.team_id == bindparam("team_id"),
+    TeamMember.user_id.in_(bindparam("user_ids", expanding=True)))
+
+# answers read together for a block (see asked_together): ("role", cohort id, user id)
+# -> role or None, ("team", team id, user id) -> member or not
+_answers: ContextVar[dict[tuple, Any] | None] = ContextVar("coelab_policy_answers",
+                                                           default=None)
+
+
+@contextmanager
+def asked_together(document: Any, user_ids: Iterable[int]) -> Iterator[None]:
+    """Within the block, what the document rules ask the database about these people
+    (their role in its cohort, their membership of its team) is read in one query.
+
+    The co-editing write path asks whether each author of a batch may write, under the
+    document's row lock and in the transaction that stores the batch: one query per
+    batch rather than one per author, read at the same moment.
+    """
+    ids = sorted(set(user_ids))
+    answers: dict[tuple, Any] = {}
+    if ids and document.owner_id is None:
+        sql = db.session.connection()
+        if document.team_id is not None:
+            members = set(sql.execute(_TEAM_MEMBERS_IN, {
+                "team_id": document.team_id, "user_ids": ids}).scalars())
+            answers = {("team", document.team_id, i): i in members for i in ids}
+        else:
+            roles = {user_id: role for user_id, role in sql.execute(_ROLES_IN, {
+                "cohort_id": document.cohort_id, "user_ids": ids})}
+            answers = {("role", document.cohort_id, i): roles.get(i) for i in ids}
+    token = _answers.set(answers)
+    try:
+        yield
+    finally:
+        _answers.reset(token)
+
+
 def _role_in(user: Any, cohort_id: int) -> CohortRole | None:
     if not user.is_authenticated:
         return None
+    answers = _answers.get()
+    if answers is not None and ("role", cohort_id, user.id) in answers:
+        return answers["role", cohort_id, user.id]
     return db.session.execute(
         _ROLE_IN, {"cohort_id": cohort_id, "user_id": user.id}).scalar_one_or_none()
+
+
+def _in_team(user: Any, team_id: int) -> bool:
+    answers = _answers.get()
+    if answers is not None and ("team", team_id, user.id) in answers:
+        return answers["team", team_id, user.id]
+    return db.session.execute(
+        _IN_TEAM, {"team_id": team_id, "user_id": user.id}).first() is not None
 
 
 def _member_or_staff(user: Any, cohort: Cohort) -> bool:
@@ -91,8 +145,7 @@ def is_document_author(user: Any, document: Document) -> bool:
     if document.owner_id is not None:
         return user.id == document.owner_id
     if document.team_id is not None:
-        return db.session.execute(
-            _IN_TEAM, {"team_id": document.team_id, "user_id": user.id}).first() is not None
+        return _in_team(user, document.team_id)
     return _role_in(user, document.cohort_id) == CohortRole.TRAINEE
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, delete, func, select
 
 from ..db import db, release_connection, transaction, utcnow
+from ..policy import asked_together
 from .authorship import Authorship
 from .awareness import Entry
 from .models import Document, DocumentContribution, DocumentUpdate
@@ -324,7 +325,15 @@ def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Ap
     batch = None
     with room.pending_lock:
         room.pending.append(item)
+        first = len(room.pending) == 1
     with hold(room):
+        if first and not db.session().in_transaction():
+            # let the updates that arrived with this one join its batch: under gevent,
+            # sleep(0) runs the handlers already scheduled, which queue theirs and wait
+            # for the lock (with SQLite nothing else yields while it is held, so every
+            # batch would otherwise hold one update). Never while this session holds a
+            # connection: waiting on the pool under the room's lock could deadlock.
+            time.sleep(0)
         if not item.done.is_set():
             batch = [(i.update, i.origin) for i in _store_pending(room, may_write)]
     if item.error is not None:
@@ -356,21 +365,24 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
                 _apply_tail(room, ref)
             allowed: dict[int, bool] = {}
             rows = []
-            for item in batch:
-                if ref is None:
-                    item.error = UpdateRejected("unknown-document", "no such document")
-                    continue
-                user_id = item.user.id
-                if user_id not in allowed:
-                    allowed[user_id] = may_write(item.user, ref)
-                if not allowed[user_id]:
-                    item.error = UpdateRejected("read-only", "read-only")
-                    continue
-                inserted, deleted = room.apply(item.update, user_id)
-                rows.append({"document_id": room.document_id, "user_id": user_id,
-                             "data": item.update, "inserted": inserted, "deleted": deleted,
-                             "created_at": utcnow()})
-                stored.append(item)
+            # the policy's questions about the batch's authors, read in one query
+            authors = [item.user.id for item in batch]
+            with asked_together(ref, authors) if ref is not None else nullcontext():
+                for item in batch:
+                    if ref is None:
+                        item.error = UpdateRejected("unknown-document", "no such document")
+                        continue
+                    user_id = item.user.id
+                    if user_id not in allowed:
+                        allowed[user_id] = may_write(item.user, ref)
+                    if not allowed[user_id]:
+                        item.error = UpdateRejected("read-only", "read-only")
+                        continue
+                    inserted, deleted = room.apply(item.update, user_id)
+                    rows.append({"document_id": room.document_id, "user_id": user_id,
+                                 "data": item.update, "inserted": inserted,
+                                 "deleted": deleted, "created_at": utcnow()})
+                    stored.append(item)
             if rows:
                 seqs = db.session.connection().execute(_INSERT, rows).scalars().all()
                 for item, seq in zip(stored, seqs, strict=True):

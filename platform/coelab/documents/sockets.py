@@ -19,11 +19,11 @@ import time
 from dataclasses import dataclass
 
 import pycrdt
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db import db
 from ..extensions import socketio
@@ -95,13 +95,37 @@ MESSAGES = {
 }
 
 
-def _error(code: str, detail: str | None = None) -> None:
-    """Tell the sender, in their language, why an event was refused."""
+@dataclass(frozen=True)
+class Sender:
+    """The socket an event came from (its namespace is the document's)."""
+
+    sid: str
+    namespace: str
+    environ: dict
+
+
+def _sender() -> Sender:
+    """The sender of the event a Flask-SocketIO handler is answering."""
+    return Sender(request.sid, request.namespace, request.environ)
+
+
+def _message(code: str, detail: str | None) -> str:
     message = str(MESSAGES.get(code, code))
     if detail and code in ("invalid-update", "invalid-awareness"):
         message = f"{message} ({detail})"
-    socketio.emit("yjs-error", {"code": code, "message": message}, to=request.sid,
-                  namespace=request.namespace)
+    return message
+
+
+def _error(code: str, detail: str | None = None, sender: Sender | None = None) -> None:
+    """Tell the sender, in their language, why an event was refused."""
+    sender = sender or _sender()
+    if has_request_context():
+        message = _message(code, detail)
+    else:  # a frequent event runs without a request: its language is the connection's
+        with current_app.request_context(sender.environ):
+            message = _message(code, detail)
+    socketio.emit("yjs-error", {"code": code, "message": message}, to=sender.sid,
+                  namespace=sender.namespace)
 
 
 def _refuse(code: str) -> Refused:
@@ -168,23 +192,27 @@ def on_disconnect(*_args):
                       namespace=request.namespace, skip_sid=request.sid)
 
 
-def _joined() -> Connection | None:
-    connection = _connections.get(request.sid)
+def _joined(sender: Sender | None = None) -> Connection | None:
+    sender = sender or _sender()
+    connection = _connections.get(sender.sid)
     if connection is None:
-        _error("not-joined")
+        _error("not-joined", sender=sender)
     return connection
 
 
 PRINCIPAL_SECONDS = 5.0
+_PRINCIPAL = select(User.active, User.is_coordinator, User.is_admin).where(
+    User.id == bindparam("user_id"))
 
 
 def _user(connection: Connection) -> Principal | None:
     """The socket's person, if their account is still active (checked every 5 s)."""
     now = time.monotonic()
     if connection.principal is None or now - connection.principal_read > PRINCIPAL_SECONDS:
-        row = db.session.execute(
-            select(User.active, User.is_coordinator, User.is_admin)
-            .where(User.id == connection.user_id)).one_or_none()
+        # a connection of its own, given back at once: the session must not hold one
+        # (and a transaction open) while the update waits for its batch
+        with db.engine.connect() as sql:
+            row = sql.execute(_PRINCIPAL, {"user_id": connection.user_id}).one_or_none()
         connection.principal = (Principal(connection.user_id, row.is_coordinator, row.is_admin)
                                 if row is not None and row.active else None)
         connection.principal_read = now
@@ -226,18 +254,16 @@ def _receive_from_ack(sid: str, namespace: str, update) -> None:
     environ = socketio.server.get_environ(sid, namespace=namespace)
     if not environ:
         return  # the client left meanwhile; it will sync again when it comes back
-    with environ["flask.app"].request_context(environ):
-        request.sid, request.namespace = sid, namespace
-        _take_update(update, ack_requested=False)
+    with environ["flask.app"].app_context():
+        _take_update(Sender(sid, namespace, environ), update, ack_requested=False)
 
 
-@socketio.on("sync-update", namespace="*")
-def on_sync_update(update=None, *_rest):
-    return _take_update(update, ack_requested=True)
+def on_sync_update(sender: Sender, update=None, *_rest):
+    return _take_update(sender, update, ack_requested=True)
 
 
-def _take_update(update, ack_requested: bool):
-    connection = _joined()
+def _take_update(sender: Sender, update, ack_requested: bool):
+    connection = _joined(sender)
     if connection is None:
         return None
     config = current_app.config
@@ -253,16 +279,16 @@ def _take_update(update, ack_requested: bool):
             raise UpdateRejected("unauthenticated", "account inactive")
         room = rooms().get(connection.document_id)
         try:
-            appended = append(room, user, update, may_write, origin=request.sid)
+            appended = append(room, user, update, may_write, origin=sender.sid)
         except UpdateRejectedWithBatch as refused:
-            _broadcast(refused.batch)
+            _broadcast(refused.batch, sender.namespace)
             raise refused.error from None
     except UpdateRejected as exc:
         if exc.code == "read-only":
             connection.may_write = False
-        _error(exc.code, exc.message)
+        _error(exc.code, exc.message, sender)
         return {"ok": False, "code": exc.code} if ack_requested else None
-    _broadcast(appended.batch)
+    _broadcast(appended.batch, sender.namespace)
     seq = appended.seq
     if room.since_compaction >= config["YJS_COMPACT_EVERY"] and not room.compacting:
         room.compacting = True  # one compaction at a time per room
@@ -271,18 +297,26 @@ def _take_update(update, ack_requested: bool):
     return {"ok": True, "seq": seq} if ack_requested else None
 
 
-def _broadcast(batch) -> None:
+def _broadcast(batch, namespace: str) -> None:
     """Send a stored batch to the document's other sockets: one update as it came (not
-    back to its sender), several merged into one message (their senders receive their
-    own changes again, which Yjs ignores)."""
+    back to its sender); several merged into one message for those who sent none of
+    them, and for each sender the merge of the others' (nobody receives their own
+    changes back: Yjs would ignore them, after decoding them)."""
     if not batch:
         return
     if len(batch) == 1:
         update, origin = batch[0]
-        socketio.emit("sync-update", update, namespace=request.namespace, skip_sid=origin)
-    else:
-        merged = pycrdt.merge_updates(*(update for update, _origin in batch))
-        socketio.emit("sync-update", merged, namespace=request.namespace)
+        socketio.emit("sync-update", update, namespace=namespace, skip_sid=origin)
+        return
+    origins = list(dict.fromkeys(origin for _update, origin in batch))
+    socketio.emit("sync-update", pycrdt.merge_updates(*(update for update, _ in batch)),
+                  namespace=namespace, skip_sid=origins)
+    for sender in origins:
+        others = [update for update, origin in batch if origin != sender]
+        if others:
+            socketio.emit("sync-update",
+                          others[0] if len(others) == 1 else pycrdt.merge_updates(*others),
+                          to=sender, namespace=namespace)
 
 
 def _spend(connection: Connection, config) -> None:
@@ -306,32 +340,59 @@ def _compact_in_background(app, room) -> None:
             db.session.remove()
 
 
-@socketio.on("awareness-update", namespace="*")
-def on_awareness_update(update=None, *_rest):
-    connection = _joined()
+def on_awareness_update(sender: Sender, update=None, *_rest):
+    connection = _joined(sender)
     if connection is None:
         return
     if not isinstance(update, bytes | bytearray) or len(update) > 64 * 1024:
-        _error("invalid-awareness")
+        _error("invalid-awareness", sender=sender)
         return
     try:
         entries = awareness.decode(bytes(update))
     except awareness.AwarenessError as exc:
-        _error("invalid-awareness", str(exc))
+        _error("invalid-awareness", str(exc), sender)
         return
     room = rooms().get(connection.document_id)
     with room.lock:
-        room.record_presence(request.sid, entries)
-    socketio.emit("awareness-update", bytes(update), namespace=request.namespace,
-                  skip_sid=request.sid)
+        room.record_presence(sender.sid, entries)
+    socketio.emit("awareness-update", bytes(update), namespace=sender.namespace,
+                  skip_sid=sender.sid)
+
+
+def _frequent(server, handler):
+    """Run a frequent event's handler with an app context only: Flask-SocketIO would
+    build a request context (and open the cookie session) for every keystroke, which
+    was an eighth of the server's time with fifty editors."""
+
+    def run(namespace, sid, *args):
+        environ = server.get_environ(sid, namespace=namespace)
+        if not environ:
+            return None  # not (or no longer) connected
+        sender = Sender(sid, namespace, environ)
+        with environ["flask.app"].app_context():
+            try:
+                return handler(sender, *args)
+            except Exception:
+                log.exception("socket event failed")
+                try:
+                    _error("server-error", sender=sender)
+                except Exception:  # noqa: BLE001 - the connection may be gone
+                    log.debug("could not report the error to the client")
+                return None
+
+    return run
 
 
 def register_server_handlers(server) -> None:
     """Handlers registered on the python-socketio server itself, after ``init_app``.
 
-    Flask-SocketIO mixes up the arguments of a handler that is catch-all for both the
-    event and the namespace, so the unknown-event answer is registered directly.
+    ``sync-update`` and ``awareness-update`` run without a request context (see
+    :func:`_frequent`). Flask-SocketIO mixes up the arguments of a handler that is
+    catch-all for both the event and the namespace, so the unknown-event answer is
+    registered directly too.
     """
+    server.on("sync-update", _frequent(server, on_sync_update), namespace="*")
+    server.on("awareness-update", _frequent(server, on_awareness_update), namespace="*")
 
     def on_unknown(event, namespace, sid, *_args):
         server.emit("yjs-error", {"code": "unknown-event",
