@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coelab.plugins import DeliverableKind, DetailField, Plugin
+from coelab.plugins import Criterion, DeliverableKind, DetailField, Plugin, Rubric, levels
 from flask_babel import lazy_gettext as _l
 
 SECTORS = (
@@ -84,6 +84,105 @@ MINI_DIAGNOSTIC_TEMPLATE = """# Mini-diagnostic stratégique : titre
 """
 
 
+def _writing(competencies: tuple[str, ...]) -> Criterion:
+    return Criterion(
+        "ecrit", _l("Qualité de l'écrit"), weight=1, competencies=competencies,
+        description=_l("Structure, clarté, correction de la langue, références citées."),
+        levels=levels(
+            _l("Texte peu structuré ou difficile à suivre ; sources absentes."),
+            _l("Structure perceptible mais inégale ; références incomplètes."),
+            _l("Écrit structuré, clair et correct ; références citées."),
+            _l("Écrit rigoureux et fluide, au service de la démonstration."),
+        ))
+
+
+# the case study: a situation of a partner organisation, analysed by a team
+CASE_STUDY_RUBRIC = Rubric((
+    Criterion(
+        "analyse", _l("Analyse de la situation"), weight=3,
+        competencies=("1.0-1", "1.0-2", "DEIS-DC3-1"),
+        description=_l("Compréhension de la situation-problème et mobilisation des apports "
+                       "de la formation pour l'analyser."),
+        levels=levels(
+            _l("La situation est décrite sans être analysée."),
+            _l("Analyse amorcée, peu appuyée sur les apports de la formation."),
+            _l("Analyse argumentée, qui mobilise les apports de la formation."),
+            _l("Analyse approfondie, croisant plusieurs cadres et points de vue."),
+        )),
+    Criterion(
+        "preconisations", _l("Préconisations"), weight=3, competencies=("1.0-3",),
+        description=_l("Préconisations de résolution réalistes, argumentées et "
+                       "hiérarchisées."),
+        levels=levels(
+            _l("Pas de préconisation, ou sans lien avec l'analyse."),
+            _l("Préconisations générales, peu argumentées."),
+            _l("Préconisations réalistes, argumentées et reliées à l'analyse."),
+            _l("Préconisations créatives, priorisées, avec leurs conditions de mise en "
+               "œuvre."),
+        )),
+    Criterion(
+        "ancrage", _l("Ancrage dans le terrain partenaire"), weight=2,
+        competencies=("1.0-2", "CAFERUIS-DC5-1"),
+        description=_l("Prise en compte du contexte, des acteurs et des contraintes de la "
+                       "structure partenaire."),
+        levels=levels(
+            _l("Le terrain partenaire est à peine évoqué."),
+            _l("Contexte présenté mais peu exploité dans l'analyse."),
+            _l("Contexte, acteurs et contraintes du terrain pris en compte."),
+            _l("Travail nourri d'échanges avec le terrain, utile à la structure."),
+        )),
+    Criterion(
+        "cooperation", _l("Coopération et co-élaboration"), weight=1,
+        competencies=("1.0-4", "CAFERUIS-DC3-1", "DEIS-DC3-3"),
+        description=_l("Travail réellement collectif : répartition, mise en commun, "
+                       "cohérence de l'ensemble."),
+        levels=levels(
+            _l("Juxtaposition de contributions individuelles."),
+            _l("Mise en commun partielle, cohérence inégale."),
+            _l("Production co-élaborée et cohérente."),
+            _l("Co-élaboration exemplaire, dont la démarche est explicitée."),
+        )),
+    _writing(("1.0-5", "DEIS-DC3-2")),
+))
+
+MINI_DIAGNOSTIC_RUBRIC = Rubric((
+    Criterion(
+        "enjeu", _l("Présentation de l'organisation et de l'enjeu"), weight=2,
+        competencies=("1.0-2",),
+        description=_l("L'organisation est située et l'enjeu retenu, lié à la thématique, "
+                       "est clairement posé."),
+        levels=levels(
+            _l("Organisation ou enjeu non identifiés."),
+            _l("Enjeu posé de façon vague ou sans lien avec la thématique."),
+            _l("Organisation située, enjeu clair et relié à la thématique."),
+            _l("Enjeu problématisé avec finesse, au regard de la stratégie de "
+               "l'organisation."),
+        )),
+    Criterion(
+        "diagnostic", _l("Diagnostic externe et interne"), weight=3,
+        competencies=("1.0-1", "DEIS-DC3-1"),
+        description=_l("Analyse de l'environnement et des ressources de l'organisation, "
+                       "avec ses forces, faiblesses, opportunités et menaces."),
+        levels=levels(
+            _l("Diagnostic absent ou purement descriptif."),
+            _l("Diagnostic partiel : un volet manque ou reste superficiel."),
+            _l("Diagnostic externe et interne étayé, synthèse cohérente."),
+            _l("Diagnostic précis et documenté, synthèse éclairante."),
+        )),
+    Criterion(
+        "preconisations", _l("Préconisations"), weight=3, competencies=("1.0-3",),
+        description=_l("Pistes d'action réalistes pour l'organisation, tirées du "
+                       "diagnostic."),
+        levels=levels(
+            _l("Pas de préconisation, ou sans lien avec le diagnostic."),
+            _l("Préconisations générales, peu applicables."),
+            _l("Préconisations réalistes, tirées du diagnostic."),
+            _l("Préconisations priorisées, avec moyens, étapes et indicateurs."),
+        )),
+    _writing(("1.0-5",)),
+))
+
+
 class CaseStudiesPlugin(Plugin):
     name = "casestudies"
 
@@ -108,6 +207,7 @@ class CaseStudiesPlugin(Plugin):
             template=CASE_STUDY_TEMPLATE,
             fields=CASE_STUDY_FIELDS,
             soutenance=True,
+            rubric=CASE_STUDY_RUBRIC,
         )
         yield DeliverableKind(
             name="thematic_case_study",
@@ -124,6 +224,7 @@ class CaseStudiesPlugin(Plugin):
             template=CASE_STUDY_TEMPLATE,
             fields=CASE_STUDY_FIELDS,
             soutenance=True,
+            rubric=CASE_STUDY_RUBRIC,
         )
         yield DeliverableKind(
             name="mini_diagnostic",
@@ -138,6 +239,7 @@ class CaseStudiesPlugin(Plugin):
             module_scopes=frozenset({"thematic"}),
             template=MINI_DIAGNOSTIC_TEMPLATE,
             fields=MINI_DIAGNOSTIC_FIELDS,
+            rubric=MINI_DIAGNOSTIC_RUBRIC,
         )
 
 

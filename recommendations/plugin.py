@@ -8,12 +8,79 @@ from typing import Any
 
 from coelab.deliverables.models import DeliverableState
 from coelab.models import CohortRole, User
-from coelab.plugins import DeliverableKind, DetailField, NavLink, Plugin, WorkspacePanel
+from coelab.plugins import (
+    Criterion,
+    DeliverableKind,
+    DetailField,
+    NavLink,
+    Plugin,
+    Rubric,
+    WorkspacePanel,
+    levels,
+)
 from coelab.policy import cohort_role, is_document_author
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 KIND = "recommendation_collection"
+
+# the collection: recommendations of good professional practice, co-written and shared
+COLLECTION_RUBRIC = Rubric((
+    Criterion(
+        "pertinence", _l("Pertinence des recommandations"), weight=3,
+        competencies=("1.0-3", "DEIS-DC3-1"),
+        description=_l("Les recommandations répondent à des problèmes réels de la pratique "
+                       "et de la thématique du module."),
+        levels=levels(
+            _l("Recommandations vagues ou hors de la thématique."),
+            _l("Recommandations pertinentes pour une partie seulement."),
+            _l("Recommandations pertinentes, reliées à des situations identifiées."),
+            _l("Recommandations pertinentes et hiérarchisées, qui éclairent la "
+               "thématique."),
+        )),
+    Criterion(
+        "fondements", _l("Fondements et sources"), weight=2, competencies=("1.0-1",),
+        description=_l("Chaque recommandation s'appuie sur des pratiques observées, des "
+                       "textes ou des travaux cités."),
+        levels=levels(
+            _l("Recommandations sans appui explicite."),
+            _l("Appuis cités pour quelques recommandations seulement."),
+            _l("Recommandations étayées par des pratiques et des sources citées."),
+            _l("Fondements variés et discutés, limites signalées."),
+        )),
+    Criterion(
+        "coelaboration", _l("Coopération et co-élaboration"), weight=2,
+        competencies=("1.0-4", "DEIS-DC3-3"),
+        description=_l("Le recueil résulte d'un travail collectif : propositions, échanges, "
+                       "adoption argumentée."),
+        levels=levels(
+            _l("Contributions juxtaposées, sans discussion."),
+            _l("Échanges limités à quelques contributeurs."),
+            _l("Propositions discutées et adoptées collectivement."),
+            _l("Co-élaboration exemplaire, désaccords traités et explicités."),
+        )),
+    Criterion(
+        "transferabilite", _l("Clarté et transférabilité"), weight=2,
+        competencies=("DEIS-DC3-2", "CAFERUIS-DC3-2"),
+        description=_l("Un professionnel d'une autre structure peut comprendre et appliquer "
+                       "chaque recommandation."),
+        levels=levels(
+            _l("Recommandations difficiles à comprendre hors de leur contexte."),
+            _l("Recommandations compréhensibles mais peu opérationnelles."),
+            _l("Recommandations claires et applicables par d'autres structures."),
+            _l("Recommandations directement utilisables, avec leurs conditions de "
+               "réussite."),
+        )),
+    Criterion(
+        "ecrit", _l("Qualité de l'écrit"), weight=1, competencies=("1.0-5",),
+        description=_l("Structure, clarté, correction de la langue, références citées."),
+        levels=levels(
+            _l("Texte peu structuré ou difficile à suivre ; sources absentes."),
+            _l("Structure perceptible mais inégale ; références incomplètes."),
+            _l("Écrit structuré, clair et correct ; références citées."),
+            _l("Écrit rigoureux et fluide, au service de la démonstration."),
+        )),
+))
 
 COLLECTION_TEMPLATE = """# Recueil de recommandations de bonnes pratiques professionnelles
 
@@ -76,6 +143,7 @@ class RecommendationsPlugin(Plugin):
             module_scopes=frozenset({"thematic"}),
             template=COLLECTION_TEMPLATE,
             soutenance=True,
+            rubric=COLLECTION_RUBRIC,
             fields=(
                 DetailField("themes", _l("Thématiques"), type="themes", required=False,
                             help=_l("Les thématiques que peuvent prendre les recommandations "

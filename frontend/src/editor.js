@@ -12,6 +12,7 @@ import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { markdown } from '@codemirror/lang-markdown'
 import { actions, insertLink, toggleBold, toggleItalic } from './commands.js'
 import { cspSafeRemoteSelections, safeColour } from './remote-selections.js'
+import { startComments } from './comments.js'
 
 const PREVIEW_DELAY = 400
 const RETRY_REFUSED = 15000
@@ -322,13 +323,23 @@ function start (app) {
   doc.on('update', schedulePreview)
   refreshPreview()
 
+  // 11. Inline comments, on a deliverable's text.
+  const commentsEl = $('comments')
+  const comments = commentsEl ? startComments(commentsEl, { doc, ytext, view, provider }) : null
+
   // 10. For tests and debugging.
-  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager }
+  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager, comments }
 }
 
 function boot () {
   const app = document.getElementById('editor-app')
   if (app && !window.coelabEditor) start(app)
+  // a frozen version's page: comments on its text, without an editor
+  const comments = document.getElementById('comments')
+  const article = document.getElementById('version-text')
+  if (!app && comments && article && !window.coelabComments) {
+    window.coelabComments = startComments(comments, null, article)
+  }
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot)

@@ -20,12 +20,25 @@ class CorePlugin(Plugin):
     name = "coelab"
 
     def blueprints(self):
+        from .assessments.views import bp as assessments_bp
+        from .comments.views import bp as comments_bp
         from .deliverables.views import bp as deliverables_bp
         from .documents.views import bp as documents_bp
+        from .jury.views import bp as jury_bp
         from .views.auth import bp as auth_bp
         from .views.core import bp as core_bp
 
-        return (auth_bp, core_bp, documents_bp, deliverables_bp)
+        return (auth_bp, core_bp, documents_bp, deliverables_bp, comments_bp,
+                assessments_bp, jury_bp)
+
+    def import_models(self) -> None:
+        from .assessments import models  # noqa: F401
+
+    def connect_signals(self, app) -> None:
+        from . import signals
+        from .assessments.demo import load_demo
+
+        signals.demo_loaded.connect(load_demo, sender=app)
 
     def init_app(self, app) -> None:
         from .cli import COMMANDS
@@ -35,8 +48,13 @@ class CorePlugin(Plugin):
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)
+        from .jury.operations import panels_of
+
+        if panels_of(user):
+            yield NavLink(_l("Mes jurys"), "jury.mine", order=25)
         if is_staff(user):
             yield NavLink(_l("Personnes"), "core.users", order=80)
+            yield NavLink(_l("Compétences"), "assessments.framework", order=85)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
         from flask_babel import format_date

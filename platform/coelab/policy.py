@@ -22,9 +22,11 @@ from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
+from .assessments.models import Assessment, AssessmentStatus
 from .db import db
 from .deliverables.models import Deliverable, DeliverableState
 from .documents.models import Document
+from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
 Rule = Callable[[Any, Any], bool]
@@ -149,10 +151,37 @@ def is_document_author(user: Any, document: Document) -> bool:
     return _role_in(user, document.cohort_id) == CohortRole.TRAINEE
 
 
+_JUROR = (select(PanelMember.id).join(PanelDeliverable,
+                                     PanelDeliverable.panel_id == PanelMember.panel_id)
+          .where(PanelMember.user_id == bindparam("user_id"),
+                 PanelMember.impartiality == Impartiality.ACCEPTED,
+                 PanelDeliverable.deliverable_id == bindparam("deliverable_id")))
+_DELIVERABLE_OF = select(Deliverable.id).where(Deliverable.document_id == bindparam("doc_id"))
+
+
+def is_juror(user: Any, deliverable_id: int | None) -> bool:
+    """A member of the panel judging this deliverable who declared their impartiality
+    (before that declaration, the work stays out of their sight)."""
+    if not user.is_authenticated or deliverable_id is None:
+        return False
+    return db.session.execute(_JUROR, {"user_id": user.id,
+                                       "deliverable_id": deliverable_id}).first() is not None
+
+
+def _document_juror(user: Any, document: Any) -> bool:
+    if not user.is_authenticated or not hasattr(document, "id"):
+        return False
+    if isinstance(document, Deliverable):
+        return is_juror(user, document.id)
+    deliverable_id = db.session.execute(_DELIVERABLE_OF, {"doc_id": document.id}).scalar()
+    return is_juror(user, deliverable_id)
+
+
 def _document_read(user: Any, document: Document) -> bool:
     if is_staff(user) or is_document_author(user, document):
         return True
-    return _role_in(user, document.cohort_id) == CohortRole.TRAINER
+    return (_role_in(user, document.cohort_id) == CohortRole.TRAINER
+            or _document_juror(user, document))
 
 
 def _document_write(user: Any, document: Document) -> bool:
@@ -212,6 +241,81 @@ def _deliverable_start(user: Any, cohort: Cohort) -> bool:
     return is_staff(user) or _role_in(user, cohort.id) == CohortRole.TRAINEE
 
 
+def _comment_read(user: Any, thread: Any) -> bool:
+    """A thread for the authors: whoever reads the deliverable (its authors, the trainers
+    of its cohort, the coordination). Jurors' private notes ("panel") come with the jury
+    work: nobody reads them yet."""
+    if str(thread.visibility) != "authors":
+        return False
+    return _deliverable_read(user, thread.deliverable)
+
+
+def _assessment_create(user: Any, deliverable: Deliverable) -> bool:
+    """Assess the current round: the trainers of its cohort, or staff, during review;
+    the jurors of its panel, each on their own, around the soutenance."""
+    if deliverable.state == DeliverableState.IN_REVIEW:
+        return _deliverable_review(user, deliverable)
+    return deliverable.state in _JURY_SCORING and is_juror(user, deliverable.id)
+
+
+_JURY_SCORING = frozenset({DeliverableState.SOUTENANCE_SCHEDULED,
+                           DeliverableState.DELIBERATION})
+_PANEL_OF = (select(PanelMember.id).join(PanelDeliverable,
+                                         PanelDeliverable.panel_id == PanelMember.panel_id)
+             .where(PanelMember.user_id == bindparam("user_id"),
+                    PanelDeliverable.deliverable_id == bindparam("deliverable_id")))
+
+
+def _jury_score(assessment: Assessment) -> bool:
+    """An assessment made by a member of the deliverable's panel."""
+    return db.session.execute(_PANEL_OF, {"user_id": assessment.assessor_id,
+                                          "deliverable_id": assessment.deliverable_id}
+                              ).first() is not None
+
+
+def _assessment_read(user: Any, assessment: Assessment) -> bool:
+    """A draft: its assessor only. Once submitted: its assessor, staff, the trainers of
+    the cohort, the authors of the work, and the panel; a juror's score follows the
+    jury's rules below."""
+    if not user.is_authenticated:
+        return False
+    if user.id == assessment.assessor_id:
+        return True
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        return False
+    deliverable = assessment.deliverable
+    if _jury_score(assessment):
+        # jurors score independently: the panel reads each other's scores when it
+        # deliberates, the authors (and their trainers) once the result is released
+        if deliverable.state == DeliverableState.RELEASED:
+            return _deliverable_read(user, deliverable)
+        if deliverable.state in (DeliverableState.DELIBERATION, DeliverableState.DECIDED):
+            return is_staff(user) or is_juror(user, deliverable.id)
+        return is_staff(user)
+    return _deliverable_read(user, deliverable)
+
+
+def _assessment_edit(user: Any, assessment: Assessment) -> bool:
+    return (user.is_authenticated and user.id == assessment.assessor_id
+            and assessment.status == AssessmentStatus.DRAFT
+            and _assessment_create(user, assessment.deliverable))
+
+
+def _panel_member(user: Any, panel: JuryPanel) -> PanelMember | None:
+    if not user.is_authenticated:
+        return None
+    return next((m for m in panel.members if m.user_id == user.id), None)
+
+
+def _jury_view(user: Any, panel: JuryPanel) -> bool:
+    return is_staff(user) or _panel_member(user, panel) is not None
+
+
+def _jury_declare(user: Any, panel: JuryPanel) -> bool:
+    member = _panel_member(user, panel)
+    return member is not None and member.impartiality == Impartiality.PENDING
+
+
 CORE_RULES: dict[str, Rule] = {
     "dashboard.view": _authenticated,
     "profile.edit": _self_or_staff,
@@ -232,6 +336,9 @@ CORE_RULES: dict[str, Rule] = {
     "deliverable.read": _deliverable_read,
     "deliverable.edit": _deliverable_edit,
     "deliverable.attach": _deliverable_attach,
+    "jury.manage": lambda user, obj=None: is_staff(user),
+    "jury.view": _jury_view,
+    "jury.declare": _jury_declare,
     "deliverable.submit": _deliverable_submit,
     "deliverable.start_review": _deliverable_review,
     "deliverable.request_changes": _deliverable_review,
@@ -242,6 +349,20 @@ CORE_RULES: dict[str, Rule] = {
     "deliverable.set_authorship": _cohort_trainer_or_staff,
     # every deliverable of a cohort, in one table
     "deliverable.list_cohort": _cohort_trainer_or_staff,
+    # rubrics and assessments (coelab.assessments)
+    "competency.manage": _staff,
+    "rubric.view": _member_or_staff,
+    "rubric.edit": lambda user, cohort: is_staff(user),
+    "assessment.create": _assessment_create,
+    "assessment.read": _assessment_read,
+    "assessment.edit": _assessment_edit,
+    # inline comments (coelab.comments): a discussion of the authors with their trainers
+    "comment.create": _deliverable_read,
+    "comment.read": _comment_read,
+    "comment.reply": _comment_read,
+    "comment.resolve": _comment_read,
+    # the jury's private notes arrive with the jury work: refused until then
+    "comment.create_panel": lambda user, deliverable: False,
 }
 
 # Which action decides whether an object exists at all for a user (else 404).
@@ -250,6 +371,8 @@ VISIBILITY: dict[type, str] = {
     Team: "team.view",
     Document: "document.read",
     Deliverable: "deliverable.read",
+    Assessment: "assessment.read",
+    JuryPanel: "jury.view",
 }
 
 

@@ -56,7 +56,8 @@ deliverable_started = _signals.signal(
 deliverable_decided = _signals.signal(
     "deliverable-decided",
     doc=(
-        "A jury's decision on a deliverable was recorded. Keyword arguments: "
+        "A jury's decision on a deliverable was released to its authors (it stays "
+        "within the panel until then). Keyword arguments: "
         "``deliverable``, ``validated`` (bool), ``actor``. The recommendations package "
         "publishes a validated collection's adopted entries to the shared corpus."
     ),

@@ -70,10 +70,20 @@ def render_print_html(meta: ExportMeta, html: str) -> str:
 def export_pdf(meta: ExportMeta, html: str) -> bytes:
     """A printable PDF: title page, then ``html``, which must be the sanitised output of
     :func:`coelab.documents.render.render_markdown` (it is inserted as it is)."""
+    return _print(render_print_html(meta, html))
+
+
+def export_pdf_from_template(template: str, **context) -> bytes:
+    """A PDF of one of the app's print templates (the jury's minutes...); the template
+    escapes what it shows, as every Jinja template does."""
+    return _print(render_template(template, **context))
+
+
+def _print(page: str) -> bytes:
     from weasyprint import HTML
 
-    document = HTML(string=render_print_html(meta, html), base_url=None,
-                    url_fetcher=_fetch_nothing(), media_type="print")
+    document = HTML(string=page, base_url=None, url_fetcher=_fetch_nothing(),
+                    media_type="print")
     return document.write_pdf()
 
 

@@ -83,6 +83,14 @@ HISTORY_LABELS = {
     "deliverable.start_review": _l("Relecture commencée"),
     "deliverable.request_changes": _l("Modifications demandées"),
     "deliverable.ready_for_jury": _l("Prêt pour le jury"),
+    "deliverable.schedule_soutenance": _l("Soutenance programmée"),
+    "deliverable.open_deliberation": _l("Délibération ouverte"),
+    "deliverable.decide": _l("Décision du jury prise"),
+    "deliverable.release": _l("Résultat publié"),
+    "deliverable.reopen_for_resubmission": _l("Nouvelle remise ouverte"),
+    "jury.soutenance_scheduled": _l("Soutenance programmée"),
+    "jury.decided": _l("Décision du jury prise"),
+    "jury.minutes_signed": _l("Procès-verbal signé"),
 }
 
 
@@ -281,8 +289,10 @@ def _grouped(rows: list) -> list[tuple[object, list]]:
 @bp.route("/deliverables/<int:deliverable_id>")
 @login_required
 def page(deliverable_id: int):
+    from ..assessments.views import section_context
     from ..documents.operations import contributions, versions_of
     from ..documents.views import user_colour
+    from ..jury.views import jury_context
 
     deliverable = _deliverable(deliverable_id)
     kind = ops.kind_of(deliverable)
@@ -309,6 +319,8 @@ def page(deliverable_id: int):
         submissions=workflow.submissions(deliverable),
         transitions=workflow.history(deliverable),
         attachment_form=AttachmentForm(prefix="att"),
+        assessment=section_context(deliverable, current_user),
+        jury=jury_context(deliverable, current_user),
     )
 
 

@@ -114,9 +114,14 @@ def _version(document: Document, number: int) -> DocumentVersion:
 @bp.route("/documents/<int:document_id>/versions/<int:number>")
 @login_required
 def version(document_id: int, number: int):
+    from ..deliverables.models import Deliverable
+
     document = _document(document_id)
+    # a deliverable's versions are commented inline (coelab.comments)
+    deliverable = db.session.scalar(select(Deliverable).where(
+        Deliverable.document_id == document.id))
     return render_template("coelab/version.html", document=document,
-                           version=_version(document, number))
+                           version=_version(document, number), deliverable=deliverable)
 
 
 @bp.route("/documents/<int:document_id>/diff")

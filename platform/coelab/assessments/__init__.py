@@ -1,0 +1,1 @@
+"""Rubrics, the competency framework and trainers' assessments of submitted work."""

@@ -1,0 +1,402 @@
+"""Operations on the competency framework, cohort rubrics and assessments.
+
+Every change runs in one :func:`coelab.db.transaction` with its audit event. Races are
+settled by the database: a rubric is edited by ``UPDATE … WHERE locked = false`` and
+locked by the first assessment, which updates the same row; an assessment is submitted
+by ``UPDATE … WHERE status = 'draft'``, so two submits of one draft give one.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record, snapshot
+from ..db import db, transaction, utcnow
+from ..deliverables.models import Deliverable, DeliverableState, Submission
+from ..models import Cohort, User
+from ..operations import OperationError
+from ..plugins import DeliverableKind, registry
+from .models import Assessment, AssessmentStatus, CohortRubric, Competency, CompetencyBlock
+
+MAX_WEIGHT = 100
+
+
+# --- the competency framework -------------------------------------------------------
+
+
+def _clean_code(code: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise OperationError(_("Indiquez un code."))
+    if len(code) > 40 or any(c.isspace() or c == "," for c in code):
+        raise OperationError(_("Un code tient en 40 caractères, sans espace ni virgule."))
+    return code
+
+
+def _code_taken(model, code: str, own_id: int | None = None) -> bool:
+    query = select(model.id).where(model.code == code)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return db.session.execute(query).first() is not None
+
+
+def _flush_unique(message: str) -> None:
+    """Flush; a unique code taken meanwhile by someone else gives ``message``."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise OperationError(message) from exc
+
+
+def create_block(actor: User | None, *, code: str, title: str,
+                 description: str | None = None, position: int = 0) -> CompetencyBlock:
+    code = _clean_code(code)
+    with transaction():
+        if _code_taken(CompetencyBlock, code):
+            raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
+        block = CompetencyBlock(code=code, title=title.strip(),
+                                description=(description or "").strip() or None,
+                                position=position)
+        db.session.add(block)
+        _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
+        record("competency_block.created", block, actor=actor,
+               after=snapshot(block, "code", "title", "description"))
+    return block
+
+
+def update_block(actor: User | None, block: CompetencyBlock, *, code: str, title: str,
+                 description: str | None = None, position: int | None = None) -> None:
+    code = _clean_code(code)
+    with transaction():
+        if _code_taken(CompetencyBlock, code, block.id):
+            raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
+        before = snapshot(block, "code", "title", "description", "position")
+        block.code, block.title = code, title.strip()
+        block.description = (description or "").strip() or None
+        if position is not None:
+            block.position = position
+        _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
+        record("competency_block.updated", block, actor=actor, before=before,
+               after=snapshot(block, "code", "title", "description", "position"))
+
+
+def delete_block(actor: User | None, block: CompetencyBlock) -> None:
+    with transaction():
+        record("competency_block.deleted", block, actor=actor,
+               before={**snapshot(block, "code", "title"),
+                       "competencies": [c.code for c in block.competencies]})
+        db.session.delete(block)
+
+
+def create_competency(actor: User | None, block: CompetencyBlock, *, code: str, title: str,
+                      description: str | None = None, position: int = 0) -> Competency:
+    code = _clean_code(code)
+    with transaction():
+        if _code_taken(Competency, code):
+            raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
+        competency = Competency(block_id=block.id, code=code, title=title.strip(),
+                                description=(description or "").strip() or None,
+                                position=position)
+        db.session.add(competency)
+        _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
+        record("competency.created", competency, actor=actor,
+               after={**snapshot(competency, "code", "title", "description"),
+                      "block": block.code})
+    return competency
+
+
+def update_competency(actor: User | None, competency: Competency, *, code: str, title: str,
+                      description: str | None = None) -> None:
+    code = _clean_code(code)
+    with transaction():
+        if _code_taken(Competency, code, competency.id):
+            raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
+        before = snapshot(competency, "code", "title", "description")
+        competency.code, competency.title = code, title.strip()
+        competency.description = (description or "").strip() or None
+        _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
+        record("competency.updated", competency, actor=actor, before=before,
+               after=snapshot(competency, "code", "title", "description"))
+
+
+def delete_competency(actor: User | None, competency: Competency) -> None:
+    with transaction():
+        record("competency.deleted", competency, actor=actor,
+               before=snapshot(competency, "code", "title"))
+        db.session.delete(competency)
+
+
+def framework() -> list[CompetencyBlock]:
+    return list(db.session.scalars(
+        select(CompetencyBlock).order_by(CompetencyBlock.position, CompetencyBlock.code)))
+
+
+def competencies_by_code(codes: list[str] | None = None) -> dict[str, Competency]:
+    query = select(Competency)
+    if codes is not None:
+        if not codes:
+            return {}
+        query = query.where(Competency.code.in_(codes))
+    return {c.code: c for c in db.session.scalars(query)}
+
+
+# --- rubrics ---------------------------------------------------------------------------
+
+
+def cohort_rubric(cohort: Cohort, kind: DeliverableKind) -> CohortRubric | None:
+    return db.session.scalar(select(CohortRubric).where(
+        CohortRubric.cohort_id == cohort.id, CohortRubric.kind == kind.name))
+
+
+def rubric_criteria(cohort: Cohort, kind: DeliverableKind) -> list[dict[str, Any]]:
+    """The criteria in force for this kind in this cohort: its own copy, else the
+    kind's default; [] when the kind has no rubric."""
+    own = cohort_rubric(cohort, kind)
+    if own is not None:
+        return own.criteria
+    return kind.rubric.as_data() if kind.rubric is not None else []
+
+
+def _materialise(actor: User | None, cohort: Cohort, kind: DeliverableKind) -> CohortRubric:
+    """The cohort's copy of the rubric, made from the kind's default if missing (two
+    people making it at once: one row, the other reads it)."""
+    own = cohort_rubric(cohort, kind)
+    if own is not None:
+        return own
+    if kind.rubric is None:
+        raise OperationError(_("Ce type de livrable n'a pas de grille d'évaluation."))
+    own = CohortRubric(cohort_id=cohort.id, kind=kind.name, criteria=kind.rubric.as_data(),
+                       locked=False, updated_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            db.session.add(own)
+            db.session.flush()
+    except IntegrityError:
+        own = cohort_rubric(cohort, kind)
+        if own is None:
+            raise
+        return own
+    record("rubric.copied", own, actor=actor, cohort_id=cohort.id,
+           after={"kind": kind.name})
+    return own
+
+
+@dataclass
+class CriterionChange:
+    title: str
+    description: str
+    weight: int
+    competencies: list[str]
+    levels: list[tuple[str, str]]
+
+
+def locked_message() -> str:
+    return _("Cette grille est verrouillée : une évaluation l'utilise déjà. Elle ne peut "
+             "plus être modifiée pour cette cohorte.")
+
+
+def unknown_codes(codes: list[str]) -> list[str]:
+    known = competencies_by_code(codes)
+    return [c for c in codes if c not in known]
+
+
+def update_criterion(actor: User, cohort: Cohort, kind: DeliverableKind, key: str,
+                     change: CriterionChange) -> CohortRubric:
+    """Change one criterion of the cohort's rubric (copying the default first)."""
+    title = change.title.strip()
+    if not title:
+        raise OperationError(_("Le critère a besoin d'un intitulé."))
+    if not 1 <= change.weight <= MAX_WEIGHT:
+        raise OperationError(_("Le poids est un nombre entier de 1 à %(max)s.", max=MAX_WEIGHT))
+    if any(not label.strip() for label, _d in change.levels):
+        raise OperationError(_("Chaque niveau a besoin d'un intitulé."))
+    codes = list(dict.fromkeys(c.strip() for c in change.competencies if c.strip()))
+    missing = unknown_codes(codes)
+    if missing:
+        raise OperationError(_("Compétences absentes du référentiel : %(codes)s.",
+                               codes=", ".join(missing)))
+    with transaction():
+        own = _materialise(actor, cohort, kind)
+        criteria = copy.deepcopy(own.criteria)
+        target = next((c for c in criteria if c["key"] == key), None)
+        if target is None:
+            raise OperationError(_("Ce critère n'existe pas dans la grille."))
+        if len(change.levels) != len(target["levels"]):
+            raise OperationError(_("Le nombre de niveaux ne peut pas changer."))
+        before = copy.deepcopy(target)
+        target.update(title=title, description=change.description.strip(),
+                      weight=change.weight, competencies=codes,
+                      levels=[{"label": label.strip(), "description": text.strip()}
+                              for label, text in change.levels])
+        result = db.session.execute(
+            update(CohortRubric)
+            .where(CohortRubric.id == own.id, CohortRubric.locked.is_(False))
+            .values(criteria=criteria, updated_at=utcnow(),
+                    updated_by_id=actor.id)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise OperationError(locked_message())
+        db.session.refresh(own)
+        record("rubric.criterion_changed", own, actor=actor, cohort_id=cohort.id,
+               before={"kind": kind.name, "criterion": before},
+               after={"kind": kind.name, "criterion": target})
+    return own
+
+
+def rubric_locked(cohort: Cohort, kind: DeliverableKind) -> bool:
+    own = cohort_rubric(cohort, kind)
+    return bool(own and own.locked)
+
+
+def _lock(actor: User | None, cohort: Cohort, kind: DeliverableKind) -> list[dict[str, Any]]:
+    """Lock the cohort's rubric (copying the default first) and return its criteria,
+    read after the lock: an edit that committed first is included, a later one refused."""
+    own = _materialise(actor, cohort, kind)
+    db.session.execute(update(CohortRubric).where(CohortRubric.id == own.id)
+                       .values(locked=True).execution_options(synchronize_session=False))
+    db.session.refresh(own)
+    return own.criteria
+
+
+# --- assessments ----------------------------------------------------------------------
+
+
+def score_of(criteria: list[dict[str, Any]], levels: dict[str, int]) -> float | None:
+    """The weighted average of the level ranks, each normalised to 0..1 by its number of
+    levels, out of 20; None unless every criterion has a level."""
+    total = weights = 0.0
+    for criterion in criteria:
+        rank = levels.get(criterion["key"])
+        if rank is None:
+            return None
+        top = len(criterion["levels"]) - 1
+        total += criterion["weight"] * rank / top
+        weights += criterion["weight"]
+    return 20 * total / weights if weights else None
+
+
+def current_submission(deliverable: Deliverable) -> Submission | None:
+    return db.session.scalar(select(Submission).where(
+        Submission.deliverable_id == deliverable.id, Submission.round == deliverable.round))
+
+
+def assessment_of(user: User, submission: Submission) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(
+        Assessment.submission_id == submission.id, Assessment.assessor_id == user.id))
+
+
+def _kind(deliverable: Deliverable) -> DeliverableKind:
+    kind = registry().kind(deliverable.kind)
+    if kind is None or kind.rubric is None:
+        raise OperationError(_("Ce type de livrable n'a pas de grille d'évaluation."))
+    return kind
+
+
+def _clean_levels(criteria: list[dict[str, Any]], levels: dict[str, Any]) -> dict[str, int]:
+    clean: dict[str, int] = {}
+    for criterion in criteria:
+        value = levels.get(criterion["key"])
+        if value is None or value == "":
+            continue
+        try:
+            rank = int(value)
+        except (TypeError, ValueError):
+            rank = -1
+        if not 0 <= rank < len(criterion["levels"]):
+            raise OperationError(_("Niveau inconnu pour « %(c)s ».", c=criterion["title"]))
+        clean[criterion["key"]] = rank
+    return clean
+
+
+JURY_SCORING = (DeliverableState.SOUTENANCE_SCHEDULED, DeliverableState.DELIBERATION)
+
+
+def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, Any],
+                    comments: dict[str, str], overall_comment: str | None,
+                    submit: bool = False) -> Assessment:
+    """Save the actor's assessment of the deliverable's current round as a draft (made
+    on first save), and submit it when ``submit``: every criterion then needs a level,
+    and the submitted assessment never changes again."""
+    from ..policy import is_juror
+
+    kind = _kind(deliverable)
+    # trainers assess during the review; jurors score around the soutenance, until the
+    # panel decides
+    if deliverable.state == DeliverableState.IN_REVIEW:
+        open_states: tuple[DeliverableState, ...] = (DeliverableState.IN_REVIEW,)
+    elif deliverable.state in JURY_SCORING and is_juror(actor, deliverable.id):
+        open_states = JURY_SCORING
+    else:
+        raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) ou "
+                               "autour de sa soutenance (jury)."))
+    submission = current_submission(deliverable)
+    if submission is None:
+        raise OperationError(_("Ce livrable n'a pas encore été remis."))
+    with transaction():
+        assessment = assessment_of(actor, submission)
+        if assessment is None:
+            criteria = _lock(actor, deliverable.cohort, kind)
+            assessment = Assessment(deliverable_id=deliverable.id, submission_id=submission.id,
+                                    assessor_id=actor.id, rubric=copy.deepcopy(criteria),
+                                    status=AssessmentStatus.DRAFT, levels={}, comments={})
+            try:
+                with db.session.begin_nested():
+                    db.session.add(assessment)
+                    db.session.flush()
+            except IntegrityError:
+                assessment = assessment_of(actor, submission)
+                if assessment is None:
+                    raise
+            else:
+                record("assessment.started", assessment, actor=actor,
+                       cohort_id=deliverable.cohort_id,
+                       after={"deliverable": deliverable.id, "round": submission.round})
+        if assessment.submitted:
+            raise OperationError(_("Cette évaluation est déjà soumise : elle ne change plus."))
+        criteria = assessment.rubric
+        clean = _clean_levels(criteria, levels)
+        keys = {c["key"] for c in criteria}
+        notes = {k: v.strip()[:5000] for k, v in comments.items() if k in keys and v and v.strip()}
+        overall = (overall_comment or "").strip()[:10000] or None
+        score = score_of(criteria, clean)
+        if submit:
+            missing = [c["title"] for c in criteria if c["key"] not in clean]
+            if missing:
+                raise OperationError(_("Choisissez un niveau pour chaque critère : %(c)s.",
+                                       c=", ".join(missing)))
+        values: dict[str, Any] = {"levels": clean, "comments": notes,
+                                  "overall_comment": overall, "score": score,
+                                  "updated_at": utcnow()}
+        if submit:
+            values.update(status=AssessmentStatus.SUBMITTED, submitted_at=utcnow())
+        still_open = exists().where(Deliverable.id == deliverable.id,
+                                    Deliverable.state.in_(open_states))
+        result = db.session.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment.id,
+                   Assessment.status == AssessmentStatus.DRAFT, still_open)
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise OperationError(_("Cette évaluation a changé entre-temps (déjà soumise, ou "
+                                   "la relecture est close) ; rechargez la page."))
+        db.session.refresh(assessment)
+        if submit:
+            record("assessment.submitted", assessment, actor=actor,
+                   cohort_id=deliverable.cohort_id,
+                   after={"deliverable": deliverable.id, "round": submission.round,
+                          "levels": clean, "score": score})
+    return assessment
+
+
+def assessments_of(deliverable: Deliverable) -> list[Assessment]:
+    return list(db.session.scalars(
+        select(Assessment).join(Submission)
+        .where(Assessment.deliverable_id == deliverable.id)
+        .order_by(Submission.round.desc(), Assessment.submitted_at, Assessment.id)))

@@ -1,0 +1,2 @@
+"""Inline comments on deliverables: threads anchored to a passage of the text, replies,
+resolution (DESIGN §5)."""

@@ -1,0 +1,2 @@
+"""Juries: panels of trainers and practising professionals, their impartiality, and
+the scheduling of soutenances."""

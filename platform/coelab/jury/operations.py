@@ -1,0 +1,415 @@
+"""Operations on juries: composing a panel, impartiality, assigning work, soutenances."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import operations as core_ops
+from ..audit import record
+from ..db import db, transaction, utcnow
+from ..deliverables.models import Deliverable, DeliverableState, Transition
+from ..deliverables.operations import authors_of
+from ..deliverables.workflow import S, Step, _move, _notify
+from ..mail import send_mail
+from ..models import CohortRole, Membership, User
+from ..operations import OperationError, external_url
+from .models import (
+    Impartiality,
+    JuryDecision,
+    JuryPanel,
+    MinutesSignature,
+    Outcome,
+    PanelDeliverable,
+    PanelMember,
+    PanelRole,
+    Soutenance,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEDULE = Step("schedule_soutenance", "schedule", (S.READY_FOR_JURY, S.SOUTENANCE_SCHEDULED),
+                S.SOUTENANCE_SCHEDULED)
+REVIEW_ACTIONS = ("start_review", "request_changes", "ready_for_jury")
+
+
+def create_panel(actor: User, cohort, title: str) -> JuryPanel:
+    title = (title or "").strip()
+    if not title:
+        raise OperationError(_("Donnez un nom au jury (par exemple sa date)."))
+    with transaction():
+        panel = JuryPanel(cohort_id=cohort.id, title=title[:200],
+                          created_by_id=getattr(actor, "id", None))
+        db.session.add(panel)
+        db.session.flush()
+        record("jury.created", panel, actor=actor, cohort_id=cohort.id, after={"title": title})
+    return panel
+
+
+def supervisors_of(deliverable: Deliverable) -> set[int]:
+    """The trainers who reviewed this work (took a review step on it)."""
+    return set(db.session.scalars(select(Transition.actor_id).where(
+        Transition.deliverable_id == deliverable.id,
+        Transition.action.in_(REVIEW_ACTIONS), Transition.actor_id.is_not(None))))
+
+
+def _conflict(user: User, deliverable: Deliverable) -> str | None:
+    if user.id in {u.id for u in authors_of(deliverable)}:
+        return _("%(name)s est auteur·rice de « %(title)s » et ne peut pas en être juré·e.",
+                 name=user.full_name, title=deliverable.title)
+    if user.id in supervisors_of(deliverable):
+        return _("%(name)s a encadré « %(title)s » et ne peut pas en être juré·e.",
+                 name=user.full_name, title=deliverable.title)
+    return None
+
+
+def add_member(actor: User, panel: JuryPanel, user: User, role: PanelRole,
+               external: bool = False) -> PanelMember:
+    """Put someone on the panel, unless they wrote or supervised work it judges, are a
+    trainee of the cohort, or the panel already has its president."""
+    role = PanelRole(role)
+    if any(m.user_id == user.id for m in panel.members):
+        raise OperationError(_("%(name)s fait déjà partie de ce jury.", name=user.full_name))
+    if role == PanelRole.PRESIDENT and any(m.role == PanelRole.PRESIDENT for m in panel.members):
+        raise OperationError(_("Ce jury a déjà un·e président·e."))
+    for assignment in panel.assignments:
+        problem = _conflict(user, assignment.deliverable)
+        if problem:
+            raise OperationError(problem)
+    trainee = db.session.scalar(select(Membership.id).where(
+        Membership.cohort_id == panel.cohort_id, Membership.user_id == user.id,
+        Membership.role == CohortRole.TRAINEE))
+    if trainee:
+        raise OperationError(_("Un·e stagiaire de la cohorte ne peut pas faire partie de son "
+                               "jury."))
+    with transaction():
+        member = PanelMember(panel_id=panel.id, user_id=user.id, role=role, external=external)
+        db.session.add(member)
+        db.session.flush()
+        record("jury.member_added", panel, actor=actor, cohort_id=panel.cohort_id,
+               after={"user": user.email, "role": role, "external": external})
+    db.session.refresh(panel)
+    _mail(user, _("Vous êtes membre d'un jury sur Coélab"), _(
+        "Bonjour %(name)s,\n\nVous faites partie du jury « %(panel)s ». Avant de voir les "
+        "travaux, déclarez votre impartialité : %(link)s\n",
+        name=user.full_name, panel=panel.title,
+        link=external_url("jury.panel", panel_id=panel.id)))
+    return member
+
+
+def invite_external(actor: User, panel: JuryPanel, *, email: str, first_name: str,
+                    last_name: str, organisation: str) -> PanelMember:
+    """A practising professional from outside: an account limited to their panels."""
+    if not (organisation or "").strip():
+        raise OperationError(_("Indiquez la structure où exerce ce ou cette professionnel·le."))
+    with transaction():
+        user = core_ops.invite(actor, email=email, first_name=first_name,
+                               last_name=last_name, organisation=organisation.strip())
+        return add_member(actor, panel, user, PanelRole.MEMBER, external=True)
+
+
+def remove_member(actor: User, member: PanelMember) -> None:
+    panel = member.panel
+    with transaction():
+        record("jury.member_removed", panel, actor=actor, cohort_id=panel.cohort_id,
+               before={"user": member.user.email, "role": member.role})
+        db.session.delete(member)
+    db.session.refresh(panel)
+
+
+def assign(actor: User, panel: JuryPanel, deliverable: Deliverable) -> PanelDeliverable:
+    """The panel judges this work, once it is ready for the jury."""
+    if deliverable.cohort_id != panel.cohort_id:
+        raise OperationError(_("Ce livrable n'appartient pas à la cohorte du jury."))
+    if deliverable.state not in (DeliverableState.READY_FOR_JURY,
+                                 DeliverableState.SOUTENANCE_SCHEDULED):
+        raise OperationError(_("Seul un livrable prêt pour le jury peut lui être confié."))
+    existing = db.session.scalar(select(PanelDeliverable).where(
+        PanelDeliverable.deliverable_id == deliverable.id))
+    if existing is not None:
+        raise OperationError(_("Ce livrable est déjà confié au jury « %(panel)s ».",
+                               panel=existing.panel.title))
+    for member in panel.members:
+        problem = _conflict(member.user, deliverable)
+        if problem:
+            raise OperationError(problem)
+    with transaction():
+        assignment = PanelDeliverable(panel_id=panel.id, deliverable_id=deliverable.id)
+        db.session.add(assignment)
+        db.session.flush()
+        record("jury.deliverable_assigned", panel, actor=actor, cohort_id=panel.cohort_id,
+               after={"deliverable": deliverable.id, "title": deliverable.title})
+    db.session.refresh(panel)
+    return assignment
+
+
+def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
+    """The member's declaration, before they see the work. A decline needs its reason
+    and is told to the coordination, who then recompose the panel."""
+    reason = (reason or "").strip()
+    if not impartial and not reason:
+        raise OperationError(_("Indiquez la raison pour laquelle vous vous récusez."))
+    if member.impartiality != Impartiality.PENDING:
+        raise OperationError(_("Votre déclaration est déjà enregistrée."))
+    with transaction():
+        member.impartiality = Impartiality.ACCEPTED if impartial else Impartiality.DECLINED
+        member.decline_reason = None if impartial else reason[:2000]
+        member.declared_at = utcnow()
+        record("jury.impartiality_declared", member.panel, actor=member.user,
+               cohort_id=member.panel.cohort_id,
+               after={"user": member.user.email, "impartiality": member.impartiality,
+                      "reason": member.decline_reason})
+    if not impartial:
+        for coordinator in db.session.scalars(select(User).where(
+                User.is_coordinator.is_(True), User.active.is_(True))):
+            _mail(coordinator, _("Un·e juré·e se récuse : %(panel)s", panel=member.panel.title),
+                  _("%(name)s se récuse du jury « %(panel)s » : %(reason)s\n\n%(link)s\n",
+                    name=member.user.full_name, panel=member.panel.title, reason=reason,
+                    link=external_url("jury.panel", panel_id=member.panel_id)))
+
+
+def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
+             duration_minutes: int, place: str = "", video_link: str = "") -> Soutenance:
+    """Set (or move) the soutenance of a deliverable its panel judges; the authors and
+    the panel are told, each with a calendar file."""
+    assignment = db.session.scalar(select(PanelDeliverable).where(
+        PanelDeliverable.deliverable_id == deliverable.id))
+    if assignment is None:
+        raise OperationError(_("Confiez d'abord ce livrable à un jury."))
+    panel = assignment.panel
+    if not any(m.role == PanelRole.PRESIDENT for m in panel.members):
+        raise OperationError(_("Le jury n'a pas encore de président·e."))
+    if not 10 <= duration_minutes <= 480:
+        raise OperationError(_("La durée va de 10 minutes à 8 heures."))
+    place, video_link = (place or "").strip(), (video_link or "").strip()
+    if not place and not video_link:
+        raise OperationError(_("Indiquez le lieu (site et salle) ou le lien de la visio."))
+    if video_link and not video_link.startswith("https://"):
+        raise OperationError(_("Le lien de la visio doit commencer par https://."))
+    if starts_at <= utcnow():
+        raise OperationError(_("La soutenance doit être dans le futur."))
+    with transaction():
+        soutenance = db.session.scalar(select(Soutenance).where(
+            Soutenance.deliverable_id == deliverable.id).with_for_update())
+        before = None
+        if soutenance is None:
+            soutenance = Soutenance(deliverable_id=deliverable.id, panel_id=panel.id)
+            db.session.add(soutenance)
+        else:
+            before = {"starts_at": soutenance.starts_at, "place": soutenance.place}
+        soutenance.starts_at, soutenance.duration_minutes = starts_at, duration_minutes
+        soutenance.place, soutenance.video_link = place[:300] or None, video_link[:500] or None
+        soutenance.updated_at = utcnow()
+        _move(actor, deliverable, SCHEDULE, comment=None)
+        record("jury.soutenance_scheduled", deliverable, actor=actor,
+               cohort_id=deliverable.cohort_id, before=before,
+               after={"starts_at": starts_at, "duration": duration_minutes, "place": place,
+                      "video_link": video_link})
+    people = authors_of(deliverable) + [m.user for m in panel.members]
+    _notify(people, deliverable, _("Soutenance de « %(title)s » programmée",
+                                   title=deliverable.title),
+            _("Date : %(when)s. Fichier agenda : %(ics)s", when=format_datetime(starts_at, "long"),
+              ics=external_url("jury.ics", deliverable_id=deliverable.id)))
+    return soutenance
+
+
+def _mail(user: User, subject: str, body: str) -> None:
+    try:
+        send_mail(user.email, subject, body)
+    except Exception:  # noqa: BLE001 - the change stands; the failure is logged
+        log.exception("could not mail %s", user.email)
+
+
+def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
+    """An iCalendar (RFC 5545) event for the soutenance."""
+
+    def stamp(value: datetime) -> str:
+        return value.strftime("%Y%m%dT%H%M%SZ")
+
+    def escape(text: str) -> str:
+        text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return text.replace("\r\n", "\\n").replace("\n", "\\n")
+
+    end = soutenance.starts_at + timedelta(minutes=soutenance.duration_minutes)
+    where = soutenance.place or soutenance.video_link or ""
+    description = _("Soutenance devant le jury « %(panel)s ».", panel=soutenance.panel.title)
+    if soutenance.video_link:
+        description += " " + soutenance.video_link
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Coelab//Soutenances//FR",
+        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:soutenance-{deliverable.id}@coelab",
+        f"DTSTAMP:{stamp(soutenance.updated_at)}",
+        f"DTSTART:{stamp(soutenance.starts_at)}", f"DTEND:{stamp(end)}",
+        "SUMMARY:" + escape(_("Soutenance : %(title)s", title=deliverable.title)),
+        "LOCATION:" + escape(where), "DESCRIPTION:" + escape(description),
+        "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (RFC 5545 §3.1)."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += encoded
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def panels_of(user: User) -> list[JuryPanel]:
+    return list(db.session.scalars(select(JuryPanel).join(PanelMember).where(
+        PanelMember.user_id == user.id).order_by(JuryPanel.created_at.desc())))
+
+
+def member_of(user, panel: JuryPanel) -> PanelMember | None:
+    return next((m for m in panel.members if m.user_id == getattr(user, "id", None)), None)
+
+
+# --- deliberation, decision, minutes, release -------------------------------------------
+
+DELIBERATE = Step("open_deliberation", "deliberate", (S.SOUTENANCE_SCHEDULED,), S.DELIBERATION)
+DECIDE = Step("decide", "decide", (S.DELIBERATION,), S.DECIDED)
+RELEASE = Step("release", "release", (S.DECIDED,), S.RELEASED)
+RESUBMIT = Step("reopen_for_resubmission", "resubmit", (S.RELEASED,), S.CHANGES_REQUESTED)
+
+
+def panel_of(deliverable: Deliverable) -> JuryPanel | None:
+    return db.session.scalar(select(JuryPanel).join(PanelDeliverable).where(
+        PanelDeliverable.deliverable_id == deliverable.id))
+
+
+def sitting(panel: JuryPanel) -> list[PanelMember]:
+    """The members who sit: those who declared their impartiality."""
+    return [m for m in panel.members if m.impartiality == Impartiality.ACCEPTED]
+
+
+def _president(user: User, panel: JuryPanel) -> bool:
+    return any(m.user_id == user.id and m.role == PanelRole.PRESIDENT
+               and m.impartiality == Impartiality.ACCEPTED for m in panel.members)
+
+
+def open_deliberation(actor: User, deliverable: Deliverable) -> None:
+    """After the soutenance, the president opens the deliberation."""
+    panel = panel_of(deliverable)
+    soutenance = db.session.scalar(select(Soutenance).where(
+        Soutenance.deliverable_id == deliverable.id))
+    if panel is None or soutenance is None:
+        raise OperationError(_("La soutenance n'est pas programmée."))
+    if not (_president(actor, panel) or actor.is_coordinator or actor.is_admin):
+        raise OperationError(_("Seul·e le ou la président·e du jury ouvre la délibération."))
+    if soutenance.starts_at > utcnow():
+        raise OperationError(_("La délibération s'ouvre après la soutenance."))
+    with transaction():
+        _move(actor, deliverable, DELIBERATE)
+
+
+def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: str,
+           resubmission_allowed: bool = False) -> JuryDecision:
+    """The panel's decision, recorded by its president, with its reasons."""
+    panel = panel_of(deliverable)
+    if panel is None or not _president(actor, panel):
+        raise OperationError(_("Seul·e le ou la président·e du jury enregistre la décision."))
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise OperationError(_("Motivez la décision du jury."))
+    if validated and resubmission_allowed:
+        raise OperationError(_("Une nouvelle remise ne se prévoit que pour un travail non "
+                               "validé."))
+    with transaction():
+        # the reasons stay with the decision, out of the steps the authors read
+        _move(actor, deliverable, DECIDE)
+        decision = JuryDecision(
+            deliverable_id=deliverable.id, panel_id=panel.id,
+            outcome=Outcome.VALIDATED if validated else Outcome.NOT_VALIDATED,
+            reasons=reasons[:5000], resubmission_allowed=resubmission_allowed,
+            decided_by_id=actor.id)
+        db.session.add(decision)
+        db.session.flush()
+        record("jury.decided", deliverable, actor=actor, cohort_id=deliverable.cohort_id,
+               after={"outcome": decision.outcome, "reasons": decision.reasons,
+                      "resubmission_allowed": resubmission_allowed})
+    for member in sitting(panel):
+        _mail(member.user, _("Procès-verbal à signer : %(title)s", title=deliverable.title),
+              _("La décision du jury sur « %(title)s » est enregistrée. Relisez et signez le "
+                "procès-verbal : %(link)s\n", title=deliverable.title,
+                link=external_url("deliverables.page", deliverable_id=deliverable.id)))
+    return decision
+
+
+def decision_of(deliverable: Deliverable) -> JuryDecision | None:
+    return db.session.scalar(select(JuryDecision).where(
+        JuryDecision.deliverable_id == deliverable.id))
+
+
+def sign(actor: User, decision: JuryDecision) -> MinutesSignature:
+    """A sitting member signs the minutes (once)."""
+    if not any(m.user_id == actor.id for m in sitting(decision.panel)):
+        raise OperationError(_("Seuls les membres du jury signent le procès-verbal."))
+    if any(s.user_id == actor.id for s in decision.signatures):
+        raise OperationError(_("Vous avez déjà signé ce procès-verbal."))
+    try:
+        with transaction():
+            signature = MinutesSignature(decision_id=decision.id, user_id=actor.id)
+            db.session.add(signature)
+            db.session.flush()
+            record("jury.minutes_signed", decision.deliverable, actor=actor,
+                   cohort_id=decision.deliverable.cohort_id)
+    except IntegrityError:
+        raise OperationError(_("Vous avez déjà signé ce procès-verbal.")) from None
+    db.session.refresh(decision)
+    return signature
+
+
+def unsigned(decision: JuryDecision) -> list[PanelMember]:
+    signed = {s.user_id for s in decision.signatures}
+    return [m for m in sitting(decision.panel) if m.user_id not in signed]
+
+
+def release(actor: User, deliverable: Deliverable) -> JuryDecision:
+    """The coordination releases the decision once every member has signed: the
+    authors see it, and the packages hear of it (a validated collection joins the
+    corpus)."""
+    from .. import signals
+
+    decision = decision_of(deliverable)
+    if decision is None:
+        raise OperationError(_("Le jury n'a pas encore décidé."))
+    missing = unsigned(decision)
+    if missing:
+        raise OperationError(_("Le procès-verbal attend encore la signature de : %(names)s.",
+                               names=", ".join(m.user.full_name for m in missing)))
+    with transaction():
+        _move(actor, deliverable, RELEASE)
+        decision.released_at = utcnow()
+        signals.send(signals.deliverable_decided, deliverable=deliverable,
+                     validated=decision.outcome == Outcome.VALIDATED, actor=actor)
+    _notify(authors_of(deliverable), deliverable,
+            _("Résultat de « %(title)s »", title=deliverable.title),
+            _("La décision du jury est publiée."))
+    return decision
+
+
+def reopen_for_resubmission(actor: User, deliverable: Deliverable) -> None:
+    """After a released "not validated" that allows it, the authors write a new round."""
+    from ..documents.operations import unfreeze
+
+    decision = decision_of(deliverable)
+    if decision is None or not decision.resubmission_allowed:
+        raise OperationError(_("Le jury n'a pas prévu de nouvelle remise."))
+    with transaction():
+        _move(actor, deliverable, RESUBMIT,
+              comment=_("Nouvelle remise autorisée par le jury."))
+        unfreeze(actor, deliverable.document)

@@ -1,0 +1,298 @@
+"""Juries: composing a panel, conflicts of interest, external professionals,
+impartiality before access, soutenance scheduling and its calendar file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from coelab.db import db
+from coelab.deliverables import workflow
+from coelab.deliverables.models import DeliverableState
+from coelab.jury import operations as jops
+from coelab.jury.models import Impartiality, PanelRole
+from coelab.models import User
+from coelab.operations import OperationError
+from coelab.policy import can
+from sqlalchemy import select
+
+from .conftest import csrf_token, login, page, post
+from .test_deliverables import Programme, _partner, relog
+
+
+@pytest.fixture
+def prog(app, make):
+    with app.app_context():
+        yield Programme(make)
+
+
+@pytest.fixture
+def ready(prog):
+    """A case study reviewed by the cohort's trainer and ready for its jury."""
+    from coelab.deliverables.operations import start_deliverable
+
+    case = start_deliverable(prog.p1, prog.transversal, "collective_case_study",
+                             title="Fusion", team=prog.team_t, details=_partner())
+    workflow.submit(prog.p1, case, confirmed_authors=[prog.p1.id, prog.p3.id],
+                    statement_accepted=True)
+    workflow.start_review(prog.trainer, case)
+    workflow.ready_for_jury(prog.trainer, case)
+    return case
+
+
+def test_panel_composition_and_conflicts(prog, ready, make):
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury du 12 février")
+    jops.assign(prog.coordinator, panel, ready)
+    # authors, supervisors and trainees of the cohort cannot sit
+    with pytest.raises(OperationError, match="auteur·rice"):
+        jops.add_member(prog.coordinator, panel, prog.p1, PanelRole.MEMBER)
+    with pytest.raises(OperationError, match="a encadré"):
+        jops.add_member(prog.coordinator, panel, prog.trainer, PanelRole.PRESIDENT)
+    with pytest.raises(OperationError, match="stagiaire de la cohorte"):
+        jops.add_member(prog.coordinator, panel, prog.outsider, PanelRole.MEMBER)
+    jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
+    with pytest.raises(OperationError, match="déjà un·e président·e"):
+        jops.add_member(prog.coordinator, panel, make.user("Autre"), PanelRole.PRESIDENT)
+    # a panel with the supervisor on it cannot take the work either
+    other = jops.create_panel(prog.coordinator, prog.transversal, "Autre jury")
+    jops.add_member(prog.coordinator, other, prog.trainer, PanelRole.MEMBER)
+    with pytest.raises(OperationError, match="déjà confié"):
+        jops.assign(prog.coordinator, other, ready)
+
+
+def test_external_professional_sees_only_after_declaring(prog, ready, client, outbox):
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    jops.assign(prog.coordinator, panel, ready)
+    login(client, prog.coordinator.email)
+    url = f"/juries/{panel.id}"
+    response = post(client, url + "/externals", {
+        "external-csrf_token": csrf_token(client, url), "external-email": "pro@asso.example",
+        "external-first_name": "Rachid", "external-last_name": "Amrani",
+        "external-organisation": "ITEP Les Pins (fictif)"}, token_from=url,
+        follow_redirects=True)
+    assert "Invitation envoyée" in page(response)
+    pro = db.session.scalar(select(User).where(User.email == "pro@asso.example"))
+    assert pro is not None and not pro.active and not pro.memberships
+    assert any(m.to == "pro@asso.example" and "invitation" in m.subject.lower()
+               for m in outbox)
+    # before the declaration the work stays out of sight
+    pro.active = True
+    from coelab.operations import change_password  # noqa: F401 - the account is real
+
+    db.session.commit()
+    assert not can(pro, "deliverable.read", ready)
+    member = jops.member_of(pro, panel)
+    with pytest.raises(OperationError, match="raison"):
+        jops.declare(member, impartial=False)
+    jops.declare(member, impartial=True)
+    assert member.impartiality == Impartiality.ACCEPTED
+    assert can(pro, "deliverable.read", ready) and can(pro, "document.read", ready.document)
+    assert not can(pro, "document.write", ready.document)
+    # nothing else of the programme: another deliverable, the cohort
+    assert not can(pro, "cohort.view", prog.transversal)
+
+
+def test_a_decline_tells_the_coordination(prog, ready, outbox):
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    member = jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.MEMBER)
+    jops.declare(member, impartial=False, reason="J'ai travaillé avec la structure partenaire.")
+    assert member.impartiality == Impartiality.DECLINED
+    assert any(m.to == prog.coordinator.email and "récuse" in m.subject for m in outbox)
+    with pytest.raises(OperationError, match="déjà enregistrée"):
+        jops.declare(member, impartial=True)
+
+
+def test_declaration_and_access_through_the_pages(prog, ready, client):
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    jops.assign(prog.coordinator, panel, ready)
+    jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
+    login(client, prog.other_trainer.email)
+    assert "Mes jurys" in page(client.get("/dashboard"))
+    url = f"/juries/{panel.id}"
+    text = page(client.get(url))
+    assert "Déclaration d'impartialité" in text
+    assert client.get(f"/deliverables/{ready.id}").status_code == 404
+    response = post(client, url + "/declaration", {
+        "declare-csrf_token": csrf_token(client, url), "declare-decision": "accept"},
+        token_from=url, follow_redirects=True)
+    assert "Votre déclaration est enregistrée" in page(response)
+    assert client.get(f"/deliverables/{ready.id}").status_code == 200
+    # someone outside the panel does not even see it
+    relog(client, prog.p2)
+    assert client.get(url).status_code == 404
+
+
+def test_soutenance_scheduling_and_calendar(prog, ready, client, outbox):
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    jops.assign(prog.coordinator, panel, ready)
+    with pytest.raises(OperationError, match="président"):
+        jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
+                      duration_minutes=45, place="Martigues, salle 2")
+    jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
+    with pytest.raises(OperationError, match="lieu"):
+        jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
+                      duration_minutes=45)
+    with pytest.raises(OperationError, match="futur"):
+        jops.schedule(prog.coordinator, ready, starts_at=datetime(2020, 1, 1, tzinfo=UTC),
+                      duration_minutes=45, place="Martigues")
+    login(client, prog.coordinator.email)
+    url = f"/juries/{panel.id}"
+    response = post(client, f"{url}/deliverables/{ready.id}/soutenance", {
+        "schedule-csrf_token": csrf_token(client, url),
+        "schedule-starts_at": "2027-02-12T14:30", "schedule-duration": "45",
+        "schedule-place": "Martigues, salle Calanques"}, token_from=url, follow_redirects=True)
+    assert "Soutenance programmée" in page(response)
+    db.session.expire_all()
+    assert ready.state == DeliverableState.SOUTENANCE_SCHEDULED
+    assert {m.to for m in outbox if "Soutenance" in m.subject} >= {
+        prog.p1.email, prog.p3.email, prog.other_trainer.email}
+    # the calendar file, for an author; 14:30 in Paris in February is 13:30 UTC
+    relog(client, prog.p3)
+    response = client.get(f"/deliverables/{ready.id}/soutenance.ics")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and "DTSTART:20270212T133000Z" in body
+    assert "DTEND:20270212T141500Z" in body and "Martigues\\, salle Calanques" in body
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    relog(client, prog.p2)
+    assert client.get(f"/deliverables/{ready.id}/soutenance.ics").status_code == 404
+
+
+def _scheduled(prog, ready, past: bool = True):
+    """The ready case study with its panel (president: other_trainer, plus an external
+    professional), both impartial, and a soutenance that took place."""
+    from coelab.jury.models import Soutenance
+
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    jops.assign(prog.coordinator, panel, ready)
+    president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
+                                PanelRole.PRESIDENT)
+    pro = jops.invite_external(prog.coordinator, panel, email="pro@asso.example",
+                               first_name="Rachid", last_name="Amrani",
+                               organisation="ITEP (fictif)")
+    from coelab.passwords import hash_password
+
+    from .conftest import PASSWORD
+
+    pro.user.active = True  # as if they had followed their invitation
+    pro.user.password_hash = hash_password(PASSWORD)
+    jops.declare(president, impartial=True)
+    jops.declare(pro, impartial=True)
+    jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=1),
+                  duration_minutes=45, place="Martigues")
+    if past:  # the soutenance took place
+        soutenance = db.session.scalar(select(Soutenance))
+        soutenance.starts_at = datetime.now(UTC) - timedelta(hours=2)
+        db.session.commit()
+    return panel, president, pro
+
+
+def test_deliberation_decision_minutes_and_release(prog, ready, client, outbox):
+    from pypdf import PdfReader
+
+    panel, president, pro = _scheduled(prog, ready)
+    with pytest.raises(OperationError, match="président"):
+        jops.open_deliberation(pro.user, ready)
+    jops.open_deliberation(prog.other_trainer, ready)
+    with pytest.raises(OperationError, match="Motivez"):
+        jops.decide(prog.other_trainer, ready, validated=True, reasons=" ")
+    with pytest.raises(OperationError, match="président"):
+        jops.decide(pro.user, ready, validated=True, reasons="Très bien")
+    decision = jops.decide(prog.other_trainer, ready, validated=False,
+                           reasons="Analyse insuffisante : motif-du-jury-42.",
+                           resubmission_allowed=True)
+    assert ready.state == DeliverableState.DECIDED
+    # authors do not see it before the release
+    url = f"/deliverables/{ready.id}"
+    login(client, prog.p1.email)
+    assert "motif-du-jury-42" not in page(client.get(url))
+    assert client.get(url + "/jury/minutes.pdf").status_code == 404
+    # release waits for every signature
+    with pytest.raises(OperationError, match="Rachid Amrani"):
+        jops.release(prog.coordinator, ready)
+    jops.sign(prog.other_trainer, decision)
+    with pytest.raises(OperationError, match="déjà signé"):
+        jops.sign(prog.other_trainer, decision)
+    with pytest.raises(OperationError, match="membres du jury"):
+        jops.sign(prog.p1, decision)
+    relog(client, pro.user)
+    response = post(client, url + "/jury/signature", token_from=url, follow_redirects=True)
+    assert "Procès-verbal signé" in page(response)
+    response = client.get(url + "/jury/minutes.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(
+        __import__("io").BytesIO(response.data)).pages).split())
+    for expected in ("Procès-verbal du jury", "Fusion", "Non validé", "motif-du-jury-42",
+                     "Rachid Amrani", prog.other_trainer.full_name, prog.p1.full_name):
+        assert expected in text, expected
+    relog(client, prog.coordinator)
+    response = post(client, url + "/jury/release", token_from=url, follow_redirects=True)
+    assert "Résultat publié" in page(response)
+    db.session.expire_all()
+    assert ready.state == DeliverableState.RELEASED
+    assert any(m.to == prog.p1.email and "Résultat" in m.subject for m in outbox)
+    # now the authors see it, and may hand in a new round as the jury allowed
+    relog(client, prog.p1)
+    text = page(client.get(url))
+    assert "motif-du-jury-42" in text and "Commencer la nouvelle remise" in text
+    response = post(client, url + "/jury/resubmission", token_from=url, follow_redirects=True)
+    db.session.expire_all()
+    assert ready.state == DeliverableState.CHANGES_REQUESTED and not ready.document.frozen
+
+
+def test_a_validated_collection_joins_the_corpus_when_released(prog, make):
+    from coelab.deliverables.operations import start_deliverable
+
+    from recommendations import operations as rops
+
+    p2, p3 = prog.p2, prog.p3
+    collection = start_deliverable(p2, prog.thematic, "recommendation_collection",
+                                   title="Recueil", team=prog.team_h)
+    entry = rops.propose_entry(p2, collection, title="Un dossier unique", theme="2.4")
+    rops.adopt(p3, entry)
+    workflow.submit(p2, collection, confirmed_authors=[p2.id, p3.id], statement_accepted=True)
+    workflow.start_review(prog.trainer, collection)
+    workflow.ready_for_jury(prog.trainer, collection)
+    panel = jops.create_panel(prog.coordinator, prog.thematic, "Jury 2.4")
+    jops.assign(prog.coordinator, panel, collection)
+    president = jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
+    jops.declare(president, impartial=True)
+    jops.schedule(prog.coordinator, collection, starts_at=datetime.now(UTC) + timedelta(days=1),
+                  duration_minutes=30, video_link="https://visio.example/jury")
+    from coelab.jury.models import Soutenance
+
+    db.session.scalar(select(Soutenance)).starts_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    jops.open_deliberation(prog.other_trainer, collection)
+    decision = jops.decide(prog.other_trainer, collection, validated=True, reasons="Clair.")
+    jops.sign(prog.other_trainer, decision)
+    assert rops.search_corpus("dossier")[1] == 0  # not before the release
+    jops.release(prog.coordinator, collection)
+    found, total = rops.search_corpus("dossier")
+    assert total == 1 and found[0].cohort_name == prog.thematic.name
+
+
+def test_jurors_score_independently_and_authors_see_scores_once_released(prog, ready):
+    from coelab.assessments import operations as aops
+
+    from .test_assessments import CASE_LEVELS
+
+    panel, president, pro = _scheduled(prog, ready, past=True)
+    pro_score = aops.save_assessment(pro.user, ready, levels=CASE_LEVELS, comments={},
+                                     overall_comment="Soutenance claire.", submit=True)
+    # an author cannot score, nor can a trainer outside the review
+    with pytest.raises(OperationError):
+        aops.save_assessment(prog.p1, ready, levels=CASE_LEVELS, comments={},
+                             overall_comment=None, submit=True)
+    # before the deliberation, no other member of the panel reads it
+    assert not can(prog.other_trainer, "assessment.read", pro_score)
+    assert not can(prog.p1, "assessment.read", pro_score)
+    assert can(prog.coordinator, "assessment.read", pro_score)
+    jops.open_deliberation(prog.other_trainer, ready)
+    assert can(prog.other_trainer, "assessment.read", pro_score)
+    assert not can(prog.p1, "assessment.read", pro_score)
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    jops.sign(prog.other_trainer, decision)
+    jops.sign(pro.user, decision)
+    jops.release(prog.coordinator, ready)
+    assert can(prog.p1, "assessment.read", pro_score)
