@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
-from coelab.db import db, str_enum
+from coelab.db import UTCDateTime, db, str_enum, utcnow
 from coelab.models import Cohort, Membership, ModuleScope
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -135,3 +135,23 @@ class Enrolment(db.Model):
 
     membership: Mapped[Membership] = relationship()
     thematic_module: Mapped[Module | None] = relationship()
+
+
+class PassportEntry(db.Model):
+    """A competency attested in a trainee's passeport compétences: validated by the jury
+    of one of their deliverables (programme.md, "Passeport compétences")."""
+
+    __tablename__ = "passport_entries"
+    __table_args__ = (UniqueConstraint("user_id", "competency_code", "deliverable_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    competency_code: Mapped[str] = mapped_column(String(40))
+    # copied: the passeport attests what was validated, whatever the framework becomes
+    competency_title: Mapped[str] = mapped_column(String(500))
+    block_title: Mapped[str | None] = mapped_column(String(300))
+    deliverable_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliverables.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(500))
+    cohort_name: Mapped[str] = mapped_column(String(200))
+    validated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

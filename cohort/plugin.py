@@ -15,6 +15,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 
+def _may_see_passport(user, person: User) -> bool:
+    """The trainee, the coordination, and the trainers of the trainee's cohorts."""
+    if not user.is_authenticated:
+        return False
+    if user.id == person.id or is_staff(user):
+        return True
+    cohorts = {m.cohort_id for m in person.memberships if m.role == CohortRole.TRAINEE}
+    return any(cohort_role(user, m.cohort) == CohortRole.TRAINER
+               for m in person.memberships if m.cohort_id in cohorts)
+
+
 def _may_see_enrolments(user, cohort: Cohort) -> bool:
     return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINER
 
@@ -36,12 +47,16 @@ class CohortPlugin(Plugin):
             "programme.view": lambda user, obj=None: bool(user.is_authenticated),
             "programme.edit": lambda user, obj=None: is_staff(user),
             "cohort.view_enrolments": _may_see_enrolments,
+            "passport.view": _may_see_passport,
         }
 
     def connect_signals(self, app: Flask) -> None:
         from coelab import signals
 
         signals.membership_added.connect(_open_enrolment, sender=app)
+        from .passport import on_deliverable_decided
+
+        signals.deliverable_decided.connect(on_deliverable_decided, sender=app)
 
     def init_app(self, app: Flask) -> None:
         from .cli import catalogue_cli, demo_command
@@ -52,6 +67,8 @@ class CohortPlugin(Plugin):
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Programme"), "cohort.catalogue", order=20)
+        if any(m.role == CohortRole.TRAINEE for m in user.memberships):
+            yield NavLink(_l("Mon passeport"), "cohort.passport", order=22)
         if is_staff(user):
             yield NavLink(_l("Nouvelle cohorte"), "cohort.new_cohort", order=30)
 

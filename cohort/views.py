@@ -8,7 +8,7 @@ from decimal import Decimal
 from coelab.db import db
 from coelab.forms import ConfirmForm
 from coelab.models import Cohort, CohortRole, Membership, ModuleScope, Parcours
-from coelab.policy import require
+from coelab.policy import can, require
 from coelab.views.helpers import get_or_404, submit_form
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -274,3 +274,24 @@ def edit_enrolment(cohort_id: int, membership_id: int):
     return done or render_template("cohort/edit_form.html", form=form,
                            title=_("Inscription de %(name)s", name=membership.user.full_name),
                            back=url_for("cohort.enrolments", cohort_id=cohort.id))
+
+
+@bp.route("/passeport", defaults={"user_id": None})
+@bp.route("/passeport/<int:user_id>")
+@login_required
+def passport(user_id: int | None):
+    """A trainee's passeport compétences: their parcours as personalised at enrolment,
+    and the competencies their juries validated."""
+    from coelab.models import User
+
+    from .passport import entries_of
+
+    person = current_user._get_current_object() if user_id is None else get_or_404(User,
+                                                                                    user_id)
+    if not can(current_user, "passport.view", person):
+        abort(404)
+    memberships = [m for m in person.memberships if m.role == CohortRole.TRAINEE]
+    enrolments = {e.membership_id: e for e in db.session.scalars(select(Enrolment).where(
+        Enrolment.membership_id.in_([m.id for m in memberships])))}
+    return render_template("cohort/passport.html", person=person, memberships=memberships,
+                           enrolments=enrolments, entries=entries_of(person))

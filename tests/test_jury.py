@@ -296,3 +296,42 @@ def test_jurors_score_independently_and_authors_see_scores_once_released(prog, r
     jops.sign(pro.user, decision)
     jops.release(prog.coordinator, ready)
     assert can(prog.p1, "assessment.read", pro_score)
+
+
+def test_validated_competencies_enter_each_authors_passeport(prog, ready, client):
+    from coelab.assessments import operations as aops
+    from coelab.assessments.demo import load_demo as load_framework
+
+    from cohort.models import PassportEntry
+
+    from .test_assessments import CASE_LEVELS
+
+    load_framework(None, actor=prog.coordinator)
+    panel, president, pro = _scheduled(prog, ready, past=True)
+    # the jury judged "analyse", "preconisations" and "ancrage" at least achieved (level
+    # 2, "Atteint"), "cooperation" and "ecrit" below
+    aops.save_assessment(pro.user, ready, levels=CASE_LEVELS, comments={},
+                         overall_comment=None, submit=True)
+    jops.open_deliberation(prog.other_trainer, ready)
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    jops.sign(prog.other_trainer, decision)
+    jops.sign(pro.user, decision)
+    assert db.session.scalar(select(PassportEntry.id)) is None  # not before the release
+    jops.release(prog.coordinator, ready)
+    kind_rubric = {c["key"]: c["competencies"] for c in aops.rubric_criteria(
+        prog.transversal, __import__("coelab.plugins", fromlist=["registry"]).registry().kind(
+            "collective_case_study"))}
+    expected = sorted({code for key, level in CASE_LEVELS.items() if level >= 2
+                       for code in kind_rubric[key]})
+    assert expected and not set(kind_rubric["ecrit"]) <= set(expected)
+    for author in (prog.p1, prog.p3):
+        codes = sorted(db.session.scalars(select(PassportEntry.competency_code).where(
+            PassportEntry.user_id == author.id)))
+        assert codes == expected, author.first_name
+    # each sees it; another trainee does not; their trainer does
+    login(client, prog.p1.email)
+    text = page(client.get("/passeport"))
+    assert expected[0] in text and "Fusion" in text
+    assert client.get(f"/passeport/{prog.p3.id}").status_code == 404
+    relog(client, prog.trainer)
+    assert expected[0] in page(client.get(f"/passeport/{prog.p1.id}"))

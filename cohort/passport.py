@@ -1,0 +1,94 @@
+"""The passeport compétences: what each trainee's parcours attests.
+
+Opened with the enrolment (parcours, theme, personalisation notes), it gains the
+competencies the jury validated when a deliverable's result is released: those its
+rubric maps to criteria the panel judged at least "Atteint" (every competency of the
+rubric when the panel recorded no scores).
+"""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from coelab.assessments.models import AssessmentStatus
+from coelab.assessments.operations import (
+    assessments_of,
+    competencies_by_code,
+    rubric_criteria,
+)
+from coelab.audit import record
+from coelab.db import db, transaction
+from coelab.deliverables.models import Deliverable
+from coelab.deliverables.operations import authors_of, kind_of
+from coelab.jury.operations import panel_of
+from coelab.models import User
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .models import PassportEntry
+
+ACHIEVED = 2  # the rank of "Atteint" among the four levels
+
+
+def validated_competencies(deliverable: Deliverable) -> list[str]:
+    """The codes of the competencies a validated deliverable attests."""
+    panel = panel_of(deliverable)
+    jurors = {m.user_id for m in panel.members} if panel else set()
+    scores = [a for a in assessments_of(deliverable)
+              if a.status == AssessmentStatus.SUBMITTED and a.assessor_id in jurors]
+    criteria = scores[0].rubric if scores else rubric_criteria(deliverable.cohort,
+                                                                 kind_of(deliverable))
+    codes: list[str] = []
+    for criterion in criteria:
+        levels = [a.levels[criterion["key"]] for a in scores if criterion["key"] in a.levels]
+        if scores and (not levels or mean(levels) < ACHIEVED):
+            continue
+        codes += [c for c in criterion.get("competencies", []) if c not in codes]
+    return codes
+
+
+def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntry]:
+    """Add the deliverable's validated competencies to each author's passeport (once)."""
+    framework = competencies_by_code(validated_competencies(deliverable))
+    kind = kind_of(deliverable)
+    source = f"{kind.label} — {deliverable.title}"
+    added = []
+    with transaction():
+        for author in authors_of(deliverable):
+            have = set(db.session.scalars(select(PassportEntry.competency_code).where(
+                PassportEntry.user_id == author.id,
+                PassportEntry.deliverable_id == deliverable.id)))
+            for code, competency in framework.items():
+                if code in have:
+                    continue
+                entry = PassportEntry(
+                    user_id=author.id, competency_code=code,
+                    competency_title=competency.title,
+                    block_title=competency.block.title if competency.block else None,
+                    deliverable_id=deliverable.id, source=source[:500],
+                    cohort_name=deliverable.cohort.name)
+                db.session.add(entry)
+                added.append(entry)
+            db.session.flush()
+        if added:
+            record("passport.competencies_validated", deliverable, actor=actor,
+                   cohort_id=deliverable.cohort_id,
+                   after={"authors": [u.email for u in authors_of(deliverable)],
+                          "competencies": sorted(framework)})
+    return added
+
+
+def on_deliverable_decided(app, *, deliverable, validated: bool, actor=None, **_kw) -> None:
+    """Receiver of coelab.signals.deliverable_decided (sent at the result's release)."""
+    if validated:
+        record_validation(deliverable, actor)
+
+
+def entries_of(user: User) -> list[PassportEntry]:
+    return list(db.session.scalars(select(PassportEntry).where(
+        PassportEntry.user_id == user.id).order_by(PassportEntry.block_title,
+                                                   PassportEntry.competency_code)))
+
+
+def title() -> str:
+    return _("Passeport compétences")
