@@ -117,7 +117,8 @@ def test_outsiders_get_404_and_panel_notes_are_refused(prog, case, client):
     relog(client, prog.p1)
     assert api(client, "POST", f"/deliverables/999/comments/{thread.id}/resolve",
                csrf_token(client, "/dashboard")).status_code == 404
-    # jurors' private notes come later: refused, and nobody reads such a thread
+    # jurors' private notes are the panel's (tests/test_jury.py): an author cannot write
+    # one, and an author or a trainer outside the panel does not read one
     token = csrf_token(client, "/dashboard")
     response = api(client, "POST", url, token, {"anchor": ANCHOR, "quote": "x", "body": "y",
                                                 "visibility": "panel"})
@@ -125,7 +126,8 @@ def test_outsiders_get_404_and_panel_notes_are_refused(prog, case, client):
     assert not can(prog.trainer, "comment.create_panel", case)
     thread.visibility = "panel"
     db.session.commit()
-    assert not can(prog.coordinator, "comment.read", thread)
+    assert not can(prog.p1, "comment.read", thread)
+    assert not can(prog.trainer, "comment.read", thread)
     assert client.get(url).get_json()["threads"] == []
 
 

@@ -335,3 +335,29 @@ def test_validated_competencies_enter_each_authors_passeport(prog, ready, client
     assert client.get(f"/passeport/{prog.p3.id}").status_code == 404
     relog(client, prog.trainer)
     assert expected[0] in page(client.get(f"/passeport/{prog.p1.id}"))
+
+
+def test_jurors_notes_stay_within_the_panel_until_release(prog, ready, client):
+    from coelab.comments import operations as cops
+
+    panel, president, pro = _scheduled(prog, ready, past=True)
+    anchor = cops.Anchor("AAAA", "AAAA", None)
+    with pytest.raises(OperationError):  # an author cannot write a panel note
+        cops.create_thread(prog.p1, ready, anchor=anchor, quote="Contexte", body="x",
+                           visibility="panel")
+    note = cops.create_thread(pro.user, ready, anchor=anchor, quote="Contexte",
+                              body="Vérifier les sources.", visibility="panel")
+    assert can(prog.other_trainer, "comment.read", note)
+    for outsider in (prog.p1, prog.trainer):
+        assert not can(outsider, "comment.read", note)
+    login(client, prog.p1.email)
+    listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
+    assert note.id not in [t["id"] for t in listed]
+    jops.open_deliberation(prog.other_trainer, ready)
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    jops.sign(prog.other_trainer, decision)
+    jops.sign(pro.user, decision)
+    jops.release(prog.coordinator, ready)
+    listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
+    assert note.id in [t["id"] for t in listed]
+    assert not can(prog.p1, "comment.reply", note)  # read, not a discussion with the panel

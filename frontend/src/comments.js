@@ -218,6 +218,7 @@ export function startComments (root, live, article = null) {
     const [quote, status, goto, messages, reply, toggle] = li.children
     if (quote.textContent !== thread.quote) quote.textContent = thread.quote
     const states = []
+    if (thread.visibility === 'panel') states.push(msg.panel)
     if (gone) states.push(msg.deleted)
     if (thread.resolved) states.push(thread.resolved_by ? msg.resolvedBy.replace('{name}', thread.resolved_by) : msg.resolved)
     status.textContent = states.join(' · ')
@@ -327,7 +328,9 @@ export function startComments (root, live, article = null) {
     event.preventDefault()
     if (!pending) return
     try {
-      const json = await call(url, { ...pending, body: bodyEl.value })
+      const panel = $('comment-panel')
+      const visibility = panel && panel.checked ? 'panel' : 'authors'
+      const json = await call(url, { ...pending, body: bodyEl.value, visibility })
       bodyEl.value = ''
       form.hidden = true
       pending = null

@@ -243,11 +243,22 @@ def _deliverable_start(user: Any, cohort: Cohort) -> bool:
 
 def _comment_read(user: Any, thread: Any) -> bool:
     """A thread for the authors: whoever reads the deliverable (its authors, the trainers
-    of its cohort, the coordination). Jurors' private notes ("panel") come with the jury
-    work: nobody reads them yet."""
-    if str(thread.visibility) != "authors":
-        return False
-    return _deliverable_read(user, thread.deliverable)
+    of its cohort, the coordination). A juror's note ("panel"): the panel and the
+    coordination, and every reader of the deliverable once its result is released."""
+    deliverable = thread.deliverable
+    if str(thread.visibility) == "panel":
+        if is_staff(user) or is_juror(user, deliverable.id):
+            return True
+        return (deliverable.state == DeliverableState.RELEASED
+                and _deliverable_read(user, deliverable))
+    return _deliverable_read(user, deliverable)
+
+
+def _comment_act(user: Any, thread: Any) -> bool:
+    """Reply to or resolve a thread: its readers; a juror's note, the panel only."""
+    if str(thread.visibility) == "panel":
+        return is_staff(user) or is_juror(user, thread.deliverable_id)
+    return _comment_read(user, thread)
 
 
 def _assessment_create(user: Any, deliverable: Deliverable) -> bool:
@@ -359,10 +370,11 @@ CORE_RULES: dict[str, Rule] = {
     # inline comments (coelab.comments): a discussion of the authors with their trainers
     "comment.create": _deliverable_read,
     "comment.read": _comment_read,
-    "comment.reply": _comment_read,
-    "comment.resolve": _comment_read,
+    "comment.reply": _comment_act,
+    "comment.resolve": _comment_act,
     # the jury's private notes arrive with the jury work: refused until then
-    "comment.create_panel": lambda user, deliverable: False,
+    # a juror's private note, on the work their panel judges
+    "comment.create_panel": lambda user, deliverable: is_juror(user, deliverable.id),
 }
 
 # Which action decides whether an object exists at all for a user (else 404).
