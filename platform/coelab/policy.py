@@ -26,7 +26,7 @@ from .assessments.models import Assessment, AssessmentStatus
 from .db import db
 from .deliverables.models import Deliverable, DeliverableState
 from .documents.models import Document
-from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember
+from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember, PanelRole
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
 Rule = Callable[[Any, Any], bool]
@@ -318,6 +318,34 @@ def _panel_member(user: Any, panel: JuryPanel) -> PanelMember | None:
     return next((m for m in panel.members if m.user_id == user.id), None)
 
 
+_PRESIDENT = _JUROR.where(PanelMember.role == PanelRole.PRESIDENT)
+
+
+def is_president(user: Any, deliverable_id: int) -> bool:
+    """The president of the panel judging this deliverable (impartiality declared)."""
+    if not user.is_authenticated:
+        return False
+    return db.session.execute(_PRESIDENT, {"user_id": user.id,
+                                           "deliverable_id": deliverable_id}).first() is not None
+
+
+def _open_deliberation(user: Any, deliverable: Deliverable) -> bool:
+    return is_staff(user) or is_president(user, deliverable.id)
+
+
+def _decide(user: Any, deliverable: Deliverable) -> bool:
+    """Only the president records the panel's decision (the coordination does not)."""
+    return is_president(user, deliverable.id)
+
+
+def _sign_minutes(user: Any, deliverable: Deliverable) -> bool:
+    return is_juror(user, deliverable.id)
+
+
+def _reopen_for_resubmission(user: Any, deliverable: Deliverable) -> bool:
+    return is_staff(user) or is_document_author(user, deliverable)
+
+
 def _jury_view(user: Any, panel: JuryPanel) -> bool:
     return is_staff(user) or _panel_member(user, panel) is not None
 
@@ -348,6 +376,13 @@ CORE_RULES: dict[str, Rule] = {
     "deliverable.edit": _deliverable_edit,
     "deliverable.attach": _deliverable_attach,
     "jury.manage": lambda user, obj=None: is_staff(user),
+    # the jury's steps on a deliverable (coelab.jury.operations)
+    "deliverable.schedule_soutenance": lambda user, deliverable: is_staff(user),
+    "deliverable.open_deliberation": _open_deliberation,
+    "deliverable.decide": _decide,
+    "deliverable.sign_minutes": _sign_minutes,
+    "deliverable.release": lambda user, deliverable: is_staff(user),
+    "deliverable.reopen_for_resubmission": _reopen_for_resubmission,
     "jury.view": _jury_view,
     "jury.declare": _jury_declare,
     "deliverable.submit": _deliverable_submit,

@@ -19,6 +19,7 @@ from ..deliverables.workflow import S, Step, _move, _notify
 from ..mail import send_mail
 from ..models import CohortRole, Membership, User
 from ..operations import OperationError, external_url
+from ..policy import can
 from .models import (
     Impartiality,
     JuryDecision,
@@ -181,6 +182,8 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
         PanelDeliverable.deliverable_id == deliverable.id))
     if assignment is None:
         raise OperationError(_("Confiez d'abord ce livrable à un jury."))
+    if not can(actor, "deliverable.schedule_soutenance", deliverable):
+        raise OperationError(_("Seule la coordination programme les soutenances."))
     panel = assignment.panel
     if not any(m.role == PanelRole.PRESIDENT for m in panel.members):
         raise OperationError(_("Le jury n'a pas encore de président·e."))
@@ -296,11 +299,6 @@ def sitting(panel: JuryPanel) -> list[PanelMember]:
     return [m for m in panel.members if m.impartiality == Impartiality.ACCEPTED]
 
 
-def _president(user: User, panel: JuryPanel) -> bool:
-    return any(m.user_id == user.id and m.role == PanelRole.PRESIDENT
-               and m.impartiality == Impartiality.ACCEPTED for m in panel.members)
-
-
 def open_deliberation(actor: User, deliverable: Deliverable) -> None:
     """After the soutenance, the president opens the deliberation."""
     panel = panel_of(deliverable)
@@ -308,7 +306,7 @@ def open_deliberation(actor: User, deliverable: Deliverable) -> None:
         Soutenance.deliverable_id == deliverable.id))
     if panel is None or soutenance is None:
         raise OperationError(_("La soutenance n'est pas programmée."))
-    if not (_president(actor, panel) or actor.is_coordinator or actor.is_admin):
+    if not can(actor, "deliverable.open_deliberation", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury ouvre la délibération."))
     if soutenance.starts_at > utcnow():
         raise OperationError(_("La délibération s'ouvre après la soutenance."))
@@ -320,7 +318,7 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
            resubmission_allowed: bool = False) -> JuryDecision:
     """The panel's decision, recorded by its president, with its reasons."""
     panel = panel_of(deliverable)
-    if panel is None or not _president(actor, panel):
+    if panel is None or not can(actor, "deliverable.decide", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury enregistre la décision."))
     reasons = (reasons or "").strip()
     if not reasons:
@@ -356,7 +354,7 @@ def decision_of(deliverable: Deliverable) -> JuryDecision | None:
 
 def sign(actor: User, decision: JuryDecision) -> MinutesSignature:
     """A sitting member signs the minutes (once)."""
-    if not any(m.user_id == actor.id for m in sitting(decision.panel)):
+    if not can(actor, "deliverable.sign_minutes", decision.deliverable):
         raise OperationError(_("Seuls les membres du jury signent le procès-verbal."))
     if any(s.user_id == actor.id for s in decision.signatures):
         raise OperationError(_("Vous avez déjà signé ce procès-verbal."))
@@ -384,6 +382,8 @@ def release(actor: User, deliverable: Deliverable) -> JuryDecision:
     corpus)."""
     from .. import signals
 
+    if not can(actor, "deliverable.release", deliverable):
+        raise OperationError(_("Seule la coordination publie les résultats."))
     decision = decision_of(deliverable)
     if decision is None:
         raise OperationError(_("Le jury n'a pas encore décidé."))
@@ -406,6 +406,8 @@ def reopen_for_resubmission(actor: User, deliverable: Deliverable) -> None:
     """After a released "not validated" that allows it, the authors write a new round."""
     from ..documents.operations import unfreeze
 
+    if not can(actor, "deliverable.reopen_for_resubmission", deliverable):
+        raise OperationError(_("Seuls les auteurs ou la coordination rouvrent le travail."))
     decision = decision_of(deliverable)
     if decision is None or not decision.resubmission_allowed:
         raise OperationError(_("Le jury n'a pas prévu de nouvelle remise."))
