@@ -284,3 +284,32 @@ def test_two_submits_of_one_draft_give_one(prog, case, app, backend):
     assert db.session.get(Assessment, draft.id).status == AssessmentStatus.SUBMITTED
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "assessment.submitted")) == 1
+
+
+def test_coordinator_adds_and_removes_criteria_until_the_rubric_is_used(prog, case, client):
+    kind = registry().kind("collective_case_study")
+    url = f"/cohorts/{prog.transversal.id}/rubrics/collective_case_study"
+    login(client, prog.trainer.email)
+    assert post(client, url + "/criteria", {"title": "Oral"}, token_from=url).status_code == 403
+    relog(client, prog.coordinator)
+    response = post(client, url + "/criteria", {"title": "  "}, token_from=url,
+                    follow_redirects=True)
+    assert "a besoin d'un intitulé" in page(response)
+    response = post(client, url + "/criteria", {"title": "Qualité de la soutenance orale"},
+                    token_from=url, follow_redirects=True)
+    assert "Critère ajouté" in page(response)
+    criteria = aops.rubric_criteria(prog.transversal, kind)
+    added = criteria[-1]
+    assert added["title"] == "Qualité de la soutenance orale" and added["weight"] == 1
+    assert [lv["label"] for lv in added["levels"]] == [
+        "Non atteint", "Partiellement atteint", "Atteint", "Dépassé"]
+    response = post(client, f"{url}/ecrit/delete", token_from=url, follow_redirects=True)
+    assert "Critère retiré" in page(response)
+    keys = [c["key"] for c in aops.rubric_criteria(prog.transversal, kind)]
+    assert "ecrit" not in keys and added["key"] in keys
+    # an assessment locks it: no more additions or removals
+    aops.save_assessment(prog.trainer, case, levels={}, comments={}, overall_comment=None)
+    with pytest.raises(OperationError, match="verrouillée"):
+        aops.add_criterion(prog.coordinator, prog.transversal, kind, "Encore un")
+    with pytest.raises(OperationError, match="verrouillée"):
+        aops.remove_criterion(prog.coordinator, prog.transversal, kind, added["key"])

@@ -250,6 +250,59 @@ def update_criterion(actor: User, cohort: Cohort, kind: DeliverableKind, key: st
     return own
 
 
+def _save_criteria(actor: User, own: CohortRubric, criteria: list[dict[str, Any]]) -> None:
+    """Write the cohort's criteria unless an assessment locked the rubric meanwhile."""
+    result = db.session.execute(
+        update(CohortRubric)
+        .where(CohortRubric.id == own.id, CohortRubric.locked.is_(False))
+        .values(criteria=criteria, updated_at=utcnow(), updated_by_id=actor.id)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise OperationError(locked_message())
+    db.session.refresh(own)
+
+
+def add_criterion(actor: User, cohort: Cohort, kind: DeliverableKind,
+                  title: str) -> dict[str, Any]:
+    """A new criterion at the end of the cohort's rubric: weight 1, the four standard
+    levels, to be described and mapped to competencies next."""
+    from ..plugins import LEVEL_LABELS
+
+    title = (title or "").strip()
+    if not title:
+        raise OperationError(_("Le critère a besoin d'un intitulé."))
+    with transaction():
+        own = _materialise(actor, cohort, kind)
+        criteria = copy.deepcopy(own.criteria)
+        taken = {c["key"] for c in criteria}
+        n = len(criteria) + 1
+        while f"critere-{n}" in taken:
+            n += 1
+        criterion = {"key": f"critere-{n}", "title": title[:300], "description": "",
+                     "weight": 1, "competencies": [],
+                     "levels": [{"label": str(label), "description": ""}
+                                for label in LEVEL_LABELS]}
+        criteria.append(criterion)
+        _save_criteria(actor, own, criteria)
+        record("rubric.criterion_added", own, actor=actor, cohort_id=cohort.id,
+               after={"kind": kind.name, "criterion": criterion})
+    return criterion
+
+
+def remove_criterion(actor: User, cohort: Cohort, kind: DeliverableKind, key: str) -> None:
+    with transaction():
+        own = _materialise(actor, cohort, kind)
+        criteria = [c for c in copy.deepcopy(own.criteria) if c["key"] != key]
+        if len(criteria) == len(own.criteria):
+            raise OperationError(_("Ce critère n'existe pas dans la grille."))
+        if not criteria:
+            raise OperationError(_("Une grille garde au moins un critère."))
+        removed = next(c for c in own.criteria if c["key"] == key)
+        _save_criteria(actor, own, criteria)
+        record("rubric.criterion_removed", own, actor=actor, cohort_id=cohort.id,
+               before={"kind": kind.name, "criterion": removed})
+
+
 def rubric_locked(cohort: Cohort, kind: DeliverableKind) -> bool:
     own = cohort_rubric(cohort, kind)
     return bool(own and own.locked)

@@ -233,6 +233,45 @@ def edit_criterion(cohort_id: int, kind_name: str, key: str):
     return done or _render_rubric(cohort, kind, posted=(key, form))
 
 
+@bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>/criteria", methods=["POST"])
+@login_required
+def add_criterion(cohort_id: int, kind_name: str):
+    from ..forms import ConfirmForm
+
+    cohort = get_or_404(Cohort, cohort_id)
+    require("rubric.edit", cohort)
+    kind = _rubric_kind(cohort, kind_name)
+    back = url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        criterion = ops.add_criterion(current_user, cohort, kind,
+                                      request.form.get("title", ""))
+    except OperationError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(_("Critère ajouté : décrivez ses niveaux et ses compétences."), "success")
+    return redirect(back + f"#criterion-{criterion['key']}")
+
+
+@bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>/<key>/delete", methods=["POST"])
+@login_required
+def remove_criterion(cohort_id: int, kind_name: str, key: str):
+    from ..forms import ConfirmForm
+
+    cohort = get_or_404(Cohort, cohort_id)
+    require("rubric.edit", cohort)
+    kind = _rubric_kind(cohort, kind_name)
+    if ConfirmForm().validate_on_submit():
+        try:
+            ops.remove_criterion(current_user, cohort, kind, key)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Critère retiré de la grille."), "success")
+    return redirect(url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name))
+
+
 # --- assessments -----------------------------------------------------------------------
 
 
