@@ -6,8 +6,8 @@
 // follow the passage as anyone edits; on a frozen version, character offsets in the
 // version's text. The quote is kept and shown when the passage is gone.
 import * as Y from 'yjs'
-import { Prec, StateEffect, StateField } from '@codemirror/state'
-import { Decoration, EditorView, keymap } from '@codemirror/view'
+import { Prec, RangeSetBuilder, StateEffect, StateField } from '@codemirror/state'
+import { Decoration, EditorView, GutterMarker, gutter, keymap } from '@codemirror/view'
 import { io } from 'socket.io-client'
 
 const toBase64 = bytes => {
@@ -42,6 +42,57 @@ const rangesField = StateField.define({
   },
   provide: field => EditorView.decorations.from(field)
 })
+
+// the margin: a marker beside each line where a commented passage starts
+class CommentMarker extends GutterMarker {
+  constructor (ids, label) {
+    super()
+    this.ids = ids
+    this.label = label
+  }
+
+  eq (other) { return other.ids.join(',') === this.ids.join(',') }
+
+  toDOM () {
+    const span = document.createElement('span')
+    span.className = 'cm-comment-marker'
+    span.textContent = '💬'
+    span.title = this.label
+    span.dataset.threadIds = this.ids.join(',')
+    return span
+  }
+}
+
+function commentGutter (label, pick) {
+  const linesOf = state => {
+    const byLine = new Map()
+    state.field(rangesField).between(0, state.doc.length, (from, _to, value) => {
+      const line = state.doc.lineAt(from).from
+      if (!byLine.has(line)) byLine.set(line, [])
+      byLine.get(line).push(value.spec.attributes['data-thread-id'])
+    })
+    return byLine
+  }
+  return gutter({
+    class: 'cm-comment-gutter',
+    markers: view => {
+      const builder = new RangeSetBuilder()
+      const byLine = linesOf(view.state)
+      for (const line of [...byLine.keys()].sort((a, b) => a - b)) {
+        builder.add(line, line, new CommentMarker(byLine.get(line), label))
+      }
+      return builder.finish()
+    },
+    domEventHandlers: {
+      mousedown (view, line) {
+        const ids = linesOf(view.state).get(line.from)
+        if (!ids) return false
+        pick(Number(ids[0]))
+        return true
+      }
+    }
+  })
+}
 
 function el (tag, attrs = {}, ...children) {
   const node = document.createElement(tag)
@@ -345,6 +396,7 @@ export function startComments (root, live, article = null) {
     live.view.dispatch({
       effects: StateEffect.appendConfig.of([
         rangesField,
+        commentGutter(msg.margin, id => focusThread(id, false)),
         Prec.high(keymap.of([{ key: 'Mod-Alt-m', run: openForm }])),
         EditorView.updateListener.of(update => { if (update.selectionSet || update.docChanged) updateButton() }),
         EditorView.domEventHandlers({

@@ -55,6 +55,10 @@ def test_trainer_comments_author_replies_and_the_anchor_follows_edits(people):
     thread = c.locator(".comment-thread", has_text="Précisez le secteur")
     thread.wait_for(timeout=10000)
     c.wait_for_function(HIGHLIGHT_IS, arg=PASSAGE, timeout=10000)
+    # a marker in the margin beside the passage's line leads to its discussion
+    c.locator(".cm-comment-gutter .cm-comment-marker").first.wait_for(timeout=10000)
+    c.locator(".cm-comment-gutter .cm-comment-marker").first.click()
+    c.locator("#comment-threads li.comment-active").wait_for(timeout=10000)
 
     # the author sees it appear without reloading, highlighted in the text; replies
     mine = a.locator(".comment-thread", has_text="Précisez le secteur")
