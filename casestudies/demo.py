@@ -65,3 +65,43 @@ def load_demo(actor: User) -> None:
                     title=f"{TITLES[o.kind.name]} — {o.team.name}",
                     details={"partner_name": name, "partner_sector": sector,
                              "partner_contact_role": role})
+
+
+def load_review_and_jury(actor: User) -> None:
+    """One case study along the whole way to its soutenance, to show the review and the
+    jury: Côte Bleue's thematic case study was handed in, reviewed by Claire Vidal and
+    is ready for its panel (Marc Olivieri presiding, Rachid Amrani, a practising
+    professional); its soutenance is scheduled. The other teams' work stays in draft."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from coelab.deliverables import workflow
+    from coelab.deliverables.models import Deliverable
+    from coelab.deliverables.operations import authors_of
+    from coelab.jury import operations as jops
+    from coelab.jury.models import PanelRole
+    from coelab.models import Team
+
+    case = db.session.scalar(select(Deliverable).join(Team).where(
+        Deliverable.kind == "thematic_case_study", Team.name == "Équipe Côte Bleue"))
+    if case is None or case.state.value != "draft":
+        return
+    trainer = db.session.scalar(select(User).where(User.email.startswith("formatrice@")))
+    president = db.session.scalar(select(User).where(User.email.startswith("formateur@")))
+    juror = db.session.scalar(select(User).where(User.email.startswith("rachid.amrani@")))
+    if not (trainer and president and juror):
+        return
+    authors = authors_of(case)
+    workflow.submit(authors[0], case, confirmed_authors=[u.id for u in authors],
+                    statement_accepted=True)
+    workflow.start_review(trainer, case)
+    workflow.ready_for_jury(trainer, case, "Analyse solide ; préparez la soutenance.")
+    panel = jops.create_panel(actor, case.cohort, "Jury du 28 janvier 2027")
+    jops.assign(actor, panel, case)
+    chair = jops.add_member(actor, panel, president, PanelRole.PRESIDENT)
+    jops.add_member(actor, panel, juror, PanelRole.MEMBER, external=True)
+    jops.declare(chair, impartial=True)
+    paris = ZoneInfo("Europe/Paris")
+    jops.schedule(actor, case, starts_at=datetime(2027, 1, 28, 10, 0, tzinfo=paris)
+                  .astimezone(UTC), duration_minutes=45,
+                  place="Martigues, salle des Calanques")

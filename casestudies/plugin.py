@@ -244,9 +244,10 @@ class CaseStudiesPlugin(Plugin):
 
 
 def _load_demo(app, actor, **_kw) -> None:
-    from .demo import load_demo
+    from .demo import load_demo, load_review_and_jury
 
     load_demo(actor)
+    load_review_and_jury(actor)
 
 
 plugin = CaseStudiesPlugin()

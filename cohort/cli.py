@@ -21,9 +21,17 @@ def load() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the fictional demo year (once) and print the demo accounts."""
+    from flask import current_app
+
     from .demo import DEMO_PASSWORD, demo_accounts, load_demo
 
-    created = load_demo()
+    # the fictional people's notifications (a submission, a soutenance...) are not sent
+    backend = current_app.config["MAIL_BACKEND"]
+    current_app.config["MAIL_BACKEND"] = "memory"
+    try:
+        created = load_demo()
+    finally:
+        current_app.config["MAIL_BACKEND"] = backend
     click.echo("Demo data loaded." if created else "Demo data already present.")
     click.echo("")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")

@@ -25,6 +25,8 @@ TRAINERS = [
     ("formatrice", "Claire", "Vidal", "Collège coopératif (fictif)"),
     ("formateur", "Marc", "Olivieri", "Collège coopératif (fictif)"),
 ]
+# a practising professional who sits on a jury (an account limited to their panels)
+EXTERNAL_JUROR = ("rachid.amrani", "Rachid", "Amrani", "ITEP Les Pins (fictif)")
 # login, first name, last name, organisation, parcours, funding
 TRAINEES = [
     ("stagiaire", "Amandine", "Roux", "Association Les Calanques Solidaires", "I", "employed"),
@@ -66,6 +68,7 @@ def demo_accounts() -> list[tuple[str, str]]:
         ("coordination", email(COORDINATOR[0])),
         ("administration", email(ADMIN[0])),
         *[("formateur·rice", email(t[0])) for t in TRAINERS],
+        ("juré extérieur", email(EXTERNAL_JUROR[0])),
         *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
     ]
 
@@ -84,6 +87,7 @@ def load_demo() -> bool:
         coordinator = _person(None, *COORDINATOR, is_coordinator=True)
         _person(coordinator, *ADMIN, is_admin=True, is_coordinator=True)
         trainers = [_person(coordinator, *t) for t in TRAINERS]
+        _person(coordinator, *EXTERNAL_JUROR)
         trainees = {t[0]: _person(coordinator, *t[:4]) for t in TRAINEES}
 
         martigues = db.session.scalar(select(Site).where(Site.name == "Martigues"))
