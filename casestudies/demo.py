@@ -70,8 +70,8 @@ def load_demo(actor: User) -> None:
 def load_review_and_jury(actor: User) -> None:
     """One case study along the whole way to its soutenance, to show the review and the
     jury: Côte Bleue's thematic case study was handed in, reviewed by Claire Vidal and
-    is ready for its panel (Marc Olivieri presiding, Rachid Amrani, a practising
-    professional); its soutenance is scheduled. The other teams' work stays in draft."""
+    is ready for its panel (Marc Olivieri presiding, Rachid Amrani and Nathalie Roche,
+    practising professionals); its soutenance is scheduled. The other teams' work stays in draft."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
@@ -88,8 +88,9 @@ def load_review_and_jury(actor: User) -> None:
         return
     trainer = db.session.scalar(select(User).where(User.email.startswith("formatrice@")))
     president = db.session.scalar(select(User).where(User.email.startswith("formateur@")))
-    juror = db.session.scalar(select(User).where(User.email.startswith("rachid.amrani@")))
-    if not (trainer and president and juror):
+    jurors = [db.session.scalar(select(User).where(User.email.startswith(f"{login}@")))
+              for login in ("rachid.amrani", "nathalie.roche")]
+    if not (trainer and president and all(jurors)):
         return
     authors = authors_of(case)
     workflow.submit(authors[0], case, confirmed_authors=[u.id for u in authors],
@@ -99,7 +100,8 @@ def load_review_and_jury(actor: User) -> None:
     panel = jops.create_panel(actor, case.cohort, "Jury du 28 janvier 2027")
     jops.assign(actor, panel, case)
     chair = jops.add_member(actor, panel, president, PanelRole.PRESIDENT)
-    jops.add_member(actor, panel, juror, PanelRole.MEMBER, external=True)
+    for juror in jurors:
+        jops.add_member(actor, panel, juror, PanelRole.MEMBER, external=True)
     jops.declare(chair, impartial=True)
     paris = ZoneInfo("Europe/Paris")
     jops.schedule(actor, case, starts_at=datetime(2027, 1, 28, 10, 0, tzinfo=paris)

@@ -25,8 +25,11 @@ TRAINERS = [
     ("formatrice", "Claire", "Vidal", "Collège coopératif (fictif)"),
     ("formateur", "Marc", "Olivieri", "Collège coopératif (fictif)"),
 ]
-# a practising professional who sits on a jury (an account limited to their panels)
-EXTERNAL_JUROR = ("rachid.amrani", "Rachid", "Amrani", "ITEP Les Pins (fictif)")
+# practising professionals who sit on a jury (accounts limited to their panels)
+EXTERNAL_JURORS = [
+    ("rachid.amrani", "Rachid", "Amrani", "ITEP Les Pins (fictif)"),
+    ("nathalie.roche", "Nathalie", "Roche", "Association Horizons Partagés (fictive)"),
+]
 # login, first name, last name, organisation, parcours, funding
 TRAINEES = [
     ("stagiaire", "Amandine", "Roux", "Association Les Calanques Solidaires", "I", "employed"),
@@ -68,7 +71,7 @@ def demo_accounts() -> list[tuple[str, str]]:
         ("coordination", email(COORDINATOR[0])),
         ("administration", email(ADMIN[0])),
         *[("formateur·rice", email(t[0])) for t in TRAINERS],
-        ("juré extérieur", email(EXTERNAL_JUROR[0])),
+        *[("juré·e extérieur·e", email(j[0])) for j in EXTERNAL_JURORS],
         *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
     ]
 
@@ -87,7 +90,8 @@ def load_demo() -> bool:
         coordinator = _person(None, *COORDINATOR, is_coordinator=True)
         _person(coordinator, *ADMIN, is_admin=True, is_coordinator=True)
         trainers = [_person(coordinator, *t) for t in TRAINERS]
-        _person(coordinator, *EXTERNAL_JUROR)
+        for juror in EXTERNAL_JURORS:
+            _person(coordinator, *juror)
         trainees = {t[0]: _person(coordinator, *t[:4]) for t in TRAINEES}
 
         martigues = db.session.scalar(select(Site).where(Site.name == "Martigues"))

@@ -20,7 +20,8 @@ from coelab.audit import record
 from coelab.db import db, transaction
 from coelab.deliverables.models import Deliverable
 from coelab.deliverables.operations import authors_of, kind_of
-from coelab.jury.operations import panel_of
+from coelab.jury.models import outcome_for
+from coelab.jury.operations import decision_of, panel_of
 from coelab.models import User
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -31,7 +32,17 @@ ACHIEVED = 2  # the rank of "Atteint" among the four levels
 
 
 def validated_competencies(deliverable: Deliverable) -> list[str]:
-    """The codes of the competencies a validated deliverable attests."""
+    """The codes of the competencies a validated deliverable attests: those of the
+    criteria the panel agreed at "Atteint" or above (else, without agreed levels, those
+    its jurors scored so on average; else every competency of the rubric)."""
+    decision = decision_of(deliverable)
+    if decision is not None and decision.agreed_levels:
+        criteria = rubric_criteria(deliverable.cohort, kind_of(deliverable))
+        codes: list[str] = []
+        for criterion in criteria:
+            if decision.agreed_levels.get(criterion["key"], -1) >= ACHIEVED:
+                codes += [c for c in criterion.get("competencies", []) if c not in codes]
+        return codes
     panel = panel_of(deliverable)
     jurors = {m.user_id for m in panel.members} if panel else set()
     scores = [a for a in assessments_of(deliverable)
@@ -52,9 +63,13 @@ def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntr
     framework = competencies_by_code(validated_competencies(deliverable))
     kind = kind_of(deliverable)
     source = f"{kind.label} — {deliverable.title}"
+    decision = decision_of(deliverable)
+    # the panel may treat an author of a collective work differently
+    authors = [a for a in authors_of(deliverable)
+               if decision is None or outcome_for(decision, a.id)]
     added = []
     with transaction():
-        for author in authors_of(deliverable):
+        for author in authors:
             have = set(db.session.scalars(select(PassportEntry.competency_code).where(
                 PassportEntry.user_id == author.id,
                 PassportEntry.deliverable_id == deliverable.id)))
@@ -73,14 +88,18 @@ def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntr
         if added:
             record("passport.competencies_validated", deliverable, actor=actor,
                    cohort_id=deliverable.cohort_id,
-                   after={"authors": [u.email for u in authors_of(deliverable)],
+                   after={"authors": [u.email for u in authors],
                           "competencies": sorted(framework)})
     return added
 
 
 def on_deliverable_decided(app, *, deliverable, validated: bool, actor=None, **_kw) -> None:
-    """Receiver of coelab.signals.deliverable_decided (sent at the result's release)."""
-    if validated:
+    """Receiver of coelab.signals.deliverable_decided (sent at the result's release):
+    each author the decision validates (all of them, or those the panel treated
+    differently) gains the competencies."""
+    decision = decision_of(deliverable)
+    if validated or (decision is not None and any(
+            special.get("validated") for special in (decision.individual or {}).values())):
         record_validation(deliverable, actor)
 
 

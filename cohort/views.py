@@ -276,10 +276,12 @@ def edit_enrolment(cohort_id: int, membership_id: int):
                            back=url_for("cohort.enrolments", cohort_id=cohort.id))
 
 
-@bp.route("/passeport", defaults={"user_id": None})
-@bp.route("/passeport/<int:user_id>")
+@bp.route("/passeport", defaults={"user_id": None, "fmt": "html"})
+@bp.route("/passeport/<int:user_id>", defaults={"fmt": "html"})
+@bp.route("/passeport.pdf", defaults={"user_id": None, "fmt": "pdf"})
+@bp.route("/passeport/<int:user_id>.pdf", defaults={"fmt": "pdf"})
 @login_required
-def passport(user_id: int | None):
+def passport(user_id: int | None, fmt: str):
     """A trainee's passeport compétences: their parcours as personalised at enrolment,
     and the competencies their juries validated."""
     from coelab.models import User
@@ -293,5 +295,16 @@ def passport(user_id: int | None):
     memberships = [m for m in person.memberships if m.role == CohortRole.TRAINEE]
     enrolments = {e.membership_id: e for e in db.session.scalars(select(Enrolment).where(
         Enrolment.membership_id.in_([m.id for m in memberships])))}
-    return render_template("cohort/passport.html", person=person, memberships=memberships,
-                           enrolments=enrolments, entries=entries_of(person))
+    context = {"person": person, "memberships": memberships, "enrolments": enrolments,
+               "entries": entries_of(person)}
+    if fmt == "pdf":
+        from coelab.deliverables.export import export_pdf_from_template, slugify
+        from flask import Response
+
+        response = Response(export_pdf_from_template("cohort/passport_print.html", **context),
+                            mimetype="application/pdf")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="passeport-{slugify(person.full_name)}.pdf"')
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    return render_template("cohort/passport.html", **context)

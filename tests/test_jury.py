@@ -158,6 +158,11 @@ def test_soutenance_scheduling_and_calendar(prog, ready, client, outbox):
     assert client.get(f"/deliverables/{ready.id}/soutenance.ics").status_code == 404
 
 
+def agreed(deliverable, level: int = 2) -> dict[str, int]:
+    """The same agreed level for every criterion of the deliverable's rubric."""
+    return {row.key: level for row in jops.jury_scores(deliverable)[1]}
+
+
 def _scheduled(prog, ready, past: bool = True):
     """The ready case study with its panel (president: other_trainer, plus an external
     professional), both impartial, and a soutenance that took place."""
@@ -198,9 +203,11 @@ def test_deliberation_decision_minutes_and_release(prog, ready, client, outbox):
         jops.decide(prog.other_trainer, ready, validated=True, reasons=" ")
     with pytest.raises(OperationError, match="président"):
         jops.decide(pro.user, ready, validated=True, reasons="Très bien")
+    with pytest.raises(OperationError, match="niveau retenu"):
+        jops.decide(prog.other_trainer, ready, validated=False, reasons="Sans niveaux.")
     decision = jops.decide(prog.other_trainer, ready, validated=False,
                            reasons="Analyse insuffisante : motif-du-jury-42.",
-                           resubmission_allowed=True)
+                           resubmission_allowed=True, agreed_levels=agreed(ready, 1))
     assert ready.state == DeliverableState.DECIDED
     # authors do not see it before the release
     url = f"/deliverables/{ready.id}"
@@ -264,7 +271,8 @@ def test_a_validated_collection_joins_the_corpus_when_released(prog, make):
     db.session.scalar(select(Soutenance)).starts_at = datetime.now(UTC) - timedelta(hours=1)
     db.session.commit()
     jops.open_deliberation(prog.other_trainer, collection)
-    decision = jops.decide(prog.other_trainer, collection, validated=True, reasons="Clair.")
+    decision = jops.decide(prog.other_trainer, collection, validated=True, reasons="Clair.",
+                           agreed_levels=agreed(collection))
     jops.sign(prog.other_trainer, decision)
     assert rops.search_corpus("dossier")[1] == 0  # not before the release
     jops.release(prog.coordinator, collection)
@@ -291,7 +299,8 @@ def test_jurors_score_independently_and_authors_see_scores_once_released(prog, r
     jops.open_deliberation(prog.other_trainer, ready)
     assert can(prog.other_trainer, "assessment.read", pro_score)
     assert not can(prog.p1, "assessment.read", pro_score)
-    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.",
+                           agreed_levels=agreed(ready))
     jops.sign(prog.other_trainer, decision)
     jops.sign(pro.user, decision)
     jops.release(prog.coordinator, ready)
@@ -313,7 +322,9 @@ def test_validated_competencies_enter_each_authors_passeport(prog, ready, client
     aops.save_assessment(pro.user, ready, levels=CASE_LEVELS, comments={},
                          overall_comment=None, submit=True)
     jops.open_deliberation(prog.other_trainer, ready)
-    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    # the panel agrees on the level the external juror gave
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.",
+                           agreed_levels=CASE_LEVELS)
     jops.sign(prog.other_trainer, decision)
     jops.sign(pro.user, decision)
     assert db.session.scalar(select(PassportEntry.id)) is None  # not before the release
@@ -335,6 +346,8 @@ def test_validated_competencies_enter_each_authors_passeport(prog, ready, client
     assert client.get(f"/passeport/{prog.p3.id}").status_code == 404
     relog(client, prog.trainer)
     assert expected[0] in page(client.get(f"/passeport/{prog.p1.id}"))
+    response = client.get(f"/passeport/{prog.p1.id}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
 def test_jurors_notes_stay_within_the_panel_until_release(prog, ready, client):
@@ -354,10 +367,66 @@ def test_jurors_notes_stay_within_the_panel_until_release(prog, ready, client):
     listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
     assert note.id not in [t["id"] for t in listed]
     jops.open_deliberation(prog.other_trainer, ready)
-    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.")
+    decision = jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.",
+                           agreed_levels=agreed(ready))
     jops.sign(prog.other_trainer, decision)
     jops.sign(pro.user, decision)
     jops.release(prog.coordinator, ready)
     listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
     assert note.id in [t["id"] for t in listed]
     assert not can(prog.p1, "comment.reply", note)  # read, not a discussion with the panel
+
+
+def test_blind_scoring_then_side_by_side_and_individual_treatment(prog, ready, client):
+    from io import BytesIO
+
+    from coelab.assessments import operations as aops
+    from coelab.assessments.demo import load_demo as load_framework
+    from pypdf import PdfReader
+
+    from cohort.models import PassportEntry
+
+    from .test_assessments import CASE_LEVELS
+
+    load_framework(None, actor=prog.coordinator)
+    panel, president, pro = _scheduled(prog, ready, past=False)
+    pro_score = aops.save_assessment(pro.user, ready, levels=CASE_LEVELS, comments={},
+                                     overall_comment=None, submit=True)
+    assert not can(prog.other_trainer, "assessment.read", pro_score)
+    assert not jops.all_scored(ready)
+    chair_score = aops.save_assessment(prog.other_trainer, ready, levels={
+        k: 3 for k in CASE_LEVELS}, comments={}, overall_comment=None, submit=True)
+    # every juror has scored: they see each other's scores, the authors still do not
+    assert jops.all_scored(ready)
+    assert can(prog.other_trainer, "assessment.read", pro_score)
+    assert can(pro.user, "assessment.read", chair_score)
+    assert not can(prog.p1, "assessment.read", pro_score)
+    jurors, rows = jops.jury_scores(ready)
+    ecrit = next(r for r in rows if r.key == "ecrit")
+    assert ecrit.by_juror == {prog.other_trainer.id: 3, pro.user.id: 0} and ecrit.spread == 3
+    login(client, prog.other_trainer.email)
+    assert "à discuter" in page(client.get(f"/deliverables/{ready.id}"))
+    # the decision, with a co-author treated differently
+    from coelab.jury.models import Soutenance
+
+    db.session.scalar(select(Soutenance)).starts_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    jops.open_deliberation(prog.other_trainer, ready)
+    with pytest.raises(OperationError, match="Motivez le traitement"):
+        jops.decide(prog.other_trainer, ready, validated=True, reasons="Validé.",
+                    agreed_levels=agreed(ready), individual={str(prog.p3.id): {}})
+    decision = jops.decide(
+        prog.other_trainer, ready, validated=True, reasons="Validé pour l'équipe.",
+        agreed_levels=agreed(ready, 2),
+        individual={str(prog.p3.id): {"validated": False,
+                                      "reason": "Absent de la soutenance, sans excuse."}})
+    minutes = client.get(f"/deliverables/{ready.id}/jury/minutes.pdf")
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(
+        BytesIO(minutes.data)).pages).split())
+    assert "Niveaux retenus" in text and "Absent de la soutenance" in text
+    assert "Module 1.0" in text or "1.0 —" in text
+    jops.sign(prog.other_trainer, decision)
+    jops.sign(pro.user, decision)
+    jops.release(prog.coordinator, ready)
+    holders = set(db.session.scalars(select(PassportEntry.user_id)))
+    assert prog.p1.id in holders and prog.p3.id not in holders

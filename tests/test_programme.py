@@ -169,7 +169,7 @@ def test_demo_year(app):
 
     assert load_demo() is True
     assert load_demo() is False  # idempotent
-    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 1 + 12
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 2 + 12
     # this year's two cohorts (the recommendations package adds last year's, whose
     # validated recommendations fill the shared corpus)
     cohorts = [c for c in db.session.scalars(select(Cohort)) if c.start_date.year == 2026]

@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .documents import models as document_models  # noqa: F401
     from .errors import register_error_handlers
     from .jury import models as jury_models  # noqa: F401
+    from .notifications import models as notification_models  # noqa: F401
 
     init_plugins(app)
     register_error_handlers(app)

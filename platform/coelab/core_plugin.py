@@ -25,11 +25,12 @@ class CorePlugin(Plugin):
         from .deliverables.views import bp as deliverables_bp
         from .documents.views import bp as documents_bp
         from .jury.views import bp as jury_bp
+        from .notifications.views import bp as notifications_bp
         from .views.auth import bp as auth_bp
         from .views.core import bp as core_bp
 
         return (auth_bp, core_bp, documents_bp, deliverables_bp, comments_bp,
-                assessments_bp, jury_bp)
+                assessments_bp, jury_bp, notifications_bp)
 
     def import_models(self) -> None:
         from .assessments import models  # noqa: F401

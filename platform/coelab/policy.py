@@ -302,7 +302,12 @@ def _assessment_read(user: Any, assessment: Assessment) -> bool:
             return _deliverable_read(user, deliverable)
         if deliverable.state in (DeliverableState.DELIBERATION, DeliverableState.DECIDED):
             return is_staff(user) or is_juror(user, deliverable.id)
-        return is_staff(user)
+        if is_staff(user):
+            return True
+        # before the deliberation, once every juror has scored
+        from .jury.operations import all_scored
+
+        return is_juror(user, deliverable.id) and all_scored(deliverable)
     return _deliverable_read(user, deliverable)
 
 

@@ -445,7 +445,31 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
                    cohort_id=deliverable.cohort_id,
                    after={"deliverable": deliverable.id, "round": submission.round,
                           "levels": clean, "score": score})
+    if submit and open_states == JURY_SCORING:
+        _tell_president_when_scored(deliverable, submission)
     return assessment
+
+
+def _tell_president_when_scored(deliverable: Deliverable, submission: Submission) -> None:
+    """"Scoring complete": once every sitting juror has submitted their score, the
+    panel's president hears of it (the last juror to submit triggers it)."""
+    from ..jury.models import PanelRole
+    from ..jury.operations import panel_of, sitting
+    from ..notifications.operations import app_path, notify
+
+    panel = panel_of(deliverable)
+    jurors = sitting(panel) if panel is not None else []
+    if not jurors:
+        return
+    scored = set(db.session.scalars(select(Assessment.assessor_id).where(
+        Assessment.submission_id == submission.id,
+        Assessment.status == AssessmentStatus.SUBMITTED)))
+    if any(m.user_id not in scored for m in jurors):
+        return
+    presidents = [m.user for m in panel.members if m.role == PanelRole.PRESIDENT]
+    notify(presidents, _("Notation terminée : %(title)s", title=deliverable.title),
+           _("Tous les membres du jury ont noté « %(title)s ».", title=deliverable.title),
+           app_path("deliverables.page", deliverable_id=deliverable.id))
 
 
 def assessments_of(deliverable: Deliverable) -> list[Assessment]:

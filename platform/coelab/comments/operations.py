@@ -166,6 +166,7 @@ def create_thread(actor: User, deliverable: Deliverable, *, anchor: Anchor, quot
                       "quote": quote[:200], "comment_id": comment.id,
                       "visibility": visibility})
     notify(thread)
+    _tell_readers(actor, thread, body, first=True)
     return thread
 
 
@@ -180,6 +181,7 @@ def reply(actor: User, thread: CommentThread, body: str) -> Comment:
                cohort_id=thread.deliverable.cohort_id, after={"comment_id": comment.id})
     db.session.refresh(thread)
     notify(thread)
+    _tell_readers(actor, thread, body, first=False)
     return comment
 
 
@@ -210,6 +212,37 @@ def notify(thread: CommentThread) -> None:
                       namespace=f"{PREFIX}{thread.deliverable.document_id}")
     except Exception:  # noqa: BLE001 - a failed notice never undoes the change
         log.exception("could not announce the change of comment thread %s", thread.id)
+
+
+def _tell_readers(actor: User, thread: CommentThread, body: str, *, first: bool) -> None:
+    """"Comment on your passage": the authors of the work when someone else writes, and
+    on a reply whoever took part in the thread; never the writer, and only those who
+    may read the thread (a juror's private note reaches no author)."""
+    from ..deliverables.operations import authors_of
+    from ..notifications.operations import app_path
+    from ..notifications.operations import notify as notify_people
+
+    deliverable = thread.deliverable
+    authors = authors_of(deliverable)
+    people: list[User] = []
+    if actor.id not in {a.id for a in authors}:
+        people += authors
+    if not first:
+        people += db.session.scalars(select(User).join(Comment, Comment.author_id == User.id)
+                                     .where(Comment.thread_id == thread.id).distinct())
+    readers = [p for p in people if p.id != actor.id and can(p, "comment.read", thread)]
+    if not readers:
+        return
+    if first:
+        subject = _("Nouveau commentaire sur « %(title)s »", title=deliverable.title)
+    else:
+        subject = _("Réponse à un commentaire sur « %(title)s »", title=deliverable.title)
+    quote = thread.quote if len(thread.quote) <= 200 else thread.quote[:199] + "…"
+    text = body if len(body) <= 1000 else body[:999] + "…"
+    notify_people(readers, subject,
+                  _("%(name)s, sur le passage « %(quote)s » :\n%(text)s",
+                    name=actor.full_name, quote=quote, text=text),
+                  app_path("deliverables.page", deliverable_id=deliverable.id))
 
 
 def threads_for(user: User, deliverable: Deliverable) -> list[CommentThread]:

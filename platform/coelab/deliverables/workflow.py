@@ -23,9 +23,8 @@ from ..audit import record
 from ..db import db, transaction, utcnow
 from ..documents.operations import freeze, unfreeze
 from ..documents.rooms import rooms
-from ..mail import send_mail
 from ..models import CohortRole, User
-from ..operations import OperationError, external_url
+from ..operations import OperationError
 from .models import Deliverable, DeliverableState, Submission, Transition
 from .operations import authors_of, kind_of
 
@@ -192,16 +191,9 @@ def _notify_trainers(deliverable: Deliverable, subject: str) -> None:
 
 
 def _notify(people: Iterable[User], deliverable: Deliverable, subject: str, text: str) -> None:
-    """Mail after the change is committed; a failing mail never undoes it."""
-    import logging
+    """Notify (in the app and by mail) after the change is committed; a failing
+    notification never undoes it."""
+    from ..notifications.operations import app_path, notify
 
-    link = external_url("deliverables.page", deliverable_id=deliverable.id)
-    body = "\n\n".join(p for p in (subject, text, _("Voir le livrable : %(url)s", url=link),
-                                   str(kind_of(deliverable).label)) if p)
-    for person in people:
-        if not person.active:
-            continue
-        try:
-            send_mail(person.email, subject, body)
-        except Exception:  # noqa: BLE001 - the transition stands; the mail is logged
-            logging.getLogger(__name__).exception("could not notify %s", person.email)
+    body = "\n\n".join(p for p in (text, str(kind_of(deliverable).label)) if p)
+    notify(people, subject, body, app_path("deliverables.page", deliverable_id=deliverable.id))

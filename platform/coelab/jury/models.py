@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, str_enum, utcnow
@@ -113,6 +113,11 @@ class JuryDecision(db.Model):
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, 20))
     reasons: Mapped[str] = mapped_column(Text)
     resubmission_allowed: Mapped[bool] = mapped_column(default=False)
+    # the level the panel agreed for each criterion of the rubric {criterion key: rank}
+    agreed_levels: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # authors of a collective work the panel treats differently:
+    # {user id: {"validated": bool, "reason": str}}
+    individual: Mapped[dict[str, dict]] = mapped_column(JSON, default=dict)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,3 +142,12 @@ class MinutesSignature(db.Model):
 
     decision: Mapped[JuryDecision] = relationship(back_populates="signatures")
     user: Mapped[User] = relationship()
+
+
+def outcome_for(decision: JuryDecision, user_id: int) -> bool:
+    """Whether the decision validates the work for this author (the panel may treat an
+    author of a collective work differently)."""
+    special = (decision.individual or {}).get(str(user_id))
+    if special is not None:
+        return bool(special.get("validated"))
+    return decision.outcome == Outcome.VALIDATED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import format_datetime
@@ -14,10 +15,10 @@ from .. import operations as core_ops
 from ..audit import record
 from ..db import db, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
-from ..deliverables.operations import authors_of
+from ..deliverables.operations import authors_of, kind_of
 from ..deliverables.workflow import S, Step, _move, _notify
-from ..mail import send_mail
 from ..models import CohortRole, Membership, User
+from ..notifications.operations import app_path, notify
 from ..operations import OperationError, external_url
 from ..policy import can
 from .models import (
@@ -95,11 +96,10 @@ def add_member(actor: User, panel: JuryPanel, user: User, role: PanelRole,
         record("jury.member_added", panel, actor=actor, cohort_id=panel.cohort_id,
                after={"user": user.email, "role": role, "external": external})
     db.session.refresh(panel)
-    _mail(user, _("Vous êtes membre d'un jury sur Coélab"), _(
+    notify([user], _("Vous êtes membre d'un jury sur Coélab"), _(
         "Bonjour %(name)s,\n\nVous faites partie du jury « %(panel)s ». Avant de voir les "
-        "travaux, déclarez votre impartialité : %(link)s\n",
-        name=user.full_name, panel=panel.title,
-        link=external_url("jury.panel", panel_id=panel.id)))
+        "travaux, déclarez votre impartialité.", name=user.full_name, panel=panel.title),
+        app_path("jury.panel", panel_id=panel.id))
     return member
 
 
@@ -166,12 +166,12 @@ def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
                after={"user": member.user.email, "impartiality": member.impartiality,
                       "reason": member.decline_reason})
     if not impartial:
-        for coordinator in db.session.scalars(select(User).where(
-                User.is_coordinator.is_(True), User.active.is_(True))):
-            _mail(coordinator, _("Un·e juré·e se récuse : %(panel)s", panel=member.panel.title),
-                  _("%(name)s se récuse du jury « %(panel)s » : %(reason)s\n\n%(link)s\n",
-                    name=member.user.full_name, panel=member.panel.title, reason=reason,
-                    link=external_url("jury.panel", panel_id=member.panel_id)))
+        notify(db.session.scalars(select(User).where(
+                   User.is_coordinator.is_(True), User.active.is_(True))),
+               _("Un·e juré·e se récuse : %(panel)s", panel=member.panel.title),
+               _("%(name)s se récuse du jury « %(panel)s » : %(reason)s",
+                 name=member.user.full_name, panel=member.panel.title, reason=reason),
+               app_path("jury.panel", panel_id=member.panel_id))
 
 
 def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
@@ -219,13 +219,6 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
             _("Date : %(when)s. Fichier agenda : %(ics)s", when=format_datetime(starts_at, "long"),
               ics=external_url("jury.ics", deliverable_id=deliverable.id)))
     return soutenance
-
-
-def _mail(user: User, subject: str, body: str) -> None:
-    try:
-        send_mail(user.email, subject, body)
-    except Exception:  # noqa: BLE001 - the change stands; the failure is logged
-        log.exception("could not mail %s", user.email)
 
 
 def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
@@ -314,9 +307,92 @@ def open_deliberation(actor: User, deliverable: Deliverable) -> None:
         _move(actor, deliverable, DELIBERATE)
 
 
+@dataclass(frozen=True)
+class CriterionScores:
+    """One criterion as the president sees it when deliberating."""
+
+    key: str
+    title: str
+    levels: list[str]  # the level labels, lowest first
+    by_juror: dict[int, int | None]  # user id -> rank chosen (None: not scored)
+    mean: float | None
+    spread: int | None  # highest minus lowest rank
+    suggested: int | None  # the median, rounded down
+
+
+def jury_scores(deliverable: Deliverable) -> tuple[list[PanelMember], list[CriterionScores]]:
+    """The sitting jurors and, per criterion, their submitted levels side by side."""
+    from ..assessments.models import AssessmentStatus
+    from ..assessments.operations import assessments_of, rubric_criteria
+
+    panel = panel_of(deliverable)
+    jurors = sitting(panel) if panel else []
+    ids = {m.user_id for m in jurors}
+    scores = {a.assessor_id: a for a in assessments_of(deliverable)
+              if a.status == AssessmentStatus.SUBMITTED and a.assessor_id in ids}
+    any_score = next(iter(scores.values()), None)
+    criteria = any_score.rubric if any_score else rubric_criteria(deliverable.cohort,
+                                                                  kind_of(deliverable))
+    rows = []
+    for c in criteria:
+        by_juror = {m.user_id: (scores[m.user_id].levels.get(c["key"])
+                                if m.user_id in scores else None) for m in jurors}
+        given = sorted(v for v in by_juror.values() if v is not None)
+        rows.append(CriterionScores(
+            key=c["key"], title=c["title"], levels=[lv["label"] for lv in c["levels"]],
+            by_juror=by_juror, mean=sum(given) / len(given) if given else None,
+            spread=(given[-1] - given[0]) if given else None,
+            suggested=given[(len(given) - 1) // 2] if given else None))
+    return jurors, rows
+
+
+def all_scored(deliverable: Deliverable) -> bool:
+    """Whether every sitting juror has submitted a level for every criterion."""
+    jurors, rows = jury_scores(deliverable)
+    if not jurors or not rows:
+        return False
+    return all(row.by_juror[m.user_id] is not None for row in rows for m in jurors)
+
+
+def _clean_agreed(deliverable: Deliverable, agreed: dict | None) -> dict[str, int]:
+    _jurors, rows = jury_scores(deliverable)
+    out: dict[str, int] = {}
+    for row in rows:
+        raw = (agreed or {}).get(row.key)
+        try:
+            rank = int(raw)
+        except (TypeError, ValueError):
+            raise OperationError(_("Indiquez le niveau retenu pour « %(c)s ».",
+                                   c=row.title)) from None
+        if not 0 <= rank < len(row.levels):
+            raise OperationError(_("Niveau inconnu pour « %(c)s ».", c=row.title))
+        out[row.key] = rank
+    return out
+
+
+def _clean_individual(deliverable: Deliverable, individual: dict | None) -> dict[str, dict]:
+    authors = {u.id: u for u in authors_of(deliverable)}
+    out: dict[str, dict] = {}
+    for user_id, special in (individual or {}).items():
+        try:
+            author = authors[int(user_id)]
+        except (KeyError, ValueError):
+            raise OperationError(_("Cette personne n'est pas auteur·rice du travail.")) from None
+        reason = str(special.get("reason") or "").strip()
+        if not reason:
+            raise OperationError(_("Motivez le traitement particulier de %(name)s.",
+                                   name=author.full_name))
+        out[str(author.id)] = {"validated": bool(special.get("validated")),
+                               "reason": reason[:2000]}
+    return out
+
+
 def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: str,
-           resubmission_allowed: bool = False) -> JuryDecision:
-    """The panel's decision, recorded by its president, with its reasons."""
+           resubmission_allowed: bool = False, agreed_levels: dict | None = None,
+           individual: dict | None = None) -> JuryDecision:
+    """The panel's decision, recorded by its president: the outcome, the level agreed
+    for each criterion of the rubric, the reasons, and any author of a collective work
+    the panel treats differently (with a reason)."""
     panel = panel_of(deliverable)
     if panel is None or not can(actor, "deliverable.decide", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury enregistre la décision."))
@@ -326,6 +402,8 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
     if validated and resubmission_allowed:
         raise OperationError(_("Une nouvelle remise ne se prévoit que pour un travail non "
                                "validé."))
+    agreed = _clean_agreed(deliverable, agreed_levels)
+    special = _clean_individual(deliverable, individual)
     with transaction():
         # the reasons stay with the decision, out of the steps the authors read
         _move(actor, deliverable, DECIDE)
@@ -333,17 +411,18 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
             deliverable_id=deliverable.id, panel_id=panel.id,
             outcome=Outcome.VALIDATED if validated else Outcome.NOT_VALIDATED,
             reasons=reasons[:5000], resubmission_allowed=resubmission_allowed,
-            decided_by_id=actor.id)
+            agreed_levels=agreed, individual=special, decided_by_id=actor.id)
         db.session.add(decision)
         db.session.flush()
         record("jury.decided", deliverable, actor=actor, cohort_id=deliverable.cohort_id,
                after={"outcome": decision.outcome, "reasons": decision.reasons,
-                      "resubmission_allowed": resubmission_allowed})
-    for member in sitting(panel):
-        _mail(member.user, _("Procès-verbal à signer : %(title)s", title=deliverable.title),
-              _("La décision du jury sur « %(title)s » est enregistrée. Relisez et signez le "
-                "procès-verbal : %(link)s\n", title=deliverable.title,
-                link=external_url("deliverables.page", deliverable_id=deliverable.id)))
+                      "resubmission_allowed": resubmission_allowed,
+                      "agreed_levels": agreed, "individual": special})
+    notify([m.user for m in sitting(panel)],
+           _("Procès-verbal à signer : %(title)s", title=deliverable.title),
+           _("La décision du jury sur « %(title)s » est enregistrée. Relisez et signez le "
+             "procès-verbal.", title=deliverable.title),
+           app_path("deliverables.page", deliverable_id=deliverable.id))
     return decision
 
 

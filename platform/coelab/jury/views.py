@@ -13,6 +13,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -308,6 +309,9 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
         "signed": decision is not None and any(s.user_id == user.id
                                                for s in decision.signatures),
         "president": sits and member.role == PanelRole.PRESIDENT,
+        "scores": ops.jury_scores(deliverable) if (sits or staff) else ([], []),
+        "all_scored": ops.all_scored(deliverable),
+        "authors": authors_of(deliverable),
         "author": is_document_author(user, deliverable),
         "decision_form": DecisionForm(prefix="decision"),
     }
@@ -340,10 +344,20 @@ def open_deliberation(deliverable_id: int):
 def decide(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
     form = DecisionForm(prefix="decision")
+    agreed = {key.removeprefix("agreed-"): value for key, value in request.form.items()
+              if key.startswith("agreed-")}
+    individual = {}
+    for key, reason in request.form.items():
+        if key.startswith("individual-reason-") and reason.strip():
+            user_id = key.removeprefix("individual-reason-")
+            individual[user_id] = {
+                "reason": reason,
+                "validated": request.form.get(f"individual-outcome-{user_id}") == "validated"}
     _run(form, lambda: ops.decide(current_user, deliverable,
                                   validated=form.outcome.data == "validated",
                                   reasons=form.reasons.data,
-                                  resubmission_allowed=bool(form.resubmission.data)),
+                                  resubmission_allowed=bool(form.resubmission.data),
+                                  agreed_levels=agreed, individual=individual),
          _("Décision enregistrée : chaque membre signe maintenant le procès-verbal."))
     return _to_page(deliverable)
 
@@ -398,8 +412,13 @@ def minutes(deliverable_id: int):
     context = jury_context(deliverable, current_user)
     if context is None or context["decision"] is None:
         abort(404)
+    from ..plugins import registry
+
+    context = {**context, "scores": ops.jury_scores(deliverable),
+               "authors": authors_of(deliverable),
+               "module": registry().cohort_module(deliverable.cohort)}
     body = export_pdf_from_template("coelab/jury/minutes.html", deliverable=deliverable,
-                                    authors=authors_of(deliverable), **context)
+                                    **context)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="proces-verbal-{deliverable.id}.pdf"')
