@@ -205,3 +205,53 @@ def test_concurrent_transitions_give_exactly_one(prog, case, app, backend, make)
     from coelab.documents.models import DocumentVersion
 
     assert db.session.scalar(select(func.count()).select_from(DocumentVersion)) == 1
+
+
+# who may take each review step, in the state it starts from (True: allowed)
+STEP_MATRIX = {
+    # step: (state it starts from, {role: allowed})
+    "submit": ("draft", {"author": True, "teammate": True, "other_trainee": False,
+                         "trainer": False, "other_trainer": False, "coordinator": False}),
+    "start_review": ("submitted", {"author": False, "teammate": False,
+                                   "other_trainee": False, "trainer": True,
+                                   "other_trainer": False, "coordinator": True}),
+    "request_changes": ("in_review", {"author": False, "teammate": False,
+                                      "other_trainee": False, "trainer": True,
+                                      "other_trainer": False, "coordinator": True}),
+    "ready_for_jury": ("in_review", {"author": False, "teammate": False,
+                                     "other_trainee": False, "trainer": True,
+                                     "other_trainer": False, "coordinator": True}),
+}
+
+
+def test_every_step_per_role_and_state(prog, case, make):
+    """The state machine: each step allowed to its roles from its state only, and
+    refused in every other state."""
+    other_trainer = make.user("Ailleurs", "Formatrice")
+    make.member(prog.thematic, other_trainer, "trainer")
+    people = {"author": prog.p1, "teammate": prog.p3, "other_trainee": prog.outsider,
+              "trainer": prog.trainer, "other_trainer": other_trainer,
+              "coordinator": prog.coordinator}
+    for step, (source, allowed) in STEP_MATRIX.items():
+        for state in DeliverableState:
+            case.state = state
+            for role, person in people.items():
+                expected = allowed[role] and state.value == source or (
+                    step == "submit" and state.value == "changes_requested" and allowed[role])
+                assert can(person, f"deliverable.{step}", case) == expected, (step, state, role)
+            # and the operation itself refuses a step from any other state
+            if state.value != source and not (step == "submit"
+                                               and state.value == "changes_requested"):
+                actor = prog.p1 if step == "submit" else prog.trainer
+                with pytest.raises(OperationError):
+                    if step == "submit":
+                        workflow.submit(actor, case, confirmed_authors=[prog.p1.id, prog.p3.id],
+                                        statement_accepted=True)
+                    elif step == "start_review":
+                        workflow.start_review(actor, case)
+                    elif step == "request_changes":
+                        workflow.request_changes(actor, case, "x")
+                    else:
+                        workflow.ready_for_jury(actor, case)
+                db.session.rollback()
+                case = db.session.get(type(case), case.id)

@@ -217,6 +217,18 @@ def _deliverable_submit(user: Any, deliverable: Deliverable) -> bool:
     return deliverable.state in _WRITING and is_document_author(user, deliverable)
 
 
+def _in_state(rule: Rule, *states: DeliverableState) -> Rule:
+    """A workflow step's rule: ``rule``'s people, while the deliverable is in one of
+    ``states`` (the step's conditional update checks it again when it runs)."""
+    allowed = frozenset(states)
+
+    def check(user: Any, deliverable: Deliverable) -> bool:
+        return deliverable.state in allowed and rule(user, deliverable)
+
+    check.__doc__ = rule.__doc__
+    return check
+
+
 def _deliverable_review(user: Any, deliverable: Deliverable) -> bool:
     """Review steps: the trainers of its cohort, and the coordination."""
     return is_staff(user) or _trainer_of(user, deliverable.cohort_id)
@@ -382,18 +394,24 @@ CORE_RULES: dict[str, Rule] = {
     "deliverable.attach": _deliverable_attach,
     "jury.manage": lambda user, obj=None: is_staff(user),
     # the jury's steps on a deliverable (coelab.jury.operations)
-    "deliverable.schedule_soutenance": lambda user, deliverable: is_staff(user),
-    "deliverable.open_deliberation": _open_deliberation,
-    "deliverable.decide": _decide,
-    "deliverable.sign_minutes": _sign_minutes,
-    "deliverable.release": lambda user, deliverable: is_staff(user),
-    "deliverable.reopen_for_resubmission": _reopen_for_resubmission,
+    "deliverable.schedule_soutenance": _in_state(
+        _staff, DeliverableState.READY_FOR_JURY, DeliverableState.SOUTENANCE_SCHEDULED),
+    "deliverable.open_deliberation": _in_state(_open_deliberation,
+                                               DeliverableState.SOUTENANCE_SCHEDULED),
+    "deliverable.decide": _in_state(_decide, DeliverableState.DELIBERATION),
+    "deliverable.sign_minutes": _in_state(_sign_minutes, DeliverableState.DECIDED),
+    "deliverable.release": _in_state(_staff, DeliverableState.DECIDED),
+    "deliverable.reopen_for_resubmission": _in_state(_reopen_for_resubmission,
+                                                     DeliverableState.RELEASED),
     "jury.view": _jury_view,
     "jury.declare": _jury_declare,
     "deliverable.submit": _deliverable_submit,
-    "deliverable.start_review": _deliverable_review,
-    "deliverable.request_changes": _deliverable_review,
-    "deliverable.ready_for_jury": _deliverable_review,
+    # the review's people, whatever the state (each step below adds its state)
+    "deliverable.review": _deliverable_review,
+    "deliverable.start_review": _in_state(_deliverable_review, DeliverableState.SUBMITTED),
+    "deliverable.request_changes": _in_state(_deliverable_review,
+                                             DeliverableState.IN_REVIEW),
+    "deliverable.ready_for_jury": _in_state(_deliverable_review, DeliverableState.IN_REVIEW),
     # due dates and individual extensions: the coordination
     "deliverable.schedule": lambda user, obj: is_staff(user),
     # who writes a kind in a cohort (team or individual...): its trainers, or staff

@@ -91,6 +91,18 @@ def test_trainer_comments_author_replies_and_the_anchor_follows_edits(people):
         " return s.sliceDoc(r.from, r.to) }")
     assert selected == PASSAGE
 
+    # the author deletes the passage: the thread stays, with its quote, marked as such
+    a.evaluate(
+        """passage => {
+          const { view } = window.coelabEditor
+          const at = view.state.doc.toString().indexOf(passage)
+          view.dispatch({ changes: { from: at, to: at + passage.length } })
+        }""", PASSAGE)
+    for page in (a, c):
+        gone = page.locator(".comment-thread", has_text="Précisez le secteur")
+        gone.get_by_text("Passage supprimé").wait_for(timeout=10000)
+        assert PASSAGE in gone.inner_text()  # the quote is kept
+
     # resolved: no more highlight, the thread stays in the list, marked
     thread.get_by_role("button", name="Marquer comme résolu").click()
     mine.get_by_text("Résolu par Claire Vidal").wait_for(timeout=10000)

@@ -522,10 +522,16 @@ def review(deliverable_id: int, action: str):
              "ready_for_jury": workflow.ready_for_jury}
     if action not in steps:
         abort(404)
-    deliverable = _deliverable(deliverable_id, f"deliverable.{action}")
+    deliverable = _deliverable(deliverable_id, "deliverable.review")
     form = ReviewForm(prefix="review")
     back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#workflow-title"
     if not _valid(form):
+        return redirect(back)
+    if not can(current_user, f"deliverable.{action}", deliverable):
+        # a reviewer, but not from this state (the page was old, or someone was faster)
+        flash(_("Impossible : ce livrable est maintenant « %(state)s ». La page a peut-être "
+                "changé entre-temps ; rechargez-la.", state=state_label(deliverable.state)),
+              "error")
         return redirect(back)
     try:
         if action == "start_review":
