@@ -195,7 +195,14 @@ def _scheduled(prog, ready, past: bool = True):
 def test_deliberation_decision_minutes_and_release(prog, ready, client, outbox):
     from pypdf import PdfReader
 
-    panel, president, pro = _scheduled(prog, ready)
+    panel, president, pro = _scheduled(prog, ready, past=False)
+    # the soutenance is tomorrow: no deliberation yet
+    with pytest.raises(OperationError, match="le jour de la soutenance"):
+        jops.open_deliberation(prog.other_trainer, ready)
+    from coelab.jury.models import Soutenance
+
+    db.session.scalar(select(Soutenance)).starts_at = datetime.now(UTC) - timedelta(hours=2)
+    db.session.commit()
     with pytest.raises(OperationError, match="président"):
         jops.open_deliberation(pro.user, ready)
     jops.open_deliberation(prog.other_trainer, ready)

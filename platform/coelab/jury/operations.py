@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import operations as core_ops
 from ..audit import record
-from ..db import db, transaction, utcnow
+from ..db import db, local_today, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
 from ..deliverables.operations import authors_of, kind_of
 from ..deliverables.workflow import S, Step, _move, _notify
@@ -293,7 +293,9 @@ def sitting(panel: JuryPanel) -> list[PanelMember]:
 
 
 def open_deliberation(actor: User, deliverable: Deliverable) -> None:
-    """After the soutenance, the president opens the deliberation."""
+    """The president opens the deliberation, from the day of the soutenance (the panel
+    deliberates right after hearing the authors; the day is the programme's, in
+    Paris)."""
     panel = panel_of(deliverable)
     soutenance = db.session.scalar(select(Soutenance).where(
         Soutenance.deliverable_id == deliverable.id))
@@ -301,8 +303,14 @@ def open_deliberation(actor: User, deliverable: Deliverable) -> None:
         raise OperationError(_("La soutenance n'est pas programmée."))
     if not can(actor, "deliverable.open_deliberation", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury ouvre la délibération."))
-    if soutenance.starts_at > utcnow():
-        raise OperationError(_("La délibération s'ouvre après la soutenance."))
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    day = soutenance.starts_at.astimezone(zone).date()
+    if local_today() < day:
+        raise OperationError(_("La délibération s'ouvre le jour de la soutenance."))
     with transaction():
         _move(actor, deliverable, DELIBERATE)
 
