@@ -23,7 +23,6 @@ from coelab.deliverables.operations import authors_of, kind_of
 from coelab.jury.models import outcome_for
 from coelab.jury.operations import decision_of, panel_of
 from coelab.models import User
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .models import PassportEntry
@@ -107,7 +106,3 @@ def entries_of(user: User) -> list[PassportEntry]:
     return list(db.session.scalars(select(PassportEntry).where(
         PassportEntry.user_id == user.id).order_by(PassportEntry.block_title,
                                                    PassportEntry.competency_code)))
-
-
-def title() -> str:
-    return _("Passeport compétences")

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..audit import record
@@ -392,8 +393,10 @@ def last_activity(deliverables: Iterable[Deliverable]) -> dict[int, datetime]:
 
 
 def cohort_deliverables(cohort: Cohort) -> list[Deliverable]:
+    # the tables show each one's due date: its extensions come with it, not one by one
     return list(db.session.scalars(select(Deliverable).where(
-        Deliverable.cohort_id == cohort.id).order_by(Deliverable.kind, Deliverable.title)))
+        Deliverable.cohort_id == cohort.id).options(selectinload(Deliverable.extensions))
+        .order_by(Deliverable.kind, Deliverable.title)))
 
 
 def readable_deliverables(user: User, cohort: Cohort) -> list[Deliverable]:

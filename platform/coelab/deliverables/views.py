@@ -41,23 +41,9 @@ from .forms import (
     grouped_fields,
 )
 from .models import Attachment, AuthorshipMode, Deliverable, DeliverableState
+from .workflow import state_label
 
 bp = Blueprint("deliverables", __name__)
-
-
-def state_label(state: str) -> str:
-    return {
-        "not_started": _("pas encore commencé"),
-        DeliverableState.DRAFT: _("en cours de rédaction"),
-        DeliverableState.SUBMITTED: _("remis"),
-        DeliverableState.IN_REVIEW: _("en relecture"),
-        DeliverableState.CHANGES_REQUESTED: _("modifications demandées"),
-        DeliverableState.READY_FOR_JURY: _("prêt pour le jury"),
-        DeliverableState.SOUTENANCE_SCHEDULED: _("soutenance programmée"),
-        DeliverableState.DELIBERATION: _("en délibération"),
-        DeliverableState.DECIDED: _("décision prise"),
-        DeliverableState.RELEASED: _("résultats publiés"),
-    }.get(state, str(state))
 
 
 def authorship_label(mode: str) -> str:
@@ -529,9 +515,7 @@ def review(deliverable_id: int, action: str):
         return redirect(back)
     if not can(current_user, f"deliverable.{action}", deliverable):
         # a reviewer, but not from this state (the page was old, or someone was faster)
-        flash(_("Impossible : ce livrable est maintenant « %(state)s ». La page a peut-être "
-                "changé entre-temps ; rechargez-la.", state=state_label(deliverable.state)),
-              "error")
+        flash(workflow.impossible(deliverable.state), "error")
         return redirect(back)
     try:
         if action == "start_review":

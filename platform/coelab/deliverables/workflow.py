@@ -82,9 +82,7 @@ def _move(actor: User | None, deliverable: Deliverable, step: Step,
         .values(state=step.target, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise OperationError(_(
-            "Impossible : ce livrable est maintenant « %(state)s ». La page a peut-être "
-            "changé entre-temps ; rechargez-la.", state=state_name(before)))
+        raise OperationError(impossible(before))
     db.session.refresh(deliverable)
     transition = Transition(
         deliverable_id=deliverable.id, action=step.action, from_state=before,
@@ -99,10 +97,25 @@ def _move(actor: User | None, deliverable: Deliverable, step: Step,
     return transition
 
 
-def state_name(state) -> str:
-    from .views import state_label
+def state_label(state: str) -> str:
+    return {
+        "not_started": _("pas encore commencé"),
+        DeliverableState.DRAFT: _("en cours de rédaction"),
+        DeliverableState.SUBMITTED: _("remis"),
+        DeliverableState.IN_REVIEW: _("en relecture"),
+        DeliverableState.CHANGES_REQUESTED: _("modifications demandées"),
+        DeliverableState.READY_FOR_JURY: _("prêt pour le jury"),
+        DeliverableState.SOUTENANCE_SCHEDULED: _("soutenance programmée"),
+        DeliverableState.DELIBERATION: _("en délibération"),
+        DeliverableState.DECIDED: _("décision prise"),
+        DeliverableState.RELEASED: _("résultats publiés"),
+    }.get(state, str(state))
 
-    return state_label(state)
+
+def impossible(state) -> str:
+    """What someone is told when a step no longer applies."""
+    return _("Impossible : ce livrable est maintenant « %(state)s ». La page a peut-être "
+             "changé entre-temps ; rechargez-la.", state=state_label(state))
 
 
 def submit(actor: User, deliverable: Deliverable, *, confirmed_authors: Iterable[int],

@@ -36,7 +36,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from ..db import db
 from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.operations import authors_of
-from ..models import Cohort, User
+from ..models import Cohort
 from ..operations import OperationError, find_user_by_email
 from ..policy import can, is_document_author, is_staff, require
 from ..views.helpers import get_or_404, submit_form
@@ -272,10 +272,6 @@ def ics(deliverable_id: int):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="soutenance-{deliverable.id}.ics"')
     return response
-
-
-def user_has_panels(user: User) -> bool:
-    return bool(ops.panels_of(user))
 
 
 class DecisionForm(FlaskForm):
