@@ -248,6 +248,37 @@ def test_presence_is_relayed_and_cleared_on_disconnect(app, team_doc):
     assert bad is None and b.errors(b.receive()) == ["invalid-awareness"]
 
 
+def test_an_echoed_presence_is_not_broadcast_again_nor_owned_by_the_echoer(app, team_doc):
+    """Yjs providers send back every remote presence they apply: the server relays only
+    what is new, and the echoing socket's departure does not remove someone else."""
+    from coelab.documents import awareness
+
+    a = connect(app, team_doc["amandine"], team_doc["document"])
+    b = connect(app, team_doc["louis"], team_doc["document"])
+    c = connect(app, team_doc["louis"], team_doc["document"])
+    amandine = awareness.Entry(11, 5, '{"user":{"name":"Amandine Roux"}}')
+    louis = awareness.Entry(22, 1, '{"user":{"name":"Louis Ferrand"}}')
+    a.io.emit("awareness-update", awareness.encode([amandine]), namespace=a.ns)
+    for client in (b, c):
+        assert [awareness.decode(e["args"][0]) for e in client.receive()
+                if e["name"] == "awareness-update"] == [[amandine]]
+    # b echoes Amandine's state (same clock) together with its own new one: only its
+    # own is relayed; an echo alone is relayed to nobody
+    b.io.emit("awareness-update", awareness.encode([amandine, louis]), namespace=b.ns)
+    b.io.emit("awareness-update", awareness.encode([amandine]), namespace=b.ns)
+    for client in (a, c):
+        assert [awareness.decode(e["args"][0]) for e in client.receive()
+                if e["name"] == "awareness-update"] == [[louis]]
+    # an older state is not news either
+    c.io.emit("awareness-update", awareness.encode([awareness.Entry(11, 4, "{}")]),
+              namespace=c.ns)
+    assert not [e for e in a.receive() + b.receive() if e["name"] == "awareness-update"]
+    b.io.disconnect(namespace=b.ns)
+    left = [awareness.decode(e["args"][0]) for e in c.receive() if e["name"] == "awareness-update"]
+    assert left == [[awareness.Entry(22, 2, "null")]]  # Louis left, Amandine is still there
+    assert 11 in rooms().get(team_doc["document"].id).presence
+
+
 def test_compaction_keeps_the_content_and_the_authorship(app, team_doc):
     document = team_doc["document"]
     a = connect(app, team_doc["amandine"], document)

@@ -118,16 +118,30 @@ class Room:
 
     # presence (awareness) -------------------------------------------------------------
 
-    def record_presence(self, sid: str, entries: list[Entry]) -> None:
+    def record_presence(self, sid: str, entries: list[Entry]) -> list[Entry]:
+        """Record what ``entries`` say of each client and return those that are news.
+
+        A Yjs provider re-sends every remote awareness change it applies (y-socket.io and
+        y-websocket both do), so each presence renewal comes back from every other
+        editor with a clock the room already holds: that echo tells nobody anything
+        and must neither be broadcast again (with fifty editors, one renewal became
+        2,400 messages) nor make the echoing socket the owner of someone else's
+        presence (its departure would then remove them).
+        """
         now = time.monotonic()
+        news = []
         for entry in entries:
             known = self.presence.get(entry.client)
-            if known is not None and entry.clock < known.clock:
-                continue
             if entry.left:
-                self.presence.pop(entry.client, None)
+                if known is None or entry.clock < known.clock:
+                    continue
+                del self.presence[entry.client]
+            elif known is not None and entry.clock <= known.clock:
+                continue
             else:
                 self.presence[entry.client] = Presence(entry.clock, entry.state, sid, now)
+            news.append(entry)
+        return news
 
     def forget_presence(self, *, sid: str | None = None, older_than: float | None = None
                         ) -> list[Entry]:

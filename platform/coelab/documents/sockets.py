@@ -354,9 +354,12 @@ def on_awareness_update(sender: Sender, update=None, *_rest):
         return
     room = rooms().get(connection.document_id)
     with room.lock:
-        room.record_presence(sender.sid, entries)
-    socketio.emit("awareness-update", bytes(update), namespace=sender.namespace,
-                  skip_sid=sender.sid)
+        news = room.record_presence(sender.sid, entries)
+    if not news:
+        return  # an echo of what every socket of the room was already sent
+    socketio.emit("awareness-update",
+                  bytes(update) if len(news) == len(entries) else awareness.encode(news),
+                  namespace=sender.namespace, skip_sid=sender.sid)
 
 
 def _frequent(server, handler):
