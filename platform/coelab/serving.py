@@ -7,6 +7,7 @@ import logging
 import socket
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     server = pywsgi.WSGIServer((host, port), app, handler_class=Handler, log=None,
                                error_log=log)
+    # SQLAlchemy sets its mappings up on the first query: do it now, not in the middle
+    # of the first people's requests (it held the process for tens of milliseconds)
+    configure_mappers()
     # Everything loaded so far (the app, its modules, SQLAlchemy's mappings) lives as
     # long as the process: move it out of the collector's reach, so that a full
     # collection scans only what serving creates. Full collections of the whole heap
