@@ -405,6 +405,11 @@ CORE_RULES: dict[str, Rule] = {
                                                      DeliverableState.RELEASED),
     "jury.view": _jury_view,
     "jury.declare": _jury_declare,
+    # the jury steps' people, whatever the state (each step above adds its state): who
+    # is refused here gets a 403, who is only early or late is told so on the page
+    "jury.deliberate": _open_deliberation,
+    "jury.decide": _decide,
+    "jury.sign": _sign_minutes,
     "deliverable.submit": _deliverable_submit,
     # the review's people, whatever the state (each step below adds its state)
     "deliverable.review": _deliverable_review,

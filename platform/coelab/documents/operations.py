@@ -117,7 +117,7 @@ def unfreeze(actor: User | None, document: Document) -> None:
 
 def _store_version(actor: User | None, document: Document, label: str, state: bytes,
                    markdown: str, automatic: bool) -> DocumentVersion:
-    label = label.strip() or _("Version sans titre")
+    label = (label or "").strip() or _("Version sans titre")
     locked = db.session.execute(
         select(Document).where(Document.id == document.id).with_for_update()
     ).scalar_one()

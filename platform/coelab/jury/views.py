@@ -330,6 +330,7 @@ def open_deliberation(deliverable_id: int):
     from ..forms import ConfirmForm
 
     deliverable = _jury_deliverable(deliverable_id)
+    require("jury.deliberate", deliverable)
     _run(ConfirmForm(), lambda: ops.open_deliberation(current_user, deliverable),
          _("La délibération est ouverte."))
     return _to_page(deliverable)
@@ -339,6 +340,7 @@ def open_deliberation(deliverable_id: int):
 @login_required
 def decide(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
+    require("jury.decide", deliverable)
     form = DecisionForm(prefix="decision")
     agreed = {key.removeprefix("agreed-"): value for key, value in request.form.items()
               if key.startswith("agreed-")}
@@ -367,6 +369,7 @@ def sign(deliverable_id: int):
     decision = ops.decision_of(deliverable)
     if decision is None:
         abort(404)
+    require("jury.sign", deliverable)
     _run(ConfirmForm(), lambda: ops.sign(current_user, decision),
          _("Procès-verbal signé."))
     return _to_page(deliverable)
@@ -378,7 +381,8 @@ def release(deliverable_id: int):
     from ..forms import ConfirmForm
 
     deliverable = _jury_deliverable(deliverable_id)
-    require("jury.manage", deliverable.cohort)
+    # not the cohort: a juror who reads the work is refused, not told it is missing
+    require("jury.manage")
     _run(ConfirmForm(), lambda: ops.release(current_user, deliverable),
          _("Résultat publié : les auteurs le voient maintenant."))
     return _to_page(deliverable)

@@ -211,7 +211,8 @@ def team_members(cohort_id: int, team_id: int):
     trainees = team.cohort.members(CohortRole.TRAINEE)
     form.members.choices = [(u.id, u.full_name) for u in trainees]
     if form.validate_on_submit():
-        chosen = [u for u in trainees if u.id in set(form.members.data)]
+        # no box ticked: the browser sends no field at all, and the team is emptied
+        chosen = [u for u in trainees if u.id in set(form.members.data or ())]
         try:
             ops.set_team_members(current_user, team, chosen)
         except OperationError as exc:
