@@ -157,6 +157,7 @@ def _template_helpers(app: Flask) -> None:
             "default-src 'self'; script-src 'self'; "
             # the editor (CodeMirror) injects its style sheets with this per-request nonce
             f"style-src 'self' 'nonce-{g.get('csp_nonce', '')}'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+            "form-action 'self'; base-uri 'self'",
         )
         return response

@@ -26,9 +26,11 @@ EXTENSIONS = ["extra", "sane_lists", "nl2br"]
 
 
 def _link_attributes(attrs, new=False):
-    """External links open safely (no opener access, no referrer)."""
-    href = attrs.get((None, "href"), "")
-    if href.startswith(("http://", "https://")):
+    """External links open safely (no opener access, no referrer), however the URL is
+    spelt: any case, protocol-relative (``//host``), or with backslashes, which browsers
+    read as slashes (``\\host``)."""
+    href = attrs.get((None, "href"), "").strip().replace("\\", "/").lower()
+    if href.startswith(("http:", "https:", "//")):
         attrs[(None, "rel")] = "noopener noreferrer nofollow"
     return attrs
 
