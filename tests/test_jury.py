@@ -437,3 +437,26 @@ def test_blind_scoring_then_side_by_side_and_individual_treatment(prog, ready, c
     jops.release(prog.coordinator, ready)
     holders = set(db.session.scalars(select(PassportEntry.user_id)))
     assert prog.p1.id in holders and prog.p3.id not in holders
+
+
+def test_calendar_text_cannot_add_a_property_of_its_own(app):
+    """A place or a title holding line breaks (a lone carriage return included) stays
+    one escaped value: it cannot start a line of the calendar."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from coelab.jury.operations import ics
+
+    when = datetime(2027, 2, 12, 13, 30, tzinfo=UTC)
+    soutenance = SimpleNamespace(
+        starts_at=when, duration_minutes=45, updated_at=when, video_link=None,
+        place="Salle 1\rATTENDEE:mailto:x@example.org\nRRULE:FREQ=DAILY\r\nX-A:1",
+        panel=SimpleNamespace(title="Jury\rMETHOD:CANCEL"))
+    deliverable = SimpleNamespace(id=7, title="Étude\r\nSTATUS:CANCELLED")
+    with app.test_request_context():
+        body = ics(soutenance, deliverable)
+    starts = [line.split(":")[0] for line in body.split("\r\n") if line and not line[0] == " "]
+    assert starts == ["BEGIN", "VERSION", "PRODID", "CALSCALE", "METHOD", "BEGIN", "UID",
+                      "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION",
+                      "END", "END"]
+    assert "\r" not in body.replace("\r\n", "") and "\n" not in body.replace("\r\n", "")

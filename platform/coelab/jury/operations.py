@@ -229,7 +229,9 @@ def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
 
     def escape(text: str) -> str:
         text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        return text.replace("\r\n", "\\n").replace("\n", "\\n")
+        # every line break, a lone carriage return included (a calendar reads it as
+        # the end of the line: the rest would become a property of its own)
+        return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
     end = soutenance.starts_at + timedelta(minutes=soutenance.duration_minutes)
     where = soutenance.place or soutenance.video_link or ""
