@@ -372,9 +372,21 @@ export function startComments (root, live, article = null) {
     return true
   }
 
+  // closing the form (published, cancelled, Escape) takes the focus back where the
+  // reader was, instead of leaving it on a hidden button
+  function closeForm () {
+    form.hidden = true
+    pending = null
+    if (live) live.view.focus()
+    else if (!newButton.disabled) newButton.focus()
+  }
+
   newButton.addEventListener('mousedown', event => event.preventDefault())
   newButton.addEventListener('click', openForm)
-  $('comment-cancel').addEventListener('click', () => { form.hidden = true; pending = null })
+  $('comment-cancel').addEventListener('click', closeForm)
+  form.addEventListener('keydown', event => {
+    if (event.key === 'Escape' && !form.hidden) { event.preventDefault(); closeForm() }
+  })
   form.addEventListener('submit', async event => {
     event.preventDefault()
     if (!pending) return
@@ -383,8 +395,7 @@ export function startComments (root, live, article = null) {
       const visibility = panel && panel.checked ? 'panel' : 'authors'
       const json = await call(url, { ...pending, body: bodyEl.value, visibility })
       bodyEl.value = ''
-      form.hidden = true
-      pending = null
+      closeForm()
       showError('')
       active = json.thread.id
       await refresh()

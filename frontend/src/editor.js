@@ -125,7 +125,11 @@ function start (app) {
     })
   }
   if (toolbar) {
-    // arrow keys move between the buttons too (the ARIA toolbar pattern); Tab still works
+    // the ARIA toolbar pattern: one Tab stop (the last button used), the arrow keys,
+    // Home and End move between the buttons, so that Tab goes on to the text at once
+    const rove = to => { for (const b of buttons) b.tabIndex = b === to ? 0 : -1 }
+    rove(buttons[0])
+    toolbar.addEventListener('focusin', event => { if (buttons.includes(event.target)) rove(event.target) })
     toolbar.addEventListener('keydown', event => {
       const enabled = buttons.filter(b => !b.disabled)
       const index = enabled.indexOf(document.activeElement)
