@@ -116,6 +116,22 @@ def transaction() -> Iterator[None]:
         info[_depth_key] = depth
 
 
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """``session.begin_nested()`` that stays inside the operation's transaction on SQLite.
+
+    Python's sqlite3 driver opens its transaction only before a data-changing statement:
+    a SAVEPOINT taken while the operation has only read would itself start the
+    transaction, and releasing it would commit everything so far, so that a failure
+    later in the operation could no longer undo it. The transaction is begun first.
+    """
+    raw = db.session.connection().connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
+    with db.session.begin_nested():
+        yield
+
+
 def release_connection() -> None:
     """Give the session's connection back to the pool before waiting on a lock.
 

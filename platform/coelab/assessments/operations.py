@@ -17,7 +17,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record, snapshot
-from ..db import db, transaction, utcnow
+from ..db import db, savepoint, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Submission
 from ..models import Cohort, User
 from ..operations import OperationError
@@ -49,7 +49,7 @@ def _code_taken(model, code: str, own_id: int | None = None) -> bool:
 def _flush_unique(message: str) -> None:
     """Flush; a unique code taken meanwhile by someone else gives ``message``."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.flush()
     except IntegrityError as exc:
         raise OperationError(message) from exc
@@ -175,7 +175,7 @@ def _materialise(actor: User | None, cohort: Cohort, kind: DeliverableKind) -> C
     own = CohortRubric(cohort_id=cohort.id, kind=kind.name, criteria=kind.rubric.as_data(),
                        locked=False, updated_by_id=getattr(actor, "id", None))
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(own)
             db.session.flush()
     except IntegrityError:
@@ -400,7 +400,7 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
                                     assessor_id=actor.id, rubric=copy.deepcopy(criteria),
                                     status=AssessmentStatus.DRAFT, levels={}, comments={})
             try:
-                with db.session.begin_nested():
+                with savepoint():
                     db.session.add(assessment)
                     db.session.flush()
             except IntegrityError:
@@ -440,32 +440,46 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
             raise OperationError(_("Cette évaluation a changé entre-temps (déjà soumise, ou "
                                    "la relecture est close) ; rechargez la page."))
         db.session.refresh(assessment)
+        complete = False
         if submit:
             record("assessment.submitted", assessment, actor=actor,
                    cohort_id=deliverable.cohort_id,
                    after={"deliverable": deliverable.id, "round": submission.round,
                           "levels": clean, "score": score})
-    if submit and open_states == JURY_SCORING:
-        _tell_president_when_scored(deliverable, submission)
+            if open_states == JURY_SCORING:
+                # jurors submitting at once take turns on the deliverable's row: the
+                # last to commit sees every other score, and only it finds the scoring
+                # complete (reading after the commits, both could)
+                db.session.execute(select(Deliverable.id).where(
+                    Deliverable.id == deliverable.id).with_for_update())
+                complete = _scoring_complete(deliverable, submission)
+    if complete:
+        _tell_president_when_scored(deliverable)
     return assessment
 
 
-def _tell_president_when_scored(deliverable: Deliverable, submission: Submission) -> None:
-    """"Scoring complete": once every sitting juror has submitted their score, the
-    panel's president hears of it (the last juror to submit triggers it)."""
-    from ..jury.models import PanelRole
+def _scoring_complete(deliverable: Deliverable, submission: Submission) -> bool:
+    """Whether every sitting juror has submitted their score of this round."""
     from ..jury.operations import panel_of, sitting
-    from ..notifications.operations import app_path, notify
 
     panel = panel_of(deliverable)
     jurors = sitting(panel) if panel is not None else []
     if not jurors:
-        return
+        return False
     scored = set(db.session.scalars(select(Assessment.assessor_id).where(
         Assessment.submission_id == submission.id,
         Assessment.status == AssessmentStatus.SUBMITTED)))
-    if any(m.user_id not in scored for m in jurors):
-        return
+    return all(m.user_id in scored for m in jurors)
+
+
+def _tell_president_when_scored(deliverable: Deliverable) -> None:
+    """"Scoring complete": once every sitting juror has submitted their score, the
+    panel's president hears of it (the last juror to submit triggers it)."""
+    from ..jury.models import PanelRole
+    from ..jury.operations import panel_of
+    from ..notifications.operations import app_path, notify
+
+    panel = panel_of(deliverable)
     presidents = [m.user for m in panel.members if m.role == PanelRole.PRESIDENT]
     notify(presidents, _("Notation terminée : %(title)s", title=deliverable.title),
            _("Tous les membres du jury ont noté « %(title)s ».", title=deliverable.title),

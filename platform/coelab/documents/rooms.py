@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -42,6 +42,13 @@ class UpdateRejected(Exception):
         self.message = message
 
 
+def is_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a panic of the Rust library under pycrdt (yrs), which pyo3
+    raises as ``PanicException``: it derives from BaseException, so ``except
+    Exception`` lets it through."""
+    return type(exc).__name__ == "PanicException"
+
+
 def normalise(update: bytes, maximum: int) -> bytes:
     """Check that ``update`` is a Yjs v1 update within the size limit.
 
@@ -55,7 +62,9 @@ def normalise(update: bytes, maximum: int) -> bytes:
                              f"update of {len(update)} bytes exceeds the {maximum}-byte limit")
     try:
         merged = pycrdt.merge_updates(bytes(update))
-    except ValueError as exc:
+    except BaseException as exc:
+        if not isinstance(exc, ValueError) and not is_panic(exc):
+            raise
         raise UpdateRejected("invalid-update", f"not a Yjs update: {exc}") from None
     if merged == b"\x00\x00" and len(update) > 2:
         raise UpdateRejected("unsupported-update",
@@ -318,7 +327,8 @@ class Appended:
     batch: list[tuple[bytes, Any]] | None
 
 
-def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Appended:
+def append(room: Room, user, update: bytes, may_write, origin: Any = None,
+           queued: Callable[[], None] | None = None) -> Appended:
     """Store an update and apply it to the room.
 
     Updates arriving together are stored together: each caller queues its update, and
@@ -333,13 +343,16 @@ def append(room: Room, user, update: bytes, may_write, origin: Any = None) -> Ap
     The caller that stored a batch broadcasts it (``Appended.batch``) once it has left
     the lock, so that a busy room sends one message per batch to each reader rather
     than one per update. Raises this update's refusal (:class:`UpdateRejected`) after
-    the batch is known, so a refused update never holds back the others.
+    the batch is known, so a refused update never holds back the others. ``queued`` is
+    called once the update has joined the queue (the order it will be stored in).
     """
     item = _Pending(user, update, origin)
     batch = None
     with room.pending_lock:
         room.pending.append(item)
         first = len(room.pending) == 1
+    if queued is not None:
+        queued()  # the sender's next update may now queue behind this one
     with hold(room):
         if first and not db.session().in_transaction():
             # let the updates that arrived with this one join its batch: under gevent,
@@ -372,6 +385,7 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
     with room.pending_lock:
         batch, room.pending = room.pending, []
     stored: list[_Pending] = []
+    broken = False
     try:
         with transaction():
             ref = _lock_document(room.document_id)
@@ -392,7 +406,17 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
                     if not allowed[user_id]:
                         item.error = UpdateRejected("read-only", "read-only")
                         continue
-                    inserted, deleted = room.apply(item.update, user_id)
+                    try:
+                        inserted, deleted = room.apply(item.update, user_id)
+                    except BaseException as exc:
+                        if not is_panic(exc):
+                            raise
+                        # yrs gave up on it halfway (a malformed update it could not
+                        # integrate): refused, and the room is rebuilt from the log
+                        item.error = UpdateRejected("invalid-update",
+                                                    "the update could not be applied")
+                        broken = True
+                        continue
                     rows.append({"document_id": room.document_id, "user_id": user_id,
                                  "data": item.update, "inserted": inserted,
                                  "deleted": deleted, "created_at": utcnow()})
@@ -403,7 +427,9 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
                     item.seq = seq
                 room.watermark = max(seqs)
                 room.since_compaction += len(seqs)
-    except Exception as exc:
+        if broken:
+            rooms().evict(room.document_id)
+    except BaseException as exc:  # a panic of yrs, or the greenlet killed, as well
         rooms().evict(room.document_id)
         for item in stored:
             item.error = exc

@@ -15,8 +15,9 @@ One Socket.IO namespace per document, ``/yjs|<document id>``. Events, both direc
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pycrdt
 from flask import current_app, has_request_context, request
@@ -38,6 +39,7 @@ from .rooms import (
     catch_up,
     compact,
     hold,
+    is_panic,
     normalise,
     rooms,
 )
@@ -58,6 +60,9 @@ class Connection:
     refilled: float
     principal: Principal | None = None
     principal_read: float = 0.0
+    # held by an update from its arrival until it is queued for storing, so that a
+    # socket's updates are stored in the order they came (see _take_update)
+    order: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -157,8 +162,25 @@ def may_write(user, document: Document) -> bool:
     return can(user, "document.write", document)
 
 
+def _sent_as_event(name: str) -> bool:
+    """Whether "connect" or "disconnect" is an ordinary event a connected client sent.
+
+    python-socketio dispatches a client's event named like a reserved one to the
+    connect or disconnect handler; while a socket really connects or disconnects, it is
+    not counted as connected. Such an event must neither make the server forget the
+    socket nor enrol it again (a fresh rate-limit budget): it is answered as unknown.
+    """
+    if not socketio.server.manager.is_connected(request.sid, request.namespace):
+        return False
+    socketio.emit("yjs-error", {"code": "unknown-event", "message": f"unknown event {name!r}"},
+                  to=request.sid, namespace=request.namespace)
+    return True
+
+
 @socketio.on("connect", namespace="*")
 def on_connect(auth=None):
+    if _sent_as_event("connect"):
+        return None
     document_id = _document_id(request.namespace)
     if document_id is None:
         raise _refuse("unknown-document")
@@ -178,6 +200,8 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect", namespace="*")
 def on_disconnect(*_args):
+    if _sent_as_event("disconnect"):
+        return
     connection = _connections.pop(request.sid, None)
     if connection is None:
         return
@@ -234,6 +258,14 @@ def on_sync_step_1(state_vector=None, *_rest):
             missing = room.doc.get_update(bytes(state_vector))
         except ValueError:
             missing = None
+        except BaseException as exc:
+            if not is_panic(exc):
+                raise
+            # yrs panics answering some vectors once a document holds overlapping
+            # updates (malformed ones it accepted): the whole state is a right answer
+            log.warning("document %s: diff failed, sending the whole state",
+                        connection.document_id)
+            missing = room.doc.get_update()
         server_vector = room.doc.get_state()
         present = room.presence_entries()
     if missing is None:
@@ -266,6 +298,30 @@ def _take_update(sender: Sender, update, ack_requested: bool):
     connection = _joined(sender)
     if connection is None:
         return None
+    # A socket's updates must be stored in the order they came: a Yjs update builds on
+    # the sender's previous ones, and one stored without them stays invisible (kept
+    # aside until they come), acknowledged but never shown if the sender never comes
+    # back. Each handler runs in a greenlet of its own, started in arrival order, which
+    # may yield (reading the person's account) before it queues its update: the
+    # socket's lock, taken before anything can yield and given back once the update is
+    # queued (or refused), keeps them in line.
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            connection.order.release()
+
+    connection.order.acquire()
+    try:
+        return _take_update_in_order(sender, connection, update, ack_requested, release)
+    finally:
+        release()
+
+
+def _take_update_in_order(sender: Sender, connection: Connection, update,
+                          ack_requested: bool, queued):
     config = current_app.config
     try:
         update = normalise(update, config["YJS_MAX_UPDATE_BYTES"])
@@ -279,7 +335,8 @@ def _take_update(sender: Sender, update, ack_requested: bool):
             raise UpdateRejected("unauthenticated", "account inactive")
         room = rooms().get(connection.document_id)
         try:
-            appended = append(room, user, update, may_write, origin=sender.sid)
+            appended = append(room, user, update, may_write, origin=sender.sid,
+                              queued=queued)
         except UpdateRejectedWithBatch as refused:
             _broadcast(refused.batch, sender.namespace)
             raise refused.error from None
@@ -375,7 +432,9 @@ def _frequent(server, handler):
         with environ["flask.app"].app_context():
             try:
                 return handler(sender, *args)
-            except Exception:
+            except BaseException as exc:
+                if not isinstance(exc, Exception) and not is_panic(exc):
+                    raise  # the greenlet or the process is being stopped
                 log.exception("socket event failed")
                 try:
                     _error("server-error", sender=sender)
@@ -397,7 +456,13 @@ def register_server_handlers(server) -> None:
     server.on("sync-update", _frequent(server, on_sync_update), namespace="*")
     server.on("awareness-update", _frequent(server, on_awareness_update), namespace="*")
 
-    def on_unknown(event, namespace, sid, *_args):
+    def on_unknown(*args):
+        # a catch-all handler is given (event, namespace, sid, ...), except for an event
+        # literally named "*": python-socketio then gives it (namespace, sid, ...)
+        if len(args) >= 3 and server.manager.is_connected(args[2], args[1]):
+            event, namespace, sid = args[:3]
+        else:
+            event, namespace, sid = "*", *args[:2]
         server.emit("yjs-error", {"code": "unknown-event",
                                   "message": f"unknown event {str(event)[:50]!r}"},
                     to=sid, namespace=namespace)
