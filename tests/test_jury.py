@@ -252,6 +252,30 @@ def test_deliberation_decision_minutes_and_release(prog, ready, client, outbox):
     response = post(client, url + "/jury/resubmission", token_from=url, follow_redirects=True)
     db.session.expire_all()
     assert ready.state == DeliverableState.CHANGES_REQUESTED and not ready.document.frozen
+    # the new round goes back to the same panel and is decided anew; the first
+    # round's decision and minutes stay as they were
+    from coelab.jury.models import JuryDecision, Soutenance
+
+    first_round = decision.round
+    workflow.submit(prog.p1, ready, confirmed_authors=[prog.p1.id, prog.p3.id],
+                    statement_accepted=True)
+    workflow.start_review(prog.trainer, ready)
+    workflow.ready_for_jury(prog.trainer, ready)
+    assert jops.decision_of(ready) is None
+    jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=1),
+                  duration_minutes=45, place="Martigues")
+    db.session.scalar(select(Soutenance)).starts_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    jops.open_deliberation(prog.other_trainer, ready)
+    second = jops.decide(prog.other_trainer, ready, validated=True,
+                         reasons="Analyse reprise : motif-du-jury-43.",
+                         agreed_levels=agreed(ready, 3))
+    assert second.round == ready.round > first_round
+    assert jops.decision_of(ready).id == second.id and not second.signatures
+    decisions = db.session.scalars(select(JuryDecision).where(
+        JuryDecision.deliverable_id == ready.id).order_by(JuryDecision.round)).all()
+    assert [(d.round, d.outcome.value, len(d.signatures)) for d in decisions] == [
+        (first_round, "not_validated", 2), (ready.round, "validated", 0)]
 
 
 def test_a_validated_collection_joins_the_corpus_when_released(prog, make):

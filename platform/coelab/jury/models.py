@@ -101,14 +101,18 @@ class Outcome(enum.StrEnum):
 
 
 class JuryDecision(db.Model):
-    """The panel's one decision on a deliverable, with its reasons; trainees learn it
-    when the coordination releases it, once every member has signed the minutes."""
+    """The panel's decision on a round of a deliverable, with its reasons; trainees
+    learn it when the coordination releases it, once every member has signed the
+    minutes. A work the jury sent back for a new submission is decided anew: each
+    round keeps its own decision and minutes."""
 
     __tablename__ = "jury_decisions"
+    __table_args__ = (UniqueConstraint("deliverable_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(
-        ForeignKey("deliverables.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("deliverables.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     panel_id: Mapped[int] = mapped_column(ForeignKey("jury_panels.id", ondelete="CASCADE"))
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, 20))
     reasons: Mapped[str] = mapped_column(Text)

@@ -418,7 +418,7 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
         # the reasons stay with the decision, out of the steps the authors read
         _move(actor, deliverable, DECIDE)
         decision = JuryDecision(
-            deliverable_id=deliverable.id, panel_id=panel.id,
+            deliverable_id=deliverable.id, round=deliverable.round, panel_id=panel.id,
             outcome=Outcome.VALIDATED if validated else Outcome.NOT_VALIDATED,
             reasons=reasons[:5000], resubmission_allowed=resubmission_allowed,
             agreed_levels=agreed, individual=special, decided_by_id=actor.id)
@@ -437,8 +437,11 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
 
 
 def decision_of(deliverable: Deliverable) -> JuryDecision | None:
+    """The decision on the deliverable's current round (none yet once the authors have
+    handed in again after a decision that allowed it)."""
     return db.session.scalar(select(JuryDecision).where(
-        JuryDecision.deliverable_id == deliverable.id))
+        JuryDecision.deliverable_id == deliverable.id,
+        JuryDecision.round == deliverable.round))
 
 
 def sign(actor: User, decision: JuryDecision) -> MinutesSignature:
