@@ -243,3 +243,24 @@ def page(response) -> str:
     import html
 
     return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def prog(app, make):
+    """The programme of tests/test_deliverables.py: cohorts of each module, trainees of
+    each parcours, teams, trainers and the coordination."""
+    from .test_deliverables import Programme
+
+    with app.app_context():
+        yield Programme(make)
+
+
+@pytest.fixture
+def case(prog):
+    """A collective case study of the transversal cohort, started by its team."""
+    from coelab.deliverables.operations import start_deliverable
+
+    from .test_deliverables import _partner
+
+    return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
+                             title="Fusion", team=prog.team_t, details=_partner())

@@ -19,7 +19,7 @@ from coelab.policy import can
 from sqlalchemy import func, select
 
 from .conftest import csrf_token, login
-from .test_deliverables import Programme, _partner, relog
+from .test_deliverables import relog
 
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
@@ -42,20 +42,6 @@ def relpos(client: int, clock: int, assoc: int = 0) -> str:
 
 
 ANCHOR = {"start": relpos(1234567, 3), "end": relpos(1234567, 12)}
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
-
-
-@pytest.fixture
-def case(prog):
-    from coelab.deliverables.operations import start_deliverable
-
-    return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
-                             title="Fusion", team=prog.team_t, details=_partner())
 
 
 def api(client, method: str, url: str, token: str, payload=None):

@@ -64,12 +64,6 @@ class Programme:
         self.team_h2 = make.team(self.thematic, "Côte", [self.p3b])
 
 
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
-
-
 def relog(client, user) -> None:
     """Log out whoever is logged in on ``client``, and log ``user`` in."""
     html = client.get("/dashboard", follow_redirects=True).get_data(as_text=True)

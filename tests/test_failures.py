@@ -26,8 +26,9 @@ from coelab.operations import OperationError
 from sqlalchemy import event, select, text
 
 from .conftest import login
-from .test_deliverables import PDF_BYTES, Programme, _partner
+from .test_deliverables import PDF_BYTES
 from .test_realtime import YClient
+from .test_workflow import write
 
 # written after the operation's commit, and allowed to fail on their own
 OUTSIDE = {"notifications"}
@@ -127,30 +128,6 @@ def sweep(operation: Callable[[], object], expected: dict[str, int],
         assert n > 3
         return n
     raise AssertionError("unreachable")
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
-
-
-@pytest.fixture
-def case(prog):
-    from coelab.deliverables.operations import start_deliverable
-
-    return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
-                             title="Fusion", team=prog.team_t, details=_partner())
-
-
-def write(user, document, words: str) -> None:
-    room = rooms().get(document.id)
-    doc = pycrdt.Doc()
-    content = doc.get(TEXT, type=pycrdt.Text)
-    doc.apply_update(room.doc.get_update())
-    before = doc.get_state()
-    content += words
-    append(room, user, doc.get_update(before), may_write)
 
 
 def room_matches_the_database(document_id: int) -> None:

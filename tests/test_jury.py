@@ -17,13 +17,7 @@ from coelab.policy import can
 from sqlalchemy import select
 
 from .conftest import csrf_token, login, page, post
-from .test_deliverables import Programme, _partner, relog
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
+from .test_deliverables import _partner, relog
 
 
 @pytest.fixture

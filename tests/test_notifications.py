@@ -15,22 +15,7 @@ from coelab.notifications.models import Notification
 from sqlalchemy import event, select
 
 from .conftest import csrf_token, login, page, post
-from .test_deliverables import Programme, _partner
 from .test_jury import _scheduled
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
-
-
-@pytest.fixture
-def case(prog):
-    from coelab.deliverables.operations import start_deliverable
-
-    return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
-                             title="Fusion", team=prog.team_t, details=_partner())
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from coelab.deliverables.models import Attachment
 from sqlalchemy import func, select
 
 from .conftest import login, page
-from .test_deliverables import Programme, _partner, _upload
+from .test_deliverables import _partner, _upload
 from .test_files import pdf_bytes, png_bytes
 from .test_xss import dangers, parse_page, shown_as_text
 
@@ -28,12 +28,6 @@ DISGUISED = [
 # only, so these are accepted, and must then be served as what they claim to be
 POLYGLOTS = [("polyglot.png", b"\x89PNG\r\n\x1a\n" + HTML, "image/png"),
              ("polyglot.pdf", b"%PDF-1.4\n" + HTML, "application/pdf")]
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
 
 
 @pytest.fixture

@@ -19,21 +19,7 @@ from coelab.policy import can
 from sqlalchemy import func, select
 
 from .conftest import csrf_token, login, page, post
-from .test_deliverables import Programme, _partner, relog
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
-
-
-@pytest.fixture
-def case(prog):
-    from coelab.deliverables.operations import start_deliverable
-
-    return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
-                             title="Fusion", team=prog.team_t, details=_partner())
+from .test_deliverables import relog
 
 
 def write(user, document, words: str) -> None:

@@ -40,7 +40,7 @@ from coelab.documents.render import TAGS, render_markdown
 from coelab.documents.rooms import TEXT, append, catch_up, hold, rooms
 
 from .conftest import csrf_token, login
-from .test_deliverables import Programme, _partner
+from .test_deliverables import _partner
 from .xss_payloads import PAYLOADS, probes_for
 
 # --- what counts as dangerous -----------------------------------------------------------
@@ -254,12 +254,6 @@ def client_for(app, user):
     client = app.test_client()
     login(client, user.email)
     return client
-
-
-@pytest.fixture
-def prog(app, make):
-    with app.app_context():
-        yield Programme(make)
 
 
 @pytest.fixture
