@@ -44,6 +44,8 @@ def check_headers(url: str, response) -> None:
     """What every answer of the app carries, and every HTML page in particular."""
     headers = response.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", url
+    assert headers.get("Cross-Origin-Opener-Policy") == "same-origin", url
+    assert "camera=()" in headers.get("Permissions-Policy", ""), url
     if response.mimetype != "text/html":
         return
     csp = csp_directives(headers.get("Content-Security-Policy", ""))
@@ -185,6 +187,7 @@ def test_session_cookie_is_httponly_and_samesite_and_not_secure_locally(client, 
     assert "HttpOnly" in cookie
     assert re.search(r"SameSite=(Lax|Strict)", cookie)
     assert "Secure" not in cookie  # local development is plain HTTP
+    assert "Strict-Transport-Security" not in client.get("/dashboard").headers
 
 
 def _remember_login(client, email: str):
@@ -221,6 +224,8 @@ def test_cookies_are_secure_when_the_configuration_says_so(tmp_path, monkeypatch
     session = next(c for c in cookies if c.startswith("session="))
     assert "Secure" in session and "HttpOnly" in session
     assert re.search(r"SameSite=(Lax|Strict)", session)
+    # served over HTTPS only: browsers are told never to use plain HTTP
+    assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
     remember = [c for c in cookies if c.startswith("remember_token=")]
     for cookie in remember:
         assert "Secure" in cookie and "HttpOnly" in cookie

@@ -160,4 +160,12 @@ def _template_helpers(app: Flask) -> None:
             "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
             "form-action 'self'; base-uri 'self'",
         )
+        # no window the app opens keeps a handle on it, and no page asks for devices
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy",
+                                    "camera=(), microphone=(), geolocation=(), payment=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # served over HTTPS only (that is what secure cookies say): browsers must
+            # never try plain HTTP again
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
