@@ -67,11 +67,9 @@ def rule_of(path: str) -> str:
 
 
 @pytest.fixture
-def axe_person(request, browser, live_server):
+def axe_person(browser, live_server):
     """A browser context that lets axe-core be injected (the app's CSP forbids inline
     and foreign scripts, which is what it should do for real users)."""
-    if request.node.callspec.params.get("live_server") == "postgresql":
-        pytest.skip("the pages are the same HTML on both databases: checked on SQLite")
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)")
     contexts = []
