@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,14 @@ def live_server(request, tmp_path_factory):
         reset_pg_schema(PG_URL, schema)
         request.addfinalizer(lambda: drop_pg_schema(PG_URL, schema))
         env["COELAB_DATABASE_URL"] = with_search_path(PG_URL, schema)
+    with demo_server(env, instance) as url:
+        yield url
+
+
+@contextmanager
+def demo_server(env: dict, instance: Path) -> Iterator[str]:
+    """What `make run` does, on ``env``'s database: migrate, load the catalogue and the
+    demo, serve with gevent; yields the server's URL."""
     coelab = [sys.executable, "-m", "coelab.launcher"]
     for args in (["db", "upgrade"], ["catalogue", "load"], ["demo"]):
         subprocess.run(coelab + args, env=env, check=True, capture_output=True)
@@ -72,10 +82,12 @@ def live_server(request, tmp_path_factory):
                 process.kill()
                 raise RuntimeError((instance / "server.log").read_text()) from None
             time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import deque
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -26,7 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cohort.demo import DEMO_PASSWORD, email
 
-from .conftest import Person
+from .conftest import Person, demo_server
 from .test_first_visit import log_in
 
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -249,30 +246,8 @@ def own_server(tmp_path_factory, chromium_path):
     env = {**os.environ, "COELAB_INSTANCE_PATH": str(instance),
            "COELAB_MAIL_BACKEND": "console"}
     env.pop("COELAB_DATABASE_URL", None)
-    coelab = [sys.executable, "-m", "coelab.launcher"]
-    for args in (["db", "upgrade"], ["catalogue", "load"], ["demo"]):
-        subprocess.run(coelab + args, env=env, check=True, capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (instance / "server.log").open("w")
-    process = subprocess.Popen(coelab + ["serve", "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/login", timeout=1)  # noqa: S310 - loopback only
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((instance / "server.log").read_text()) from None
-            time.sleep(0.2)
-    yield Server(url, env)
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with demo_server(env, instance) as url:
+        yield Server(url, env)
 
 
 @pytest.fixture
