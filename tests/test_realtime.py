@@ -306,6 +306,32 @@ def test_compaction_keeps_the_content_and_the_authorship(app, team_doc):
     assert rows[team_doc["amandine"].id].inserted == sum(len(f"{i} ") for i in range(1, 30, 2))
 
 
+def test_a_room_behind_another_process_compaction_takes_its_authorship(app, team_doc):
+    """A second process's copy of the document (a room loaded before the first process
+    compacted) catches up from the new snapshot: who wrote what comes with it."""
+    from coelab.documents.rooms import catch_up, load_room
+
+    document = team_doc["document"]
+    a = connect(app, team_doc["amandine"], document)
+    a.sync()
+    a.write(0, "avant ")
+    elsewhere = load_room(document.id)  # the other process, at this point of the log
+    a.receive()
+    a.write(0, "pendant ")
+    here = rooms().get(document.id)
+    assert compact(here) == 2
+    with elsewhere.lock:
+        catch_up(elsewhere)
+    assert str(elsewhere.text) == str(here.text)
+    amandine = team_doc["amandine"].id
+    assert elsewhere.authorship.present() == here.authorship.present()
+    assert elsewhere.authorship.present()[amandine] == len("pendant avant ")
+    a.write(0, "après ")
+    with elsewhere.lock:
+        catch_up(elsewhere)
+    assert elsewhere.authorship.present()[amandine] == len("après pendant avant ")
+
+
 def test_document_is_created_once_from_its_template(app, team_doc):
     document = db.session.get(Document, team_doc["document"].id)
     assert document.snapshot_seq == 0 and document.snapshot

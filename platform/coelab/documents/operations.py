@@ -47,11 +47,12 @@ def create_document(
     text = seed.get(TEXT, type=pycrdt.Text)
     if template:
         text += template
+    state = seed.get_update()
     with transaction():
         document = Document(
             cohort_id=cohort.id, title=title, team=team, owner=owner, kind=kind,
-            created_by_id=getattr(actor, "id", None), snapshot=seed.get_update(),
-            snapshot_seq=0, snapshot_authorship=Authorship(template).dumps(),
+            created_by_id=getattr(actor, "id", None), snapshot=state,
+            snapshot_seq=0, snapshot_authorship=Authorship.of_seed(state).dumps(),
         )
         db.session.add(document)
         db.session.flush()

@@ -95,32 +95,23 @@ class Room:
     compacting: bool = False
     pending: list = field(default_factory=list)
     pending_lock: threading.Lock = field(default_factory=threading.Lock)
-    _author: int | None = None
-    _counts: list[int] = field(default_factory=lambda: [0, 0])
-
-    def __post_init__(self) -> None:
-        self.text.observe(self._on_text_change)
-
-    def _on_text_change(self, event) -> None:
-        inserted, deleted = self.authorship.apply_delta(event.delta, self._author)
-        self._counts[0] += inserted
-        self._counts[1] += deleted
 
     def apply(self, update: bytes, user_id: int | None) -> tuple[int, int]:
         """Apply an update (caller holds the lock); return characters inserted, deleted."""
-        return self.apply_many([update], user_id)
+        self.doc.apply_update(update)
+        return self.authorship.record(update, user_id)
 
     def apply_many(self, updates: list[bytes], user_id: int | None) -> tuple[int, int]:
-        """Apply one author's updates in one transaction: one change event, not one per
-        update (replaying a long log event by event costs far more than applying it)."""
-        self._author, self._counts = user_id, [0, 0]
-        try:
-            with self.doc.transaction():
-                for update in updates:
-                    self.doc.apply_update(update)
-        finally:
-            self._author = None
-        return self._counts[0], self._counts[1]
+        """Apply one author's updates in one transaction (replaying a long log update by
+        update costs more than applying it at once)."""
+        with self.doc.transaction():
+            for update in updates:
+                self.doc.apply_update(update)
+        inserted = deleted = 0
+        for update in updates:
+            i, d = self.authorship.record(update, user_id)
+            inserted, deleted = inserted + i, deleted + d
+        return inserted, deleted
 
     def markdown(self) -> str:
         return str(self.text)
@@ -228,7 +219,7 @@ def load_room(document_id: int) -> Room:
     text = doc.get(TEXT, type=pycrdt.Text)
     if document.snapshot:
         doc.apply_update(document.snapshot)
-    authorship = Authorship.loads(str(text), document.snapshot_authorship)
+    authorship = Authorship.loads(document.snapshot_authorship, document.snapshot)
     room = Room(document_id=document_id, doc=doc, text=text, authorship=authorship,
                 watermark=document.snapshot_seq)
     with room.lock:
@@ -282,11 +273,14 @@ def _apply_tail(room: Room, ref: DocumentRef) -> None:
     """Apply what the log holds past the room's watermark (caller holds both locks)."""
     connection = db.session.connection()
     if ref.snapshot_seq > room.watermark:
-        # another process compacted past us: its snapshot holds what we missed
-        snapshot = connection.execute(
-            select(DOCUMENTS.c.snapshot).where(DOCUMENTS.c.id == ref.id)).scalar_one()
+        # another process compacted past us: its snapshot holds what we missed (and
+        # the room's state is part of it), its authorship who wrote it
+        snapshot, saved = connection.execute(
+            select(DOCUMENTS.c.snapshot, DOCUMENTS.c.snapshot_authorship)
+            .where(DOCUMENTS.c.id == ref.id)).one()
         if snapshot:
-            room.apply(snapshot, None)
+            room.doc.apply_update(snapshot)
+        room.authorship = Authorship.loads(saved, snapshot)
         room.watermark = ref.snapshot_seq
     rows = connection.execute(
         _TAIL, {"document_id": room.document_id, "after": room.watermark}).all()
