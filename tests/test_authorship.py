@@ -193,3 +193,9 @@ def test_text_stays_its_first_senders_when_someone_else_sends_it_again():
     server.apply_update(update)
     assert authorship.record(update, 2) == (0, 0)
     assert authorship.present() == {1: len("écrit par une")}
+
+
+def test_ranges_read_back_whatever_order_they_were_saved_in():
+    assert Ranges([[0, 3], [5, 8]]).pairs() == [[0, 3], [5, 8]]
+    assert Ranges([[5, 8], [0, 3], [2, 6], [9, 9]]).pairs() == [[0, 8]]
+    assert Ranges([[0, 3], [3, 4]]).pairs() == [[0, 4]]

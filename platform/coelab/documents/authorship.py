@@ -29,15 +29,23 @@ class Ranges:
     __slots__ = ("starts", "ends")
 
     def __init__(self, pairs: list[list[int]] | None = None) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for start, end in pairs or []:
-            self.add(int(start), int(end))
+        self.starts: list[int] = [int(start) for start, _ in pairs or []]
+        self.ends: list[int] = [int(end) for _, end in pairs or []]
+        # saved ranges come sorted and apart: anything else is rebuilt range by range
+        if not all(s < e for s, e in zip(self.starts, self.ends, strict=True)) or not all(
+                e < s for e, s in zip(self.ends, self.starts[1:], strict=False)):
+            starts, ends = self.starts, self.ends
+            self.starts, self.ends = [], []
+            for start, end in zip(starts, ends, strict=True):
+                self.add(start, end)
 
     def add(self, start: int, end: int) -> list[tuple[int, int]]:
         """Add ``[start, end)``; return the parts of it that were not in the set."""
         if end <= start:
             return []
+        i = bisect_right(self.starts, start)
+        if i and self.ends[i - 1] >= end:
+            return []  # already in (a copy's sync answer repeats every deletion it knows)
         # the ranges that touch or overlap [start, end)
         first = bisect_left(self.ends, start)
         last = bisect_right(self.starts, end)
