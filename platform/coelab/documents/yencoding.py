@@ -57,15 +57,21 @@ class _Reader:
         return value
 
     def uint(self) -> int:
+        data, pos = self.data, self.pos
         value = shift = 0
-        while True:
-            b = self.byte()
-            value |= (b & 0x7F) << shift
-            if b < 0x80:
-                return value
-            shift += 7
-            if shift > 70:
-                raise UpdateFormatError("variable-length integer too long")
+        try:
+            while True:
+                b = data[pos]
+                pos += 1
+                value |= (b & 0x7F) << shift
+                if b < 0x80:
+                    self.pos = pos
+                    return value
+                shift += 7
+                if shift > 70:
+                    raise UpdateFormatError("variable-length integer too long")
+        except IndexError:
+            raise UpdateFormatError("unexpected end of update") from None
 
     def int(self) -> None:
         b = self.byte()
@@ -164,6 +170,7 @@ def read_update(update: bytes) -> tuple[list[Inserted], list[Deleted]]:
     inserted: list[Inserted] = []
     for _ in range(reader.uint()):
         count, client, clock = reader.uint(), reader.uint(), reader.uint()
+        run: list | None = None  # the range being read: clock, length, item
         for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
@@ -186,8 +193,16 @@ def read_update(update: bytes) -> tuple[list[Inserted], list[Deleted]]:
                         reader.bytes()  # the key in a map
                 length, item = _content(reader, ref), True
             if length:
-                inserted.append(Inserted(client, clock, length, item))
+                if run is not None and run[2] == item and run[0] + run[1] == clock:
+                    run[1] += length  # consecutive structs: one range (a snapshot
+                    # holds tens of thousands of them)
+                else:
+                    if run is not None:
+                        inserted.append(Inserted(client, *run))
+                    run = [clock, length, item]
             clock += length
+        if run is not None:
+            inserted.append(Inserted(client, *run))
     deleted: list[Deleted] = []
     for _ in range(reader.uint()):
         client = reader.uint()
