@@ -393,7 +393,10 @@ COMMON_NAMES = ["title", "name", "email", "first_name", "last_name", "descriptio
                 "impartial", "file", "password", "new_password", "locale", "organisation"]
 
 controls = st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=20)
-long_text = st.builds(lambda ch, n: ch * n, st.characters(), st.integers(1000, 70_000))
+# a form can only carry what UTF-8 encodes: no lone surrogate (a browser replaces them,
+# and the test client cannot even send them)
+long_text = st.builds(lambda ch, n: ch * n, st.characters(exclude_categories=["Cs"]),
+                      st.integers(1000, 70_000))
 numbers = st.one_of(st.integers().map(str), st.floats().map(str), st.sampled_from(
     ["", "-1", "0", "1e400", "NaN", "inf", "١٢", "0x10", " 3 ", "99999999999999999999999"]))
 dates = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()),
