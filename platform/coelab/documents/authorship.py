@@ -145,18 +145,18 @@ class Authorship:
             saved = json.loads(data) if data else None
         except ValueError:
             saved = None
+        if not (isinstance(saved, dict) and saved.get("format") == FORMAT):
+            return Authorship.of_seed(snapshot or b"")
         authorship = Authorship()
-        if isinstance(saved, dict) and saved.get("format") == FORMAT:
-            authorship.clients = {int(c): u for c, u in saved["clients"].items()}
-            authorship.live = {int(c): Ranges(p) for c, p in saved["live"].items()}
-            authorship.deleted = {int(c): Ranges(p) for c, p in saved["deleted"].items()}
-        elif snapshot:
-            authorship.record(snapshot, None)
+        authorship.clients = {int(c): u for c, u in saved["clients"].items()}
+        authorship.live = {int(c): Ranges(p) for c, p in saved["live"].items()}
+        authorship.deleted = {int(c): Ranges(p) for c, p in saved["deleted"].items()}
         return authorship
 
     @staticmethod
     def of_seed(update: bytes) -> Authorship:
-        """The authorship of a new document's first state (nobody's: the template)."""
+        """The authorship of a state written by nobody in particular (a new document's
+        template, a snapshot saved without authorship)."""
         authorship = Authorship()
         authorship.record(update, None)
         return authorship

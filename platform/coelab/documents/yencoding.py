@@ -136,12 +136,9 @@ def _content(reader: _Reader, ref: int) -> int:
         for _ in range(n):
             reader.bytes()
         return n
-    if ref == _BINARY:
-        reader.bytes()
-        return 1
     if ref == _STRING:
         return _utf16_length(reader.string())
-    if ref == _EMBED:
+    if ref in (_BINARY, _EMBED):  # bytes, or an embed's JSON
         reader.bytes()
         return 1
     if ref == _FORMAT:
