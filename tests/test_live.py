@@ -98,6 +98,72 @@ def test_two_processes_share_edits_through_redis(world):
         restarted.stop()
 
 
+def test_one_budget_per_person_across_processes_and_refused_edits_come_back(world):
+    """Two sockets of one person on two processes share one budget (on Redis); what it
+    refuses reaches everyone once it refills, without a reconnect."""
+    env = dict(world["env"], COELAB_YJS_UPDATES_BURST="20", COELAB_YJS_UPDATES_PER_SECOND="2")
+    one = Server(env, world["logs"] / "budget-one.log").start()
+    two = Server(env, world["logs"] / "budget-two.log").start()
+    try:
+        a = SocketDoc(one.url, world["document_id"], world["tokens"][0])
+        b = SocketDoc(two.url, world["document_id"], world["tokens"][0])
+        a.sync()  # each socket's first sync costs one message: 18 left
+        b.sync()
+        acks = [(a if i % 2 else b).write(0, f"[{i}]") for i in range(30)]
+        assert [ack["ok"] for ack in acks].count(True) == 18
+        assert {ack.get("code") for ack in acks if not ack["ok"]} == {"rate-limited"}
+        other = SocketDoc(two.url, world["document_id"], world["tokens"][1])
+        other.sync()
+        markers = [f"[{i}]" for i in range(30)]
+        # the window is 10 s: each socket is asked again once it has passed
+        assert wait_for(lambda: all(m in other.content() for m in markers), timeout=45)
+        probe = SocketDoc(one.url, world["document_id"], world["tokens"][1])
+        probe.sync()
+        assert all(m in probe.content() for m in markers)
+        for client in (a, b, other, probe):
+            client.close()
+    finally:
+        one.stop()
+        two.stop()
+
+
+def test_frames_of_any_size_get_an_answer(world):
+    """Up to twice the resync bound, an oversized update is answered with an error event
+    on an open connection; beyond, the connection closes and the person's next connection
+    to the document is refused with a reason, so a provider stops reconnecting."""
+    import socketio
+
+    env = dict(world["env"], COELAB_YJS_MAX_UPDATE_BYTES="20000",
+               COELAB_YJS_MAX_SYNC_BYTES="50000")  # frames up to 164 KiB are read
+    server = Server(env, world["logs"] / "frames.log").start()
+    try:
+        writer = SocketDoc(server.url, world["document_id"], world["tokens"][0])
+        writer.sync()
+        assert writer.write(0, "x" * 120_000) == {"ok": False, "code": "update-too-large"}
+        assert writer.io.connected
+        # asked to resync, its answer holds the same 120 kB: over the resync bound
+        assert wait_for(lambda: [e["code"] for e in writer.errors] ==
+                        ["update-too-large", "document-too-large"])
+        big = bytes(300_000)
+        writer.io.emit("sync-update", big, namespace=writer.ns)
+        assert wait_for(lambda: not writer.io.connected)
+        refused: list = []
+        again = socketio.Client(reconnection=False)
+        again.on("connect_error", refused.append, namespace=writer.ns)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            again.connect(server.url, namespaces=[writer.ns],
+                          auth={"token": world["tokens"][0]}, transports=["websocket"],
+                          wait_timeout=10)
+        assert refused and refused[0]["data"]["code"] == "update-too-large"
+        # someone else is not concerned
+        other = SocketDoc(server.url, world["document_id"], world["tokens"][1])
+        other.sync()
+        assert other.content() == "Départ\n"
+        other.close()
+    finally:
+        server.stop()
+
+
 def test_acknowledged_updates_survive_kill_9(world):
     rng = random.Random(20261129)
     acknowledged: list[str] = []

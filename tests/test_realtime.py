@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pycrdt
 import pytest
 from coelab.db import db
@@ -25,6 +27,7 @@ class YClient:
                            flask_test_client=flask_client, auth=auth)
         self.doc = pycrdt.Doc()
         self.text = self.doc.get("content", type=pycrdt.Text)
+        self.asked: list[bytes] = []  # the server's sync-step-1 vectors, not yet answered
 
     @property
     def connected(self) -> bool:
@@ -48,7 +51,22 @@ class YClient:
         for event in events:
             if event["name"] == "sync-update":
                 self.doc.apply_update(event["args"][0])
+            elif event["name"] == "sync-step-1":
+                self.asked.append(event["args"][0])
         return events
+
+    def answer(self) -> int:
+        """Answer the server's sync-step-1 requests as the stock provider does (its ack
+        carries ``encodeStateAsUpdate(doc, vector)``); the test client cannot ack a
+        server's event, so the ack's handler is called as python-socketio calls it."""
+        from coelab.documents.sockets import _receive_from_ack
+
+        self.receive()
+        asked, self.asked = self.asked, []
+        sid = socketio.server.manager.sid_from_eio_sid(self.io.eio_sid, self.ns)
+        for vector in asked:
+            _receive_from_ack(sid, self.ns, self.doc.get_update(vector))
+        return len(asked)
 
     def errors(self, events) -> list[str]:
         return [e["args"][0]["code"] for e in events if e["name"] == "yjs-error"]
@@ -197,14 +215,36 @@ def test_bad_updates_are_refused_and_nothing_is_stored(app, team_doc, payload, c
     assert y.write(0, "Toujours en forme. ")["ok"] is True
 
 
-def test_an_update_larger_than_the_limit_is_refused(app, team_doc):
-    app.config["YJS_MAX_UPDATE_BYTES"] = 1000
-    y = connect(app, team_doc["amandine"], team_doc["document"])
+def test_an_update_larger_than_the_limit_is_refused_then_resynced(app, team_doc):
+    """A refused update is not lost: the server asks the writer for what it lacks, and
+    an edit built on the refused one is never acknowledged before that."""
+    app.config.update(YJS_MAX_UPDATE_BYTES=1000, YJS_MAX_SYNC_BYTES=100_000)
+    document = team_doc["document"]
+    y = connect(app, team_doc["amandine"], document)
     y.sync()
+    y.answer()  # the first sync's request: nothing to send yet
     ack = y.write(0, "x" * 5000)
     assert ack == {"ok": False, "code": "update-too-large"}
-    assert stored_updates(team_doc["document"]) == 0
-    assert y.write(0, "court")["ok"] is True
+    assert stored_updates(document) == 0
+    # built on the refused update: not integrable, not stored, not acknowledged
+    assert y.write(0, "court") == {"ok": False, "code": "out-of-sync"}
+    assert stored_updates(document) == 0
+    assert y.errors(y.receive()) == ["update-too-large", "out-of-sync"]
+    assert y.answer() == 1  # one request, however many refusals
+    assert docs.current_markdown(document) == str(y.text)
+    assert str(y.text) == "court" + "x" * 5000 + TEMPLATE
+    fresh = connect(app, team_doc["louis"], document)
+    fresh.sync()
+    assert str(fresh.text) == str(y.text)
+    # a resync answer above its own bound is refused, and the server stops asking
+    app.config["YJS_MAX_SYNC_BYTES"] = 2000
+    rooms().evict(document.id)
+    y.write(0, "y" * 3000)
+    assert y.errors(y.receive()) == ["update-too-large"]
+    y.answer()
+    assert y.errors(y.receive()) == ["document-too-large"]
+    assert y.write(0, "encore") == {"ok": False, "code": "out-of-sync"}
+    assert y.answer() == 0
 
 
 def test_events_before_joining_or_unknown_are_errors(app, team_doc):
@@ -216,14 +256,19 @@ def test_events_before_joining_or_unknown_are_errors(app, team_doc):
     assert y.connected
 
 
-def test_rate_limit_is_per_user_and_generous(app, team_doc):
+def test_rate_limit_is_per_person_across_sockets_and_generous(app, team_doc):
     app.config.update(YJS_UPDATES_BURST=5, YJS_UPDATES_PER_SECOND=0.001)
     a = connect(app, team_doc["amandine"], team_doc["document"])
     b = connect(app, team_doc["louis"], team_doc["document"])  # same address, other person
-    a.sync()
+    a.sync()  # the server's request for what it lacks counts too: 4 left
     b.sync()
-    results = [a.write(0, "a")["ok"] for _ in range(7)]
-    assert results == [True] * 5 + [False] * 2
+    results = [a.write(0, "a")["ok"] for _ in range(3)]
+    # a second socket (another tab) of the same person shares the budget
+    second = connect(app, team_doc["amandine"], team_doc["document"])
+    second.sync()  # its request takes the fifth and last unit
+    results += [second.write(0, "z")["ok"] for _ in range(2)]
+    assert results == [True] * 3 + [False, False]
+    assert second.errors(second.receive()) == ["rate-limited", "rate-limited"]
     assert b.write(0, "b")["ok"] is True
 
 
@@ -235,7 +280,9 @@ def test_presence_is_relayed_and_cleared_on_disconnect(app, team_doc):
     state = awareness.encode([awareness.Entry(4242, 1, '{"user":{"name":"Amandine Roux"}}')])
     a.io.emit("awareness-update", state, namespace=a.ns)
     received = [e for e in b.receive() if e["name"] == "awareness-update"]
-    assert [awareness.decode(e["args"][0]) for e in received] == [awareness.decode(state)]
+    amandine = awareness.identity(team_doc["amandine"].id, "Amandine Roux")
+    assert [awareness.decode(e["args"][0]) for e in received] == [
+        [awareness.Entry(4242, 1, json.dumps({"user": amandine}, separators=(",", ":")))]]
     # a newcomer is told who is there
     c = connect(app, team_doc["louis"], team_doc["document"])
     c.sync()
@@ -256,8 +303,14 @@ def test_an_echoed_presence_is_not_broadcast_again_nor_owned_by_the_echoer(app, 
     a = connect(app, team_doc["amandine"], team_doc["document"])
     b = connect(app, team_doc["louis"], team_doc["document"])
     c = connect(app, team_doc["louis"], team_doc["document"])
-    amandine = awareness.Entry(11, 5, '{"user":{"name":"Amandine Roux"}}')
-    louis = awareness.Entry(22, 1, '{"user":{"name":"Louis Ferrand"}}')
+
+    def stamped(person, client, clock):
+        who = awareness.identity(team_doc[person].id, team_doc[person].full_name)
+        return awareness.Entry(client, clock,
+                               json.dumps({"user": who}, ensure_ascii=False,
+                                          separators=(",", ":")))
+
+    amandine, louis = stamped("amandine", 11, 5), stamped("louis", 22, 1)
     a.io.emit("awareness-update", awareness.encode([amandine]), namespace=a.ns)
     for client in (b, c):
         assert [awareness.decode(e["args"][0]) for e in client.receive()

@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { SocketIOProvider } from 'y-socket.io'
 import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
-import { Compartment, EditorState, Prec } from '@codemirror/state'
+import { Compartment, EditorState, Prec, Transaction } from '@codemirror/state'
 import { drawSelection, EditorView, keymap } from '@codemirror/view'
 import { defaultKeymap } from '@codemirror/commands'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
@@ -15,7 +15,22 @@ import { cspSafeRemoteSelections, safeColour } from './remote-selections.js'
 import { startComments } from './comments.js'
 
 const PREVIEW_DELAY = 400
+// a connection the server refused for a passing reason (not one of FATAL below) is
+// tried again after this long: socket.io itself does not retry a refusal
 const RETRY_REFUSED = 15000
+// after the server asked for our changes again (sync-step-1) and got them, this long
+// without a new refusal means they were taken: the notices about them are cleared
+const SYNCED_GRACE = 3000
+// room left in an update for the Yjs encoding around the inserted text: the header,
+// one item per inserted piece (ids, origins, parent) and the deleted ranges (a few
+// kilobytes when a long text written by many hands is replaced at once)
+const UPDATE_MARGIN_MAX = 16 * 1024
+const UPDATE_BYTES_PER_CHANGE = 64
+
+/** The UTF-8 size of a string, as Yjs encodes it (a lone surrogate counts 3 bytes). */
+function utf8Length (text) {
+  return new TextEncoder().encode(text).length
+}
 
 /** #abc → #aabbcc, so that an alpha byte can be appended. */
 function longHex (colour) {
@@ -36,8 +51,31 @@ function start (app) {
     offline: data.msgOffline || '',
     readonly: data.msgReadonly || '',
     error: data.msgError || '',
-    previewOffline: data.msgPreviewOffline || ''
+    previewOffline: data.msgPreviewOffline || '',
+    stopped: data.msgStopped || '',
+    stoppedReadonly: data.msgStoppedReadonly || '',
+    pasteTooLarge: data.msgPasteTooLarge || '',
+    rateLimited: data.msgRateLimited || '',
+    outOfSync: data.msgOutOfSync || '',
+    updateTooLarge: data.msgUpdateTooLarge || '',
+    documentTooLarge: data.msgDocumentTooLarge || '',
+    accessRevoked: data.msgAccessRevoked || '',
+    unauthenticated: data.msgUnauthenticated || '',
+    unknownDocument: data.msgUnknownDocument || '',
+    frameTooLarge: data.msgFrameTooLarge || '',
+    presenceSelf: data.msgPresenceSelf || '(vous)',
+    presenceReader: data.msgPresenceReader || '(lecture)'
   }
+  // connection refusals that trying again cannot cure: the editor stops and says why
+  const FATAL = new Map([
+    ['unauthenticated', { text: msg.unauthenticated, readOnly: true }],
+    ['unknown-document', { text: msg.unknownDocument, readOnly: true }],
+    // this person's last frame on this document was more than the server reads: it
+    // refuses their connections for a while, and a reconnection would send the same
+    // frame again; the text stays writable, so that they can take the passage out
+    ['update-too-large', { text: msg.frameTooLarge, readOnly: false }]
+  ])
+  const maxUpdateBytes = /^\d+$/.test(data.maxUpdateBytes || '') ? Number(data.maxUpdateBytes) : 0
   const colour = longHex(safeColour(data.userColor, '#1f5fa8'))
   const user = {
     name: data.userName || '',
@@ -86,6 +124,39 @@ function start (app) {
   const collab = yCollab(ytext, provider.awareness, { undoManager })
     .map(extension => extension === yRemoteSelections ? cspSafeRemoteSelections : extension)
 
+  // A change too large for one update (a long paste, a drop) is refused here, before
+  // it reaches the shared document: the server would refuse it, and the changes made
+  // after it would depend on it. Only this person's changes carry a user event; those
+  // y-codemirror brings in from the shared document (co-authors, undo) are already in
+  // it and pass.
+  const updateBudget = maxUpdateBytes -
+    Math.min(UPDATE_MARGIN_MAX, Math.floor(maxUpdateBytes / 8))
+  const sizeGuard = EditorState.transactionFilter.of(tr => {
+    if (!maxUpdateBytes || !tr.docChanged || tr.annotation(Transaction.userEvent) === undefined) return tr
+    const inserted = []
+    let units = 0
+    let changes = 0
+    tr.changes.iterChanges((fromA, toA, fromB, toB, text) => {
+      changes++
+      if (text.length) {
+        inserted.push(text)
+        units += text.length
+      }
+    })
+    const budget = updateBudget - UPDATE_BYTES_PER_CHANGE * changes
+    // a UTF-16 unit is at most 3 bytes in UTF-8: typing never needs the exact count
+    if (units * 3 <= budget) return tr
+    let bytes = 0
+    for (const text of inserted) {
+      bytes += utf8Length(text.sliceString(0, text.length, '\n'))
+      if (bytes > budget) {
+        queueMicrotask(() => showError(msg.pasteTooLarge, 'paste'))
+        return {} // nothing of it: the text stays as it was
+      }
+    }
+    return tr
+  })
+
   const view = new EditorView({
     parent: $('editor'),
     state: EditorState.create({
@@ -105,6 +176,12 @@ function start (app) {
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         EditorView.contentAttributes.of({ 'aria-label': 'Texte du document', 'aria-multiline': 'true' }),
         editable.of(editableExtensions(canWrite)),
+        sizeGuard,
+        // a paste that fits clears the message about one that did not
+        EditorView.updateListener.of(update => {
+          if (update.docChanged && update.transactions.some(tr =>
+            tr.isUserEvent('input.paste') || tr.isUserEvent('input.drop'))) clearError('paste')
+        }),
         collab
       ]
     })
@@ -209,28 +286,82 @@ function start (app) {
   let connected = false
   let lostOnce = false // connected then lost, or never reached: either way we retry
   let retryTimer = null
+  let stopped = false // for good: access withdrawn, session ended, document gone
+  // a refused change the server will ask for again ('rate-limited', 'out-of-sync'):
+  // said calmly in the status line until the server has it
+  let pending = null
+  let syncedTimer = null
 
   function connectionState () {
+    if (stopped) return 'stopped'
     if (!navigator.onLine) return 'offline'
-    if (connected) return 'connected'
+    if (connected) return pending ? 'sending' : 'connected'
     return lostOnce ? 'reconnecting' : 'connecting'
+  }
+
+  function statusText (state) {
+    if (state === 'stopped') return canWrite ? msg.stopped : msg.stoppedReadonly
+    if (state === 'sending') return pending === 'rate-limited' ? msg.rateLimited : msg.outOfSync
+    if (!canWrite) return state === 'connected' ? msg.connectedReadonly : `${msg[state]} ${msg.readonly}`.trim()
+    return msg[state]
   }
 
   function renderStatus () {
     if (!statusEl) return
     const state = connectionState()
-    let text = msg[state]
-    if (!canWrite) text = state === 'connected' ? msg.connectedReadonly : `${msg[state]} ${msg.readonly}`.trim()
+    const text = statusText(state)
     if (statusEl.dataset.state !== state) statusEl.dataset.state = state
     if (statusEl.textContent !== text) statusEl.textContent = text
     statusEl.dataset.readonly = String(!canWrite)
   }
 
+  // 8. What the server refused, and what the person can do about it: one message at a
+  // time under the editor, of a kind so that each is cleared by what resolves it.
+  let errorKind = null
+
+  function showError (text, kind) {
+    if (!errorEl || (stopped && kind !== 'stopped')) return
+    errorKind = kind
+    if (errorEl.textContent !== text) errorEl.textContent = text
+    errorEl.hidden = false
+  }
+
+  function clearError (...kinds) {
+    if (!errorEl || !kinds.includes(errorKind)) return
+    errorKind = null
+    errorEl.hidden = true
+    errorEl.textContent = ''
+  }
+
+  /** Stop for good: no more retries (ours or socket.io's), a read-only text, and why. */
+  function stop (text, readOnly = true) {
+    if (stopped) return
+    stopped = true
+    pending = null
+    clearTimeout(retryTimer)
+    retryTimer = null
+    clearTimeout(syncedTimer)
+    provider.socket.io.reconnection(false)
+    if (provider.socket.connected) {
+      provider.disconnect()
+    } else {
+      provider.socket.disconnect()
+      provider.disconnectBc()
+    }
+    if (provider.resyncInterval != null) {
+      clearInterval(provider.resyncInterval)
+      provider.resyncInterval = null
+    }
+    showError(text, 'stopped')
+    if (readOnly) setReadOnly()
+    renderStatus()
+  }
+
   function reconnectSoon () {
-    if (retryTimer !== null) return
+    if (retryTimer !== null || stopped) return
     retryTimer = setTimeout(() => {
       retryTimer = null
-      if (navigator.onLine && !provider.socket.connected && !provider.socket.active) provider.connect()
+      if (!stopped && navigator.onLine && !provider.socket.connected && !provider.socket.active) provider.connect()
     }, RETRY_REFUSED)
   }
 
@@ -254,19 +385,22 @@ function start (app) {
       provider.resyncInterval = null
     }
     renderStatus()
-    // socket.io retries by itself, except when the server closed the connection
+    // socket.io retries by itself, except when the server closed the connection (or
+    // we did, in stop())
     if (!provider.socket.active) reconnectSoon()
   })
-  provider.socket.on('connect_error', () => {
+  provider.socket.on('connect_error', error => {
     connected = false
     lostOnce = true
+    const code = error && error.data && typeof error.data === 'object' ? error.data.code : null
+    if (FATAL.has(code)) return stop(FATAL.get(code).text, FATAL.get(code).readOnly)
     renderStatus()
-    // a refusal by the server (e.g. session expired) is not retried by socket.io
+    // any other refusal by the server is not retried by socket.io: we try again later
     if (!provider.socket.active) reconnectSoon()
   })
   window.addEventListener('online', () => {
     renderStatus()
-    if (!provider.socket.connected && !provider.socket.active) provider.connect()
+    if (!stopped && !provider.socket.connected && !provider.socket.active) provider.connect()
     schedulePreview()
   })
   window.addEventListener('offline', () => {
@@ -275,15 +409,46 @@ function start (app) {
   })
   renderStatus()
 
-  // 8. Errors from the server.
+  // The server asks for what it lacks (sync-step-1) at each connection, at each resync
+  // and after refusing a change it will take again: the provider answers with all of
+  // this person's changes it does not have. No new refusal soon after means the server
+  // has them: the notices about changes waiting to be taken go.
+  provider.socket.on('sync-step-1', () => {
+    if (stopped || (!pending && !['update-too-large', 'document-too-large'].includes(errorKind))) return
+    clearTimeout(syncedTimer)
+    syncedTimer = setTimeout(() => {
+      pending = null
+      clearError('update-too-large', 'document-too-large')
+      renderStatus()
+    }, SYNCED_GRACE)
+  })
+
   provider.socket.on('yjs-error', payload => {
     const { code, message } = payload || {}
-    const detail = typeof message === 'string' && message ? message : String(code || '')
-    const text = msg.error + detail
-    if (errorEl) {
-      if (errorEl.textContent !== text) errorEl.textContent = text
-      errorEl.hidden = false
+    if (stopped) return
+    if (['rate-limited', 'out-of-sync', 'update-too-large', 'document-too-large'].includes(code)) {
+      clearTimeout(syncedTimer) // not taken after all
     }
+    switch (code) {
+      case 'rate-limited': // the server asks for them again when the person's budget refills
+      case 'out-of-sync': // built on changes the server lacks: it asks for everything
+        if (errorKind !== 'document-too-large' && pending !== 'rate-limited') pending = code
+        renderStatus()
+        return
+      case 'update-too-large': // sent again with the rest at the next resync, within its bound
+        showError(msg.updateTooLarge, code)
+        return
+      case 'document-too-large': // not even the resync fits: the server stops asking
+        pending = null
+        showError(msg.documentTooLarge, code)
+        renderStatus()
+        return
+      case 'access-revoked': // the server disconnects this socket next
+        stop(msg.accessRevoked)
+        return
+    }
+    const detail = typeof message === 'string' && message ? message : String(code || '')
+    showError(msg.error + detail, code === 'read-only' ? 'read-only' : 'refused')
     if (code === 'read-only') setReadOnly()
   })
 
@@ -300,7 +465,8 @@ function start (app) {
       const key = who.id != null ? 'user:' + String(who.id) : 'client:' + clientId
       if (people.has(key) && !(self && !people.get(key).self)) return
       const name = (typeof who.name === 'string' && who.name.trim() ? who.name.trim() : 'Anonyme').slice(0, 80)
-      people.set(key, { name, colour: safeColour(who.color, '#5a6275'), self })
+      // the server stamps a reader's presence (they may read, not write)
+      people.set(key, { name, colour: safeColour(who.color, '#5a6275'), self, reader: who.reader === true })
     })
     const list = [...people.values()].sort((a, b) =>
       (b.self - a.self) || a.name.localeCompare(b.name, 'fr'))
@@ -315,7 +481,8 @@ function start (app) {
       dot.style.backgroundColor = person.colour
       const name = document.createElement('span')
       name.className = 'presence-name'
-      name.textContent = person.self ? `${person.name} (vous)` : person.name
+      const marks = [person.self && msg.presenceSelf, person.reader && msg.presenceReader]
+      name.textContent = [person.name, ...marks.filter(Boolean)].join(' ')
       if (person.self) item.className = 'presence-self'
       item.append(dot, name)
       return item

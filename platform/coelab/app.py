@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    from .documents import fanout, sockets  # registers the socket handlers first
+    from .documents import fanout, frames, sockets  # registers the socket handlers first
     from .documents.rooms import init_rooms
 
     # in-process fan-out (no message queue): broadcasts framed once for every recipient
@@ -74,11 +74,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
         namespaces="*",
-        # an engine.io message may hold an update of the maximum size, base64 or not
-        max_http_buffer_size=2 * app.config["YJS_MAX_UPDATE_BYTES"] + 64 * 1024,
+        # an engine.io message may hold a sync answer of the maximum size, base64 or
+        # not: anything up to it reaches the handlers, which answer an oversized update
+        # with an error event rather than a closed connection
+        max_http_buffer_size=2 * max(app.config["YJS_MAX_UPDATE_BYTES"],
+                                     app.config["YJS_MAX_SYNC_BYTES"]) + 64 * 1024,
     )
     sockets.register_server_handlers(socketio.server)
     fanout.install(socketio.server)
+    frames.install(socketio.server)  # after fanout: it wraps the transport fanout chose
     init_rooms(app)
 
     from . import models  # noqa: F401 - the core's tables join the metadata

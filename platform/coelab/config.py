@@ -83,6 +83,10 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         # (the whole request may be 1 MiB more: see create_app)
         "ATTACHMENT_MAX_BYTES": _int("COELAB_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
         "YJS_MAX_UPDATE_BYTES": _int("COELAB_YJS_MAX_UPDATE_BYTES", 2 * 1024 * 1024),
+        # a client's answer to the server's sync request carries everything the server
+        # lacks (a refused burst, offline work): bounded separately, and above any
+        # single update (see coelab.documents.sockets)
+        "YJS_MAX_SYNC_BYTES": _int("COELAB_YJS_MAX_SYNC_BYTES", 16 * 1024 * 1024),
         "YJS_UPDATES_PER_SECOND": _int("COELAB_YJS_UPDATES_PER_SECOND", 100),
         "YJS_UPDATES_BURST": _int("COELAB_YJS_UPDATES_BURST", 400),
         "YJS_COMPACT_EVERY": _int("COELAB_YJS_COMPACT_EVERY", 500),

@@ -125,12 +125,13 @@ class Person:
         return page
 
 
-@pytest.fixture
-def people(browser, live_server):
+def people_of(browser, url: str):
+    """People on the server at ``url``, each in a browser context of their own; none may
+    meet a page error or a dialog (a generator for a fixture: ``yield from``)."""
     made: list[Person] = []
 
     def person() -> Person:
-        made.append(Person(browser, live_server))
+        made.append(Person(browser, url))
         return made[-1]
 
     yield person
@@ -138,6 +139,11 @@ def people(browser, live_server):
         p.context.close()
     assert [e for p in made for e in p.errors] == []
     assert [d for p in made for d in p.dialogs] == []
+
+
+@pytest.fixture
+def people(browser, live_server):
+    yield from people_of(browser, live_server)
 
 
 @pytest.fixture

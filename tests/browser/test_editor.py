@@ -1,11 +1,16 @@
-"""Co-writing in real Chromium: two people, presence, offline merge, safe preview."""
+"""Co-writing in real Chromium: two people, presence, offline merge, safe preview; what
+the editor tells a person when the server refuses their changes or their connection."""
 
 from __future__ import annotations
 
+import os
 import re
+
+import pytest
 
 from cohort.demo import email
 
+from .conftest import demo_server, people_of
 from .test_first_visit import log_in
 
 CONNECTED = "#connection-status[data-state='connected']"
@@ -144,3 +149,288 @@ def test_a_trainer_reads_live_but_cannot_write(people):
     t.wait_for_function("() => window.coelabEditor.ytext.toString().includes('Relu par Claire')",
                         timeout=10000)
     assert re.search("tentative du formateur", text_of(writer.page)) is None
+
+
+# --- Refusals, on a server with small limits -----------------------------------------------
+# one update at most 16 KiB ("16 Ko" on the page); a resync answer at most 40 KiB; 20
+# updates per second and per person, in bursts of 100 (a burst over it is refused however
+# fast the server takes the updates in)
+
+SMALL_UPDATE = 16 * 1024
+SMALL_SYNC = 40 * 1024
+STOPPED = "#connection-status[data-state='stopped']"
+PASTE_TOO_LARGE = ("Ce texte est trop long pour être ajouté en une fois (16 Ko au plus) : il "
+                   "n'a pas été inséré. Collez-le en plusieurs morceaux.")
+UPDATE_TOO_LARGE = ("Votre dernière modification est trop volumineuse pour être envoyée en une "
+                    "fois (16 Ko au plus) : elle n'est pas encore enregistrée. Elle sera renvoyée "
+                    "avec vos autres modifications dans quelques secondes.")
+DOCUMENT_TOO_LARGE = ("Vos dernières modifications ne peuvent pas être enregistrées : elles sont "
+                      "trop volumineuses. Copiez votre texte dans un autre logiciel pour le "
+                      "garder, supprimez du document le passage que vous venez d'ajouter, puis "
+                      "rechargez la page.")
+ACCESS_REVOKED = ("Votre accès à ce document a été retiré (équipe, cohorte ou jury) : la "
+                  "connexion est coupée et vos modifications ne sont plus enregistrées. Copiez "
+                  "ce que vous voulez garder, puis rechargez la page.")
+UNAUTHENTICATED = ("Votre session a pris fin : la connexion est coupée. Ce que vous avez écrit "
+                   "est gardé sur cet appareil ; rechargez la page et reconnectez-vous pour "
+                   "l'envoyer.")
+UNKNOWN_DOCUMENT = ("Ce document n'existe plus, ou vous n'y avez plus accès : la connexion est "
+                    "coupée et vos modifications ne sont plus enregistrées. Rechargez la page.")
+FRAME_TOO_LARGE = ("Vos dernières modifications sont trop volumineuses pour être envoyées : la "
+                   "connexion est suspendue. Copiez votre texte dans un autre logiciel pour le "
+                   "garder, supprimez du document le passage que vous venez d'ajouter, puis "
+                   "rechargez la page dans une minute.")
+NOTES = "Notes du regroupement de novembre"
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory, chromium_path):
+    instance = tmp_path_factory.mktemp("small-limits-instance")
+    env = {**os.environ, "COELAB_INSTANCE_PATH": str(instance),
+           "COELAB_MAIL_BACKEND": "console",
+           "COELAB_YJS_MAX_UPDATE_BYTES": str(SMALL_UPDATE),
+           "COELAB_YJS_MAX_SYNC_BYTES": str(SMALL_SYNC),
+           "COELAB_YJS_UPDATES_PER_SECOND": "20", "COELAB_YJS_UPDATES_BURST": "100"}
+    env.pop("COELAB_DATABASE_URL", None)
+    with demo_server(env, instance) as url:
+        yield url
+
+
+@pytest.fixture
+def small_people(browser, small_server):
+    yield from people_of(browser, small_server)
+
+
+def paste(page, value: str) -> None:
+    """Paste ``value`` at the end of the text, as the browser delivers a paste."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.evaluate("""value => {
+      const data = new DataTransfer()
+      data.setData('text/plain', value)
+      document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste',
+        { clipboardData: data, bubbles: true, cancelable: true }))
+    }""", value)
+
+
+def open_in_any_cohort(person, who: str, title: str) -> None:
+    """Like open_document, the document being in any of the person's cohorts."""
+    page = person.page
+    log_in(page, person.base_url, email(who))
+    page.goto(person.base_url + "/dashboard")
+    for card in range(page.locator(".cards a").count()):
+        page.goto(person.base_url + "/dashboard")
+        page.locator(".cards a").nth(card).click()
+        if page.get_by_role("link", name=title).count():
+            break
+    page.get_by_role("link", name=title).first.click()
+    page.wait_for_selector(CONNECTED, timeout=15000)
+
+
+def shown_text(page) -> str:
+    return page.evaluate("() => window.coelabEditor.view.state.doc.toString()")
+
+
+def error_of(page) -> str:
+    error = page.locator("#editor-error")
+    error.wait_for(state="visible", timeout=20000)
+    return error.inner_text()
+
+
+def test_a_paste_too_large_for_one_update_is_refused_before_it_is_sent(small_people):
+    amandine, louis = small_people(), small_people()
+    open_document(amandine, "stagiaire", CALANQUES)
+    open_document(louis, "louis.ferrand", CALANQUES)
+    a = amandine.page
+    a.evaluate("() => { window.sent = 0;"
+               " window.coelabEditor.doc.on('update', () => window.sent++) }")
+    before = text_of(a)
+    # 9,000 characters, but 18,000 bytes in UTF-8: over the 16 KiB of one update
+    paste(a, "é" * 9000)
+    assert error_of(a) == PASTE_TOO_LARGE
+    assert shown_text(a) == before and text_of(a) == before
+    assert a.evaluate("() => window.sent") == 0  # nothing left the editor
+    # a piece that fits goes to everyone, and the message goes
+    piece = "Premier morceau. " + "a" * 14000
+    paste(a, piece)
+    a.locator("#editor-error").wait_for(state="hidden", timeout=5000)
+    louis.page.wait_for_function(
+        "part => window.coelabEditor.ytext.toString().includes(part)", arg=piece, timeout=15000)
+    a.wait_for_timeout(1000)  # nor did the server refuse it
+    assert a.locator("#editor-error").is_hidden()
+    assert a.locator(CONNECTED).is_visible()
+
+
+def test_an_undo_too_large_for_one_update_is_saved_with_the_resync(small_people):
+    sophie, yann = small_people(), small_people()
+    open_document(sophie, "sophie.lambert", SAINTE_VICTOIRE)
+    open_document(yann, "yann.morel", SAINTE_VICTOIRE)
+    s, y = sophie.page, yann.page
+    for part in ("Partie une. ", "Partie deux. "):
+        paste(s, part + "b" * 12000)
+        s.wait_for_timeout(700)  # two steps of the undo history
+    converged(s, y, "Partie une. ", "Partie deux. ")
+    written = text_of(s)
+    s.keyboard.press("Control+a")
+    s.keyboard.press("Delete")
+    y.wait_for_function("() => window.coelabEditor.ytext.toString() === ''", timeout=15000)
+    s.wait_for_timeout(700)
+    # the undo brings the whole text back in one update, over 16 KiB: refused...
+    s.keyboard.press("Control+z")
+    assert text_of(s) == written
+    assert error_of(s) == UPDATE_TOO_LARGE
+    # ...and taken with the resync the server asks for: everyone has it, the message goes
+    y.wait_for_function("text => window.coelabEditor.ytext.toString() === text", arg=written,
+                        timeout=30000)
+    s.locator("#editor-error").wait_for(state="hidden", timeout=15000)
+    s.wait_for_selector(CONNECTED, timeout=5000)
+
+
+def test_a_burst_over_the_rate_limit_is_sent_again_without_reconnecting(small_people):
+    karim, sophie = small_people(), small_people()
+    title = "Partager l'information sans perdre la confidentialité — Équipe Étang de Berre"
+    open_in_any_cohort(karim, "karim.haddad", title)
+    open_in_any_cohort(sophie, "sophie.lambert", title)
+    k = karim.page
+    k.evaluate("() => { window.connects = 0;"
+               " window.coelabEditor.provider.socket.on('connect', () => window.connects++) }")
+    # 300 updates in one tick (an offline burst, a fast typist on a slow link), over
+    # the person's burst of 100
+    k.evaluate("""() => {
+      const { ytext } = window.coelabEditor
+      for (let i = 0; i < 300; i++) ytext.insert(ytext.length, ` m${i};`)
+    }""")
+    status = k.locator("#connection-status[data-state='sending']")
+    status.wait_for(timeout=30000)
+    assert status.inner_text() == ("Connecté : vous avez fait beaucoup de modifications d'un "
+                                   "coup ; les dernières seront envoyées dans un instant.")
+    assert k.locator("#editor-error").is_hidden()  # calmly: not an alert
+    # the server asks for them again once the budget refills: everyone has all 300
+    sophie.page.wait_for_function("text => window.coelabEditor.ytext.toString() === text",
+                                  arg=text_of(k), timeout=30000)
+    k.wait_for_selector(CONNECTED, timeout=15000)
+    assert all(f" m{i};" in text_of(sophie.page) for i in range(300))
+    assert k.evaluate("() => window.connects") == 0
+
+
+def test_changes_too_large_to_be_saved_are_explained_and_the_advice_works(small_people):
+    ines = small_people()
+    open_in_any_cohort(ines, "ines.bouvier", NOTES)
+    i = ines.page
+    before = text_of(i)
+    # offline, four pastes that each fit in one update: 48 KiB waiting for the server,
+    # more than it takes in one resync answer
+    ines.context.set_offline(True)
+    i.wait_for_selector("#connection-status[data-state='offline']", timeout=15000)
+    for n in range(4):
+        paste(i, f" Hors ligne {n}. " + "c" * 12000)
+    assert i.locator("#editor-error").is_hidden()
+    ines.context.set_offline(False)
+    assert error_of(i) == DOCUMENT_TOO_LARGE
+    # the advice: copy it elsewhere (the text is still there), take the passage out,
+    # reload the page; then nothing is refused any more
+    assert "Hors ligne 3." in shown_text(i)
+    i.locator(".cm-content").click()
+    for _ in range(6):
+        if text_of(i) == before:
+            break
+        i.keyboard.press("Control+z")
+        i.wait_for_timeout(300)
+    assert text_of(i) == before
+    i.wait_for_timeout(500)  # the offline copy stores the change
+    i.reload()
+    i.wait_for_selector(CONNECTED, timeout=20000)
+    i.wait_for_timeout(3000)
+    assert i.locator("#editor-error").is_hidden()
+    assert text_of(i) == before
+    type_into(i, " Enregistré après coup.")
+    i.wait_for_timeout(1000)
+    assert i.locator("#editor-error").is_hidden()
+
+
+def test_changes_larger_than_the_server_reads_stop_the_retries_and_say_why(small_people):
+    amandine = small_people()
+    open_in_any_cohort(amandine, "stagiaire", NOTES)
+    a = amandine.page
+    # offline, 13 pastes that each fit in one update: 156 kB waiting, in one frame
+    # when the connection returns, more than the server reads (twice the larger limit)
+    amandine.context.set_offline(True)
+    a.wait_for_selector("#connection-status[data-state='offline']", timeout=15000)
+    for n in range(13):
+        paste(a, f" Trop {n}. " + "d" * 12000)
+    amandine.context.set_offline(False)
+    # the server closes that connection and refuses the next ones for a while: the
+    # editor stops trying (it would send the same frame again) and says what to do
+    a.wait_for_selector(STOPPED, timeout=30000)
+    assert error_of(a) == FRAME_TOO_LARGE
+    assert a.locator("#connection-status").inner_text() == (
+        "Déconnecté : ce document n'est plus synchronisé.")
+    # the text stays writable, so that the passage can be taken out before reloading
+    assert a.locator("#editor-toolbar button").first.is_enabled()
+    type_into(a, " encore")
+    assert text_of(a).endswith(" encore")
+    a.wait_for_timeout(2000)
+    assert a.evaluate("() => { const s = window.coelabEditor.provider.socket;"
+                      " return s.connected || s.active }") is False
+
+
+def test_an_ended_session_stops_the_editor_and_says_why(small_people):
+    nadia = small_people()
+    open_document(nadia, "nadia.cherif", CALANQUES)
+    p = nadia.page
+    nadia.context.clear_cookies()  # as when the session ends (logged out elsewhere, expired)
+    p.evaluate("() => window.coelabEditor.provider.socket.io.engine.close()")  # any reconnect
+    p.wait_for_selector(STOPPED, timeout=15000)
+    assert error_of(p) == UNAUTHENTICATED
+    assert_stopped_for_good(p)
+
+
+def take_out_of_team(coordinator, name: str, team_name: str) -> None:
+    """The coordinator takes ``name`` out of the team, on the cohort's teams page."""
+    h = coordinator.page
+    log_in(h, coordinator.base_url, email("coordination"))
+    h.get_by_role("link", name="Module transversal — Martigues 2026-2027", exact=True).click()
+    h.get_by_role("link", name="Équipes", exact=True).click()
+    team = h.locator("section.card", has=h.get_by_role("heading", name=team_name))
+    team.get_by_label(name).uncheck()
+    team.get_by_role("button", name="Enregistrer les membres").click()
+    h.wait_for_load_state()
+
+
+def assert_stopped_for_good(page) -> None:
+    """Read-only, and no more attempts to connect."""
+    assert page.locator("#connection-status").inner_text() == (
+        "Déconnecté : ce document n'est plus synchronisé et le texte n'est plus modifiable ici.")
+    before = text_of(page)
+    page.locator(".cm-content").click()
+    page.keyboard.type("plus rien ne passe")
+    assert text_of(page) == before
+    assert page.locator("#editor-toolbar button").first.is_disabled()
+    page.wait_for_timeout(2000)
+    assert page.evaluate("() => { const s = window.coelabEditor.provider.socket;"
+                         " return s.connected || s.active }") is False
+
+
+def test_a_person_removed_from_the_team_is_disconnected_and_told(small_people):
+    paul, helene = small_people(), small_people()
+    open_document(paul, "paul.garnier", CALANQUES)
+    p = paul.page
+    take_out_of_team(helene, "Paul Garnier", "Équipe Calanques")
+    # within a second or so, Paul's editor is cut off and says why
+    p.wait_for_selector(STOPPED, timeout=10000)
+    assert error_of(p) == ACCESS_REVOKED
+    assert_stopped_for_good(p)
+
+
+def test_a_person_removed_while_offline_is_told_when_back(small_people):
+    yann, helene = small_people(), small_people()
+    open_document(yann, "yann.morel", SAINTE_VICTOIRE)
+    y = yann.page
+    yann.context.set_offline(True)
+    y.wait_for_selector("#connection-status[data-state='offline']", timeout=15000)
+    take_out_of_team(helene, "Yann Morel", "Équipe Sainte-Victoire")
+    yann.context.set_offline(False)
+    # the server refuses the connection: the editor does not insist, and says why
+    y.wait_for_selector(STOPPED, timeout=20000)
+    assert error_of(y) == UNKNOWN_DOCUMENT
+    assert_stopped_for_good(y)

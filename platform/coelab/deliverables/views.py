@@ -276,8 +276,8 @@ def _grouped(rows: list) -> list[tuple[object, list]]:
 @login_required
 def page(deliverable_id: int):
     from ..assessments.views import section_context
+    from ..documents.awareness import user_colour
     from ..documents.operations import contributions, versions_of
-    from ..documents.views import user_colour
     from ..jury.views import jury_context
 
     deliverable = _deliverable(deliverable_id)

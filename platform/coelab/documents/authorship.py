@@ -18,7 +18,7 @@ import json
 from bisect import bisect_left, bisect_right
 from collections import Counter
 
-from .yencoding import UpdateFormatError, read_update
+from .yencoding import Deleted, Inserted, UpdateFormatError, read_update
 
 FORMAT = 2  # of what dumps() writes
 
@@ -101,6 +101,11 @@ class Authorship:
             inserted, deleted = read_update(update)
         except UpdateFormatError:
             return 0, 0  # applied by pycrdt, but not read here: counted for nobody
+        return self.record_read(inserted, deleted, user_id)
+
+    def record_read(self, inserted: list[Inserted], deleted: list[Deleted],
+                    user_id: int | None) -> tuple[int, int]:
+        """:meth:`record` for an update already read (:func:`read_update`)."""
         added = 0
         for piece in inserted:
             # a client's pieces belong to whoever first sent them

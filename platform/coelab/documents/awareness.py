@@ -2,6 +2,10 @@
 
 An update is a lib0 varuint count, then per client: varuint client id, varuint clock,
 varstring of the JSON state (``"null"`` when the client left).
+
+The server relays presence only under the identity it knows: :func:`stamp` replaces the
+``user`` field of every state a socket sends by its person's name and colour, and marks
+a reader's presence as a reader's (without a cursor).
 """
 
 from __future__ import annotations
@@ -77,3 +81,39 @@ def encode(entries: list[Entry]) -> bytes:
         out += _write_varuint(entry.client) + _write_varuint(entry.clock)
         out += _write_varuint(len(state)) + state
     return bytes(out)
+
+
+# accessible colours (contrast >= 4.5:1 on white), one per person, stable
+PALETTE = ["#1f5fa8", "#a3333d", "#1d6b3a", "#7a4a9e", "#8a5a00", "#00707a", "#b3261e",
+           "#4d5d00", "#5b4fc4", "#9c3f7a"]
+
+
+def user_colour(user_id: int) -> str:
+    return PALETTE[user_id % len(PALETTE)]
+
+
+def identity(user_id: int, name: str) -> dict:
+    """The ``user`` field of a person's presence, as the editor draws it."""
+    colour = user_colour(user_id)
+    return {"id": user_id, "name": name, "color": colour, "colorLight": colour + "33"}
+
+
+def stamp(state: str, who: dict, reader: bool) -> str | None:
+    """The presence state ``state`` (JSON) as relayed: its ``user`` is ``who``; a
+    reader's has ``reader: true`` and no cursor. None when the state names another
+    person: a Yjs provider sends back the presence of others it receives (an echo,
+    stamped with their identity when it was first relayed), and nobody may show up
+    under someone else's name."""
+    try:
+        value = json.loads(state)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        value = {}
+    claimed = value.get("user")
+    if isinstance(claimed, dict) and "id" in claimed and claimed["id"] != who["id"]:
+        return None
+    value["user"] = {**who, "reader": True} if reader else who
+    if reader:
+        value.pop("cursor", None)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -29,6 +29,8 @@ from ..policy import asked_together
 from .authorship import Authorship
 from .awareness import Entry
 from .models import Document, DocumentContribution, DocumentUpdate
+from .surrogates import Pairs
+from .yencoding import UpdateFormatError, integrate, read_state_vector, read_update
 
 TEXT = "content"  # the name of the shared Text holding the Markdown
 
@@ -40,6 +42,11 @@ class UpdateRejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class BrokenRoom(UpdateRejected):
+    """An update refused after the room's document took part of it: the room must be
+    rebuilt from the log."""
 
 
 def is_panic(exc: BaseException) -> bool:
@@ -78,6 +85,7 @@ class Presence:
     state: str
     sid: str
     seen: float
+    user_id: int | None = None
 
 
 @dataclass
@@ -95,31 +103,95 @@ class Room:
     compacting: bool = False
     pending: list = field(default_factory=list)
     pending_lock: threading.Lock = field(default_factory=threading.Lock)
+    # where the text holds surrogate pairs that yrs must not be asked to cut
+    pairs: Pairs = field(default_factory=Pairs)
+    # the document's state vector (client -> next clock), kept up to date by apply()
+    state: dict[int, int] = field(default_factory=dict)
 
     def apply(self, update: bytes, user_id: int | None) -> tuple[int, int]:
-        """Apply an update (caller holds the lock); return characters inserted, deleted."""
-        self.doc.apply_update(update)
-        return self.authorship.record(update, user_id)
+        """Apply an update whole (caller holds the lock); return the characters it
+        inserted and deleted.
+
+        Raises ``out-of-sync`` without touching the document if anything of the update
+        refers to what the document does not have (a client's earlier edits that were
+        refused, or that never reached this server): Yjs would keep such structs aside
+        ("pending") until the rest arrives, invisible to every client, and the document
+        encoded for a snapshot would leave them out. The room's document therefore never
+        holds anything pending, and whatever is stored is visible to everyone.
+        """
+        structs: dict = {}
+        try:
+            inserted, deleted = read_update(update, structs)
+        except UpdateFormatError as exc:
+            raise UpdateRejected("invalid-update", f"not a Yjs update: {exc}") from None
+        moved = integrate(self.state, structs, deleted)
+        if moved is None:
+            raise UpdateRejected("out-of-sync",
+                                 "the update depends on changes the server does not have")
+        plain = self._plain(structs)
+        self.apply_to_doc([update])
+        if moved and not plain:
+            # yrs does not always integrate what Yjs would (a struct overlapping known
+            # clocks, found by fuzzing): beyond a plain keystroke, ask the document
+            actual = read_state_vector(self.doc.get_state())
+            if any(actual.get(client, 0) < clock for client, clock in moved.items()):
+                raise BrokenRoom("invalid-update", "the update could not be integrated whole")
+        self.state.update(moved)
+        return self.authorship.record_read(inserted, deleted, user_id)
+
+    def _plain(self, structs: dict) -> bool:
+        """One struct that starts where its client's known clocks end (a keystroke)."""
+        if len(structs) != 1:
+            return False
+        (client, items), = structs.items()
+        return len(items) == 1 and items[0][0] == self.state.get(client, 0)
 
     def apply_many(self, updates: list[bytes], user_id: int | None) -> tuple[int, int]:
-        """Apply one author's updates in one transaction (replaying a long log update by
-        update costs more than applying it at once)."""
-        with self.doc.transaction():
-            for update in updates:
-                self.doc.apply_update(update)
+        """Apply one author's stored updates in one transaction (replaying a long log
+        update by update costs more than applying it at once)."""
+        self.apply_to_doc(updates)
         inserted = deleted = 0
+        exact = True
         for update in updates:
-            i, d = self.authorship.record(update, user_id)
+            structs: dict = {}
+            try:
+                read_i, read_d = read_update(update, structs)
+            except UpdateFormatError:
+                exact = False  # applied by pycrdt, but not read here: nobody's
+                continue
+            moved = integrate(self.state, structs, read_d) if exact else None
+            if moved is None:
+                exact = False
+            else:
+                self.state.update(moved)
+            i, d = self.authorship.record_read(read_i, read_d, user_id)
             inserted, deleted = inserted + i, deleted + d
+        if not exact:  # a log written before updates were checked: ask the document
+            self.read_state()
         return inserted, deleted
+
+    def apply_to_doc(self, updates: list[bytes]) -> None:
+        """Apply updates to the document as Yjs integrates them, even those that cut an
+        emoji in two (see documents/surrogates.py: the document may be rebuilt)."""
+        doc = self.pairs.apply(self.doc, updates)
+        if doc is not self.doc:
+            self.doc, self.text = doc, doc.get(TEXT, type=pycrdt.Text)
+
+    def read_state(self) -> None:
+        """Read the document's state vector again (after applying a whole snapshot)."""
+        self.state = read_state_vector(self.doc.get_state())
 
     def markdown(self) -> str:
         return str(self.text)
 
     # presence (awareness) -------------------------------------------------------------
 
-    def record_presence(self, sid: str, entries: list[Entry]) -> list[Entry]:
+    def record_presence(self, sid: str, entries: list[Entry], user_id: int | None = None
+                        ) -> list[Entry]:
         """Record what ``entries`` say of each client and return those that are news.
+
+        A client's presence belongs to the socket that first sent it; another socket
+        may only take it over for the same person (a reconnection).
 
         A Yjs provider re-sends every remote awareness change it applies (y-socket.io and
         y-websocket both do), so each presence renewal comes back from every other
@@ -132,6 +204,8 @@ class Room:
         news = []
         for entry in entries:
             known = self.presence.get(entry.client)
+            if known is not None and known.sid != sid and known.user_id != user_id:
+                continue  # someone else's: an echo, or a forgery
             if entry.left:
                 if known is None or entry.clock < known.clock:
                     continue
@@ -139,7 +213,8 @@ class Room:
             elif known is not None and entry.clock <= known.clock:
                 continue
             else:
-                self.presence[entry.client] = Presence(entry.clock, entry.state, sid, now)
+                self.presence[entry.client] = Presence(entry.clock, entry.state, sid, now,
+                                                       user_id)
             news.append(entry)
         return news
 
@@ -216,12 +291,14 @@ def load_room(document_id: int) -> Room:
     if document is None:
         raise UpdateRejected("unknown-document", "no such document")
     doc = pycrdt.Doc()
-    text = doc.get(TEXT, type=pycrdt.Text)
+    pairs = Pairs()
     if document.snapshot:
-        doc.apply_update(document.snapshot)
+        doc = pairs.load(doc, document.snapshot)
+    text = doc.get(TEXT, type=pycrdt.Text)
     authorship = Authorship.loads(document.snapshot_authorship, document.snapshot)
     room = Room(document_id=document_id, doc=doc, text=text, authorship=authorship,
-                watermark=document.snapshot_seq)
+                watermark=document.snapshot_seq, pairs=pairs)
+    room.read_state()
     with room.lock:
         catch_up(room)
     return room
@@ -279,7 +356,8 @@ def _apply_tail(room: Room, ref: DocumentRef) -> None:
             select(DOCUMENTS.c.snapshot, DOCUMENTS.c.snapshot_authorship)
             .where(DOCUMENTS.c.id == ref.id)).one()
         if snapshot:
-            room.doc.apply_update(snapshot)
+            room.apply_to_doc([snapshot])
+            room.read_state()
         room.authorship = Authorship.loads(saved, snapshot)
         room.watermark = ref.snapshot_seq
     rows = connection.execute(
@@ -402,6 +480,10 @@ def _store_pending(room: Room, may_write) -> list[_Pending]:
                         continue
                     try:
                         inserted, deleted = room.apply(item.update, user_id)
+                    except UpdateRejected as exc:
+                        item.error = exc  # not applied: the room is as it was, or
+                        broken = broken or isinstance(exc, BrokenRoom)  # to be rebuilt
+                        continue
                     except BaseException as exc:
                         if not is_panic(exc):
                             raise

@@ -8,13 +8,26 @@ One Socket.IO namespace per document, ``/yjs|<document id>``. Events, both direc
 - ``sync-update`` (update): a Yjs v1 update. From a client it is checked, stored, applied
   and then broadcast to the other sockets of the namespace; if the client asked for an
   ack, the ack is ``{"ok": true, "seq": n}`` once it is stored.
-- ``awareness-update`` (bytes of ``encodeAwarenessUpdate``): presence, relayed.
+- ``awareness-update`` (bytes of ``encodeAwarenessUpdate``): presence, relayed under the
+  identity the server knows.
 - ``yjs-error`` (server to client): ``{"code": ..., "message": ...}`` for a refused event.
+
+Refusing is not losing. ``ok`` means integrated, visible to everyone and kept: an update
+that refers to anything the server's document lacks is refused ``out-of-sync`` (see
+``Room.apply``). Whenever a writer's update is refused in a way that leaves the server
+behind the writer (``rate-limited``, ``update-too-large``, ``out-of-sync``), the server
+asks that socket to resync: it sends its own ``sync-step-1``, which the stock provider
+answers with everything the server lacks, as one update. That answer is bounded by
+``YJS_MAX_SYNC_BYTES``, not by the size of one update, and is not charged to the rate
+limit; the request itself is, and waits for the person's budget to refill. The budget
+is one per person across their sockets, tabs and server processes (the ``limits``
+package, on Redis when ``MESSAGE_QUEUE`` is set).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,13 +37,14 @@ from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
+from limits import RateLimitItemPerSecond, storage, strategies
 from sqlalchemy import bindparam, select
 
 from ..db import db
 from ..extensions import socketio
 from ..models import User
 from ..policy import can
-from . import awareness
+from . import access, awareness, frames
 from .models import Document
 from .rooms import (
     UpdateRejected,
@@ -55,14 +69,19 @@ class Connection:
     user_id: int
     document_id: int
     may_write: bool
-    # per-user budget of updates (a token bucket): generous, never per address
-    tokens: float
-    refilled: float
+    # the ``user`` field of this socket's presence (see awareness.stamp)
+    identity: dict = field(default_factory=dict)
     principal: Principal | None = None
     principal_read: float = 0.0
     # held by an update from its arrival until it is queued for storing, so that a
     # socket's updates are stored in the order they came (see _take_update)
     order: threading.Lock = field(default_factory=threading.Lock)
+    # the server has asked (or is waiting for the budget to ask) this socket to resync
+    resync_pending: bool = False
+    # resync answers in a row that could not be integrated either
+    resync_failures: int = 0
+    # its resync answers are too large to ever be taken: stop asking
+    gave_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,11 @@ class Principal:
 # sid -> connection, for this process (python-socketio sids are per namespace connection)
 _connections: dict[str, Connection] = {}
 
+# (person, document) -> until when their connections are refused, after a frame larger
+# than the server reads closed one of their sockets (see coelab.documents.frames)
+_too_large_until: dict[tuple[int, int], float] = {}
+FRAME_REFUSAL_SECONDS = 60.0
+
 
 MESSAGES = {
     "read-only": _l("vous pouvez lire ce document, pas le modifier ; votre modification n'a "
@@ -88,8 +112,18 @@ MESSAGES = {
     "unsupported-update": _l("ce format de modification (Yjs v2) n'est pas accepté ; "
                              "envoyez des mises à jour Yjs v1."),
     "update-too-large": _l("la modification dépasse la taille permise."),
-    "rate-limited": _l("trop de modifications d'un coup ; elles seront synchronisées de "
-                       "nouveau dans un instant."),
+    "rate-limited": _l("trop de modifications d'un coup ; elles seront renvoyées "
+                       "automatiquement dans un instant."),
+    "out-of-sync": _l("cette modification s'appuie sur des modifications que le serveur "
+                      "n'a pas encore reçues ; elles sont redemandées automatiquement."),
+    "frame-too-large": _l("votre dernière modification est trop volumineuse pour être "
+                          "envoyée. Copiez votre texte en lieu sûr, retirez du document le "
+                          "passage que vous venez d'ajouter, puis rechargez la page dans une "
+                          "minute."),
+    "document-too-large": _l("vos dernières modifications rendent le document trop "
+                             "volumineux pour être enregistrées. Copiez votre texte en "
+                             "lieu sûr, retirez du document le passage que vous venez "
+                             "d'ajouter, puis rechargez la page."),
     "unauthenticated": _l("votre session a pris fin ; reconnectez-vous."),
     "unknown-document": _l("ce document n'existe pas, ou vous n'y avez pas accès."),
     "invalid-state-vector": _l("la demande de synchronisation est illisible."),
@@ -97,6 +131,8 @@ MESSAGES = {
     "not-joined": _l("cette connexion n'a rejoint aucun document."),
     "server-error": _l("le serveur n'a pas pu traiter cet événement ; rien n'est perdu de "
                        "votre côté, il sera synchronisé de nouveau."),
+    "access-revoked": _l("vous n'avez plus accès à ce document ; la connexion est "
+                         "fermée."),
 }
 
 
@@ -137,11 +173,16 @@ def _refuse(code: str) -> Refused:
     return Refused(str(MESSAGES[code]), {"code": code})
 
 
+# the one name of a document's namespace: ASCII decimal digits, no leading zero (the
+# same room must never open under a second name, whose writes nobody else would see)
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,11}")
+
+
 def _document_id(namespace: str) -> int | None:
     if not namespace.startswith(PREFIX):
         return None
     raw = namespace[len(PREFIX):]
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return int(raw) if _CANONICAL_ID.fullmatch(raw) else None
 
 
 def _user_from(auth) -> User | None:
@@ -181,6 +222,7 @@ def _sent_as_event(name: str) -> bool:
 def on_connect(auth=None):
     if _sent_as_event("connect"):
         return None
+    seen = access.generation()  # access changes announced while this one connects
     document_id = _document_id(request.namespace)
     if document_id is None:
         raise _refuse("unknown-document")
@@ -191,11 +233,15 @@ def on_connect(auth=None):
     # a document one may not read looks exactly like one that does not exist
     if document is None or not can(user, "document.read", document):
         raise _refuse("unknown-document")
-    burst = current_app.config["YJS_UPDATES_BURST"]
-    _connections[request.sid] = Connection(user.id, document_id,
-                                           may_write(user, document), burst, time.monotonic())
+    if _too_large_until.get((user.id, document_id), 0.0) > time.monotonic():
+        # its last frame was more than the server reads: resyncing would send it again
+        raise Refused(str(MESSAGES["frame-too-large"]), {"code": "update-too-large"})
+    _connections[request.sid] = Connection(
+        user.id, document_id, may_write(user, document),
+        identity=awareness.identity(user.id, user.full_name))
     rooms().get(document_id).sids.add(request.sid)
     _start_sweeper(current_app._get_current_object())
+    access.joined(current_app._get_current_object(), request.sid, seen)
 
 
 @socketio.on("disconnect", namespace="*")
@@ -205,6 +251,12 @@ def on_disconnect(*_args):
     connection = _connections.pop(request.sid, None)
     if connection is None:
         return
+    if frames.noted(socketio.server.manager.eio_sid_from_sid(request.sid, request.namespace)):
+        now = time.monotonic()
+        for key in [k for k, until in _too_large_until.items() if until < now]:
+            del _too_large_until[key]
+        _too_large_until[(connection.user_id, connection.document_id)] = (
+            now + FRAME_REFUSAL_SECONDS)
     room = rooms().peek(connection.document_id)
     if room is None:
         return  # closed meanwhile: nothing of this socket is left in memory
@@ -272,9 +324,10 @@ def on_sync_step_1(state_vector=None, *_rest):
         _error("invalid-state-vector")
         return None
     sid, namespace = request.sid, request.namespace
-    # ask the client for what we lack: its ack carries its offline edits
-    socketio.emit("sync-step-1", server_vector, to=sid, namespace=namespace,
-                  callback=lambda update=None, *_: _receive_from_ack(sid, namespace, update))
+    # ask the client for what we lack: its ack carries its offline edits (at once if
+    # the person's budget allows, else when it refills)
+    request_resync(current_app._get_current_object(), sid, namespace, connection,
+                   server_vector)
     if present:
         socketio.emit("awareness-update", awareness.encode(present), to=sid,
                       namespace=namespace)
@@ -286,15 +339,22 @@ def _receive_from_ack(sid: str, namespace: str, update) -> None:
     environ = socketio.server.get_environ(sid, namespace=namespace)
     if not environ:
         return  # the client left meanwhile; it will sync again when it comes back
+    connection = _connections.get(sid)
+    if connection is not None:
+        connection.resync_pending = False
     with environ["flask.app"].app_context():
-        _take_update(Sender(sid, namespace, environ), update, ack_requested=False)
+        try:
+            _take_update(Sender(sid, namespace, environ), update, ack_requested=False,
+                         resync=True)
+        finally:
+            db.session.remove()
 
 
 def on_sync_update(sender: Sender, update=None, *_rest):
     return _take_update(sender, update, ack_requested=True)
 
 
-def _take_update(sender: Sender, update, ack_requested: bool):
+def _take_update(sender: Sender, update, ack_requested: bool, resync: bool = False):
     connection = _joined(sender)
     if connection is None:
         return None
@@ -315,21 +375,30 @@ def _take_update(sender: Sender, update, ack_requested: bool):
 
     connection.order.acquire()
     try:
-        return _take_update_in_order(sender, connection, update, ack_requested, release)
+        return _take_update_in_order(sender, connection, update, ack_requested, release,
+                                     resync)
     finally:
         release()
 
 
+# refusals after which the server lacks what the writer has: it asks for a resync
+_BEHIND = frozenset({"rate-limited", "update-too-large", "out-of-sync"})
+# a resync answer that could not be integrated either: ask again at most this often
+RESYNC_ATTEMPTS = 3
+
+
 def _take_update_in_order(sender: Sender, connection: Connection, update,
-                          ack_requested: bool, queued):
+                          ack_requested: bool, queued, resync: bool = False):
     config = current_app.config
     try:
-        update = normalise(update, config["YJS_MAX_UPDATE_BYTES"])
+        limit = config["YJS_MAX_SYNC_BYTES" if resync else "YJS_MAX_UPDATE_BYTES"]
+        update = normalise(update, limit)
         if update == b"\x00\x00":
             return {"ok": True, "seq": None} if ack_requested else None
         if not connection.may_write:
             raise UpdateRejected("read-only", "read-only")
-        _spend(connection, config)
+        if not resync:  # an answer to the server's own request was paid for then
+            _spend(connection)
         user = _user(connection)
         if user is None:
             raise UpdateRejected("unauthenticated", "account inactive")
@@ -341,10 +410,23 @@ def _take_update_in_order(sender: Sender, connection: Connection, update,
             _broadcast(refused.batch, sender.namespace)
             raise refused.error from None
     except UpdateRejected as exc:
-        if exc.code == "read-only":
+        code = exc.code
+        if code == "read-only":
             connection.may_write = False
-        _error(exc.code, exc.message, sender)
-        return {"ok": False, "code": exc.code} if ack_requested else None
+        elif resync and code == "update-too-large":
+            code = "document-too-large"  # everything it lacks is more than it may take
+            connection.gave_up = True
+        elif resync and code == "out-of-sync":
+            connection.resync_failures += 1
+            if connection.resync_failures >= RESYNC_ATTEMPTS:
+                connection.gave_up = True
+        if code in _BEHIND:
+            request_resync(current_app._get_current_object(), sender.sid, sender.namespace,
+                           connection)
+        _error(code, exc.message, sender)
+        return {"ok": False, "code": code} if ack_requested else None
+    if resync:
+        connection.resync_failures = 0
     _broadcast(appended.batch, sender.namespace)
     seq = appended.seq
     if room.since_compaction >= config["YJS_COMPACT_EVERY"] and not room.compacting:
@@ -376,14 +458,83 @@ def _broadcast(batch, namespace: str) -> None:
                           to=sender, namespace=namespace)
 
 
-def _spend(connection: Connection, config) -> None:
-    now = time.monotonic()
-    rate, burst = config["YJS_UPDATES_PER_SECOND"], config["YJS_UPDATES_BURST"]
-    connection.tokens = min(burst, connection.tokens + (now - connection.refilled) * rate)
-    connection.refilled = now
-    if connection.tokens < 1:
+class Budget:
+    """Each person's budget of co-editing messages: ``YJS_UPDATES_BURST`` in any window of
+    burst / rate seconds (100 a second on average, bursts of 400 by default), shared by
+    all their sockets, tabs and server processes: a moving window of the ``limits``
+    package, kept on Redis when the processes share ``MESSAGE_QUEUE``, else in memory.
+    Never per address: a classroom shares one."""
+
+    def __init__(self, config) -> None:
+        rate, burst = config["YJS_UPDATES_PER_SECOND"], config["YJS_UPDATES_BURST"]
+        self.item = RateLimitItemPerSecond(burst, max(1, round(burst / max(rate, 1))))
+        self.strategy = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(config.get("MESSAGE_QUEUE") or "memory://"))
+        self.scope = f"coelab-yjs-{config['MESSAGE_QUEUE_CHANNEL']}"
+
+    def spend(self, user_id: int) -> bool:
+        return self.strategy.hit(self.item, self.scope, str(user_id))
+
+    def wait(self, user_id: int) -> float:
+        """Seconds until the person may send again."""
+        stats = self.strategy.get_window_stats(self.item, self.scope, str(user_id))
+        if stats.remaining > 0:
+            return 0.0
+        return max(0.05, stats.reset_time - time.time())
+
+
+def budget(app) -> Budget:
+    found = app.extensions.get("coelab_yjs_budget")
+    if found is None:
+        found = app.extensions["coelab_yjs_budget"] = Budget(app.config)
+    return found
+
+
+def _spend(connection: Connection) -> None:
+    if not budget(current_app).spend(connection.user_id):
         raise UpdateRejected("rate-limited", "rate limited")
-    connection.tokens -= 1
+
+
+def request_resync(app, sid: str, namespace: str, connection: Connection,
+                   vector: bytes | None = None) -> None:
+    """Ask a socket for everything the server lacks: send it the server's state vector
+    as ``sync-step-1`` (the stock provider answers through the ack). One request at a
+    time per socket; each is charged to the person's budget, so it waits for the budget
+    to refill rather than being refused."""
+    if connection.resync_pending or connection.gave_up:
+        return
+    connection.resync_pending = True
+    if vector is not None and budget(app).spend(connection.user_id):
+        _send_sync_step_1(sid, namespace, vector)
+        return
+    socketio.start_background_task(_resync_when_allowed, app, sid, namespace, connection)
+
+
+def _send_sync_step_1(sid: str, namespace: str, vector: bytes) -> None:
+    socketio.emit("sync-step-1", vector, to=sid, namespace=namespace,
+                  callback=lambda update=None, *_: _receive_from_ack(sid, namespace, update))
+
+
+def _resync_when_allowed(app, sid: str, namespace: str, connection: Connection) -> None:
+    with app.app_context():
+        try:
+            allowance = budget(app)
+            while not allowance.spend(connection.user_id):
+                socketio.sleep(allowance.wait(connection.user_id))
+                if _connections.get(sid) is not connection:
+                    return  # the socket left: it will sync when it comes back
+            if _connections.get(sid) is not connection:
+                return
+            room = rooms().get(connection.document_id)
+            with hold(room):
+                vector = room.doc.get_state()
+            _send_sync_step_1(sid, namespace, vector)
+        except Exception:
+            connection.resync_pending = False
+            log.exception("resync request to a socket of document %s failed",
+                          connection.document_id)
+        finally:
+            db.session.remove()
 
 
 def _compact_in_background(app, room) -> None:
@@ -409,13 +560,21 @@ def on_awareness_update(sender: Sender, update=None, *_rest):
     except awareness.AwarenessError as exc:
         _error("invalid-awareness", str(exc), sender)
         return
+    reader = not connection.may_write
+    stamped = []
+    for entry in entries:
+        if not entry.left:
+            state = awareness.stamp(entry.state, connection.identity, reader)
+            if state is None:
+                continue  # someone else's presence, sent back: not this socket's to tell
+            entry = awareness.Entry(entry.client, entry.clock, state)
+        stamped.append(entry)
     room = rooms().get(connection.document_id)
     with room.lock:
-        news = room.record_presence(sender.sid, entries)
+        news = room.record_presence(sender.sid, stamped, connection.user_id)
     if not news:
         return  # an echo of what every socket of the room was already sent
-    socketio.emit("awareness-update",
-                  bytes(update) if len(news) == len(entries) else awareness.encode(news),
+    socketio.emit("awareness-update", awareness.encode(news),
                   namespace=sender.namespace, skip_sid=sender.sid)
 
 

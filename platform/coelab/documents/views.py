@@ -21,20 +21,13 @@ from ..models import Cohort, Team
 from ..policy import can, require
 from ..views.helpers import get_or_404, submit_form
 from . import operations as ops
+from .awareness import user_colour
 from .forms import NewDocumentForm, VersionForm
 from .models import Document, DocumentVersion
 from .render import render_markdown
 from .tokens import make_token
 
 bp = Blueprint("documents", __name__)
-
-# accessible colours (contrast >= 4.5:1 on white), one per person, stable
-PALETTE = ["#1f5fa8", "#a3333d", "#1d6b3a", "#7a4a9e", "#8a5a00", "#00707a", "#b3261e",
-           "#4d5d00", "#5b4fc4", "#9c3f7a"]
-
-
-def user_colour(user_id: int) -> str:
-    return PALETTE[user_id % len(PALETTE)]
 
 
 def _document(document_id: int, action: str = "document.read") -> Document:

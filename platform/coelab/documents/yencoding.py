@@ -161,16 +161,31 @@ def _content(reader: _Reader, ref: int) -> int:
     raise UpdateFormatError(f"unknown content type {ref}")
 
 
-def read_update(update: bytes) -> tuple[list[Inserted], list[Deleted]]:
-    """The ranges a Yjs v1 update inserts and those it deletes."""
+# What one struct of an update needs before it can be integrated: (clock, length,
+# the ids (client, clock) of other clients' items it refers to: its origin, its right
+# origin, or the nested type it belongs to)
+Struct = tuple[int, int, tuple[tuple[int, int], ...]]
+
+
+def read_update(update: bytes, structs: dict[int, list[Struct]] | None = None
+                ) -> tuple[list[Inserted], list[Deleted]]:
+    """The ranges a Yjs v1 update inserts and those it deletes.
+
+    With ``structs``, also fills it with each client's structs in order and what they
+    refer to, for :func:`integrate`.
+    """
     reader = _Reader(bytes(update))
     inserted: list[Inserted] = []
     for _ in range(reader.uint()):
         count, client, clock = reader.uint(), reader.uint(), reader.uint()
         run: list | None = None  # the range being read: clock, length, item
+        mine: list[Struct] | None = None
+        if structs is not None:
+            mine = structs.setdefault(client, [])
         for _ in range(count):
             info = reader.byte()
             ref = info & 0x1F
+            needs: list[tuple[int, int]] = []
             if ref == _GC:
                 length, item = reader.uint(), False
             elif ref == _SKIP:
@@ -178,17 +193,20 @@ def read_update(update: bytes) -> tuple[list[Inserted], list[Deleted]]:
                 continue
             else:
                 if info & 0x80:  # origin
-                    reader.uint(), reader.uint()
+                    needs.append((reader.uint(), reader.uint()))
                 if info & 0x40:  # right origin
-                    reader.uint(), reader.uint()
+                    needs.append((reader.uint(), reader.uint()))
                 if not info & 0xC0:  # no origin: the parent is written
                     if reader.uint():
                         reader.bytes()  # a root type's name
                     else:
-                        reader.uint(), reader.uint()  # a nested type's id
+                        needs.append((reader.uint(), reader.uint()))  # a nested type's id
                     if info & 0x20:
                         reader.bytes()  # the key in a map
                 length, item = _content(reader, ref), True
+            if mine is not None:
+                # a client's own earlier items always come first: only others' count
+                mine.append((clock, length, tuple(n for n in needs if n[0] != client)))
             if length:
                 if run is not None and run[2] == item and run[0] + run[1] == clock:
                     run[1] += length  # consecutive structs: one range (a snapshot
@@ -208,3 +226,52 @@ def read_update(update: bytes) -> tuple[list[Inserted], list[Deleted]]:
             if length:
                 deleted.append(Deleted(client, clock, length))
     return inserted, deleted
+
+
+def integrate(state: dict[int, int], structs: dict[int, list[Struct]],
+              deleted: list[Deleted]) -> dict[int, int] | None:
+    """Whether an update can be integrated whole into a document whose state vector is
+    ``state`` (client -> next clock), as Yjs integrates it; None if anything of it would
+    be kept aside waiting for what it refers to (Yjs's "pending" structs or delete set).
+    Otherwise the clocks it moves forward (client -> new next clock).
+
+    A struct can be integrated when its client's earlier clocks are known (it starts at
+    or before the state) and the other clients' items it refers to are known, in the
+    document or earlier in the same update; a deletion when the range it deletes is.
+    """
+    moved: dict[int, int] = {}
+    at = dict.fromkeys(structs, 0)
+    progress = True
+    while progress:
+        progress = False
+        for client, items in structs.items():
+            i = at[client]
+            while i < len(items):
+                clock, length, needs = items[i]
+                known = moved.get(client, state.get(client, 0))
+                if clock > known:
+                    break  # a gap: earlier clocks of this client are missing
+                if clock + length > known:
+                    if any(k >= moved.get(c, state.get(c, 0)) for c, k in needs):
+                        break  # refers to something not (yet) known
+                    moved[client] = clock + length
+                i += 1
+            if i != at[client]:
+                at[client] = i
+                progress = True
+    if any(at[client] < len(items) for client, items in structs.items()):
+        return None
+    for piece in deleted:
+        if piece.clock + piece.length > moved.get(piece.client, state.get(piece.client, 0)):
+            return None
+    return moved
+
+
+def read_state_vector(data: bytes) -> dict[int, int]:
+    """A document's state vector (``Doc.get_state()``): client -> next clock."""
+    reader = _Reader(bytes(data))
+    state = {}
+    for _ in range(reader.uint()):
+        client = reader.uint()
+        state[client] = reader.uint()
+    return state
