@@ -160,7 +160,9 @@ async function assertEveryoneSeesTheWriter (writer, observer, made) {
   assert.equal(writer.connects, 1, describe(writer))
   assert.equal(writer.disconnects, 0, describe(writer))
   fresh.provider.destroy()
+  const first = writer.sent.findIndex((r) => r.ack?.ok !== true)
   return { ok, refused: refusals(writer), errors: countOf(writer.errors), made,
+    firstRefused: first < 0 ? null : { index: first, code: writer.sent[first].ack?.code },
     fresh: summary(fresh), writer: summary(writer), resyncRequests: writer.resyncRequests }
 }
 
@@ -231,6 +233,8 @@ test('the writer leaves right after a refused burst, compaction, a fresh client 
     describe(writer))
   const refused = refusals(writer)
   const writerOk = okMarkers(writer)
+  const first = writer.sent.findIndex((r) => r.ack?.ok !== true)
+  const firstRefused = first < 0 ? null : { index: first, code: writer.sent[first].ack?.code }
   writer.provider.destroy() // the tab is closed: whatever was not taken is the writer's loss
   // the other writer keeps editing, past COELAB_YJS_COMPACT_EVERY (several compactions)
   for (let i = 0; i < 70; i++) {
@@ -248,8 +252,10 @@ test('the writer leaves right after a refused burst, compaction, a fresh client 
   assert.deepEqual(missingFrom(ok, markersIn(content(fresh))), [],
     'edits acknowledged ok are missing from a fresh client after compaction')
   assert.equal(other.connects, 1, describe(other))
-  report({ ok, writerOk, refused, otherRefused: refusals(other), otherErrors: countOf(other.errors),
-    fresh: summary(fresh), other: summary(other) })
+  report({
+    ok, writerOk, refused, firstRefused, otherRefused: refusals(other),
+    otherErrors: countOf(other.errors), fresh: summary(fresh), other: summary(other)
+  })
   fresh.provider.destroy()
   other.provider.destroy()
 })

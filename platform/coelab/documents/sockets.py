@@ -64,6 +64,37 @@ log = logging.getLogger(__name__)
 PREFIX = "/yjs|"
 
 
+class Turns:
+    """One at a time, first come, first served: a socket's updates in the order they
+    arrived. A lock would not do: under gevent, a greenlet that asks for a lock just
+    released takes it before those already waiting for it, so an update could overtake
+    the ones before it whenever the holder yields (waiting for Redis, for instance)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # held for a few statements, never across a yield
+        self._next = 0  # tickets handed out
+        self._serving = 0  # the ticket whose turn it is
+        self._waiting: dict[int, threading.Event] = {}
+
+    def take(self) -> None:
+        """Wait for this caller's turn (its ticket is handed out at once)."""
+        with self._lock:
+            ticket = self._next
+            self._next += 1
+            if ticket == self._serving:
+                return
+            event = self._waiting[ticket] = threading.Event()
+        event.wait()
+
+    def done(self) -> None:
+        """The current turn is over: wake the next ticket, if it is waiting."""
+        with self._lock:
+            self._serving += 1
+            event = self._waiting.pop(self._serving, None)
+        if event is not None:
+            event.set()
+
+
 @dataclass
 class Connection:
     user_id: int
@@ -75,7 +106,7 @@ class Connection:
     principal_read: float = 0.0
     # held by an update from its arrival until it is queued for storing, so that a
     # socket's updates are stored in the order they came (see _take_update)
-    order: threading.Lock = field(default_factory=threading.Lock)
+    order: Turns = field(default_factory=lambda: Turns())
     # the server has asked (or is waiting for the budget to ask) this socket to resync
     resync_pending: bool = False
     # resync answers in a row that could not be integrated either
@@ -362,18 +393,18 @@ def _take_update(sender: Sender, update, ack_requested: bool, resync: bool = Fal
     # the sender's previous ones, and one stored without them stays invisible (kept
     # aside until they come), acknowledged but never shown if the sender never comes
     # back. Each handler runs in a greenlet of its own, started in arrival order, which
-    # may yield (reading the person's account) before it queues its update: the
-    # socket's lock, taken before anything can yield and given back once the update is
-    # queued (or refused), keeps them in line.
+    # may yield (reading the person's account, spending their budget) before it queues
+    # its update: the socket's turns, taken before anything can yield and given back
+    # once the update is queued (or refused), keep them in line.
     released = False
 
     def release() -> None:
         nonlocal released
         if not released:
             released = True
-            connection.order.release()
+            connection.order.done()
 
-    connection.order.acquire()
+    connection.order.take()
     try:
         return _take_update_in_order(sender, connection, update, ack_requested, release,
                                      resync)
