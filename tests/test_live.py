@@ -101,7 +101,7 @@ def test_two_processes_share_edits_through_redis(world):
 def test_one_budget_per_person_across_processes_and_refused_edits_come_back(world):
     """Two sockets of one person on two processes share one budget (on Redis); what it
     refuses reaches everyone once it refills, without a reconnect."""
-    env = dict(world["env"], COELAB_YJS_UPDATES_BURST="20", COELAB_YJS_UPDATES_PER_SECOND="2")
+    env = dict(world["env"], COELAB_YJS_UPDATES_BURST="20", COELAB_YJS_UPDATES_PER_SECOND="4")
     one = Server(env, world["logs"] / "budget-one.log").start()
     two = Server(env, world["logs"] / "budget-two.log").start()
     try:
@@ -115,7 +115,7 @@ def test_one_budget_per_person_across_processes_and_refused_edits_come_back(worl
         other = SocketDoc(two.url, world["document_id"], world["tokens"][1])
         other.sync()
         markers = [f"[{i}]" for i in range(30)]
-        # the window is 10 s: each socket is asked again once it has passed
+        # the window is 5 s: each socket is asked again once it has passed
         assert wait_for(lambda: all(m in other.content() for m in markers), timeout=45)
         probe = SocketDoc(one.url, world["document_id"], world["tokens"][1])
         probe.sync()
