@@ -21,7 +21,7 @@ from coelab.models import CohortRole, Membership, TeamMember
 from sqlalchemy import delete, select
 
 from .test_jury import ready  # noqa: F401 - fixture
-from .test_realtime import TEMPLATE, YClient, connect
+from .test_realtime import TEMPLATE, YClient, connect, team_doc  # noqa: F401
 
 DEADLINE = 5.0  # seconds: a bound for a slow machine, not the latency promised
 
@@ -56,18 +56,9 @@ def revoked_in_time(client: YClient) -> bool:
 
 
 @pytest.fixture
-def team_world(app, make):
-    cohort = make.cohort()
-    amandine, louis, trainer = (make.user("Amandine", "Roux"), make.user("Louis", "Ferrand"),
-                                make.user("Claire", "Vidal"))
-    for person in (amandine, louis):
-        make.member(cohort, person)
-    make.member(cohort, trainer, "trainer")
-    team = make.team(cohort, "Équipe Calanques", [amandine, louis])
-    document = docs.create_document(None, cohort, title="Étude de cas collective",
-                                    template=TEMPLATE, team=team)
-    return {"cohort": cohort, "team": team, "document": document, "amandine": amandine,
-            "louis": louis, "trainer": trainer}
+def team_world(team_doc):  # noqa: F811 - the fixture of tests/test_realtime.py
+    """A team document of Amandine and Louis; Claire trains the cohort (a reader)."""
+    return team_doc
 
 
 def socket_id(client: YClient) -> str:

@@ -86,7 +86,7 @@ def team_doc(app, make):
     document = docs.create_document(None, cohort, title="Étude de cas collective",
                                     template=TEMPLATE, team=team)
     return {"document": document, "amandine": amandine, "louis": louis, "trainer": trainer,
-            "outsider": outsider, "cohort": cohort}
+            "outsider": outsider, "cohort": cohort, "team": team}
 
 
 def connect(app, user, document):
