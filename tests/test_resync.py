@@ -252,3 +252,18 @@ def test_an_update_the_document_does_not_take_whole_is_refused_and_the_room_rebu
     monkeypatch.undo()
     assert y.send(update)["ok"] is True
     assert docs.current_markdown(document) == str(y.text)
+
+
+def test_an_unavailable_budget_store_lets_edits_through(app, team_doc, monkeypatch):  # noqa: F811
+    """Redis down: the limit is lost for a moment, never an edit nor a sync answer."""
+    from coelab.documents.sockets import budget
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(budget(app).strategy, "hit", broken)
+    monkeypatch.setattr(budget(app).strategy, "get_window_stats", broken)
+    y = connect(app, team_doc["amandine"], team_doc["document"])
+    y.sync()
+    assert y.write(0, "malgré tout ")["ok"] is True
+    assert docs.current_markdown(team_doc["document"]).startswith("malgré tout ")

@@ -504,11 +504,22 @@ class Budget:
         self.scope = f"coelab-yjs-{config['MESSAGE_QUEUE_CHANNEL']}"
 
     def spend(self, user_id: int) -> bool:
-        return self.strategy.hit(self.item, self.scope, str(user_id))
+        """Take one message from the person's budget; False if none is left. If the
+        storage (Redis) fails, the edit is let through: losing the limit for a moment is
+        better than losing people's work or leaving a sync unanswered."""
+        try:
+            return self.strategy.hit(self.item, self.scope, str(user_id))
+        except Exception:  # noqa: BLE001 - any storage failure
+            log.warning("co-editing budget unavailable; not limiting", exc_info=True)
+            return True
 
     def wait(self, user_id: int) -> float:
         """Seconds until the person may send again."""
-        stats = self.strategy.get_window_stats(self.item, self.scope, str(user_id))
+        try:
+            stats = self.strategy.get_window_stats(self.item, self.scope, str(user_id))
+        except Exception:  # noqa: BLE001 - any storage failure: try again in a moment
+            log.warning("co-editing budget unavailable", exc_info=True)
+            return 1.0
         if stats.remaining > 0:
             return 0.0
         return max(0.05, stats.reset_time - time.time())
