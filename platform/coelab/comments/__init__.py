@@ -1,2 +1,2 @@
 """Inline comments on deliverables: threads anchored to a passage of the text, replies,
-resolution (DESIGN §5)."""
+resolution (README, "How it is built")."""

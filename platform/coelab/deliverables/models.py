@@ -23,7 +23,7 @@ from ..models import Cohort, Team, User
 
 
 class DeliverableState(enum.StrEnum):
-    """The workflow states of every deliverable (DESIGN §5); the review and jury
+    """The workflow states of every deliverable (README, "How it is built"); the review and jury
     workflow moves a deliverable through them, from ``draft``."""
 
     DRAFT = "draft"

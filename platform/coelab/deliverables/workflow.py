@@ -1,7 +1,7 @@
 """The workflow of every deliverable: submission, review rounds, and on to the jury.
 
 ``draft → submitted → in_review → (changes_requested → submitted …) → ready_for_jury →
-soutenance_scheduled → deliberation → decided → released`` (DESIGN §5).
+soutenance_scheduled → deliberation → decided → released`` (README, "How it is built").
 
 Each transition is one operation: the policy says who may take it, the deliverable's
 state moves by a conditional UPDATE (``… WHERE state IN (allowed states)``), so that
