@@ -42,7 +42,7 @@ def cpu_seconds(pid: int) -> float:
 def prepare(database: str, tmp: Path, layout: list[int], **server_settings: str
             ) -> tuple[dict, list[dict]]:
     """A migrated database with one document per entry of ``layout`` (its editor count)."""
-    from coelab import create_app
+    from coelab import create_app, sessions
     from coelab import operations as ops
     from coelab.db import db
     from coelab.documents.operations import create_document
@@ -64,10 +64,14 @@ def prepare(database: str, tmp: Path, layout: list[int], **server_settings: str
                                    last_name=str(i), password="correct horse battery")
             ops.add_member(None, cohort, user, CohortRole.TRAINEE, Parcours.I)
             people.append(user)
+        # each editor's tokens belong to a session, as a token asked through the API does
+        session_of = {p.id: sessions.start(p, remember=False, user_agent="benchmark",
+                                           ip_address="127.0.0.1").id for p in people}
         for n, editors in enumerate(layout):
             document = create_document(None, cohort, title=f"Bench {n}", template="# Bench\n")
             documents.append({"id": document.id,
-                              "tokens": [make_token(p.id, document.id) for p in people[:editors]]})
+                              "tokens": [make_token(p.id, document.id, session_of[p.id])
+                                         for p in people[:editors]]})
         db.session.remove()
         db.engine.dispose()
     return env, documents

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 from statistics import mean
 
-from coelab.assessments.models import AssessmentStatus
-from coelab.assessments.operations import (
-    assessments_of,
-    competencies_by_code,
-    rubric_criteria,
-)
+from coelab.assessments.operations import competencies_by_code, rubric_criteria
 from coelab.audit import record
 from coelab.db import db, transaction
 from coelab.deliverables.models import Deliverable
 from coelab.deliverables.operations import authors_of, kind_of
 from coelab.jury.models import outcome_for
-from coelab.jury.operations import decision_of, panel_of
+from coelab.jury.operations import counted_scores, decision_of
 from coelab.models import User
 from sqlalchemy import select
 
@@ -42,10 +37,9 @@ def validated_competencies(deliverable: Deliverable) -> list[str]:
             if decision.agreed_levels.get(criterion["key"], -1) >= ACHIEVED:
                 codes += [c for c in criterion.get("competencies", []) if c not in codes]
         return codes
-    panel = panel_of(deliverable)
-    jurors = {m.user_id for m in panel.members} if panel else set()
-    scores = [a for a in assessments_of(deliverable)
-              if a.status == AssessmentStatus.SUBMITTED and a.assessor_id in jurors]
+    # the scores the panel deliberated with: its sitting jurors' scores of this round,
+    # never a trainer's review nor a score withdrawn when its juror left the panel
+    scores = counted_scores(deliverable)
     criteria = scores[0].rubric if scores else rubric_criteria(deliverable.cohort,
                                                                  kind_of(deliverable))
     codes: list[str] = []

@@ -122,6 +122,10 @@ def app(app_config, backend, _pg_schema_ready) -> Iterator:
         else:
             db.create_all()
         yield app
+        # mail queued in the background (a password reset) runs before the tables go
+        from coelab.mail import flush
+
+        flush(app)
         db.session.remove()
         db.engine.dispose()
 
@@ -186,6 +190,18 @@ def login(client, email: str, password: str = PASSWORD):
     response = post(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
+
+
+def socket_token(user_id: int, document_id: int) -> str:
+    """A co-editing token as ``POST /documents/<id>/token`` gives, in a new server-side
+    session of its own (the app context must be pushed)."""
+    from coelab import sessions
+    from coelab.documents.tokens import make_token
+    from coelab.models import User
+
+    row = sessions.start(db.session.get(User, user_id), remember=False,
+                         user_agent="tests", ip_address="127.0.0.1")
+    return make_token(user_id, document_id, row.id)
 
 
 # --- factories ------------------------------------------------------------------------

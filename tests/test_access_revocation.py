@@ -13,13 +13,13 @@ from coelab.db import db, transaction
 from coelab.documents import awareness
 from coelab.documents import operations as docs
 from coelab.documents.sockets import _connections
-from coelab.documents.tokens import make_token
 from coelab.extensions import socketio
 from coelab.jury import operations as jops
 from coelab.jury.models import PanelRole
 from coelab.models import CohortRole, Membership, TeamMember
 from sqlalchemy import delete, select
 
+from .conftest import socket_token as make_token
 from .test_jury import ready  # noqa: F401 - fixture
 from .test_realtime import TEMPLATE, YClient, connect, team_doc  # noqa: F401
 

@@ -14,6 +14,13 @@ Outcomes, following the policy's conventions (coelab.policy):
   400 or the form again with its errors);
 - nobody ever gets a 5xx.
 
+The table describes one state of the world (``World``: a case study before its panel,
+drafts...). The states it does not cover are declared as data too (``STATES``): each
+moves the world there through the application's operations (changes requested, the
+jury deliberating, deciding, releasing; jurors before their declaration of
+impartiality, a juror taken off the panel, an author taken out of their team) and
+declares the rows checked there, for the people whose answers the state changes.
+
 Allowed POSTs change the database; it is restored to the world's state before the next
 request, so that each person meets the same world.
 """
@@ -22,14 +29,16 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from coelab import sessions
 from coelab.db import db
 from coelab.extensions import socketio
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from .conftest import PASSWORD, base_config
 from .test_comments import ANCHOR
@@ -90,6 +99,9 @@ LOGGED_IN = A(AUTHENTICATED, AUTHENTICATED)
 STAFF_ONLY = A(AUTHENTICATED, STAFF)  # programme-wide pages: no object to hide
 ADMIN_ONLY = A(AUTHENTICATED, ADMIN)
 
+# the rules that end the client's own session: each is checked with a fresh session
+SIGN_OUT = frozenset({"auth.logout", "auth.end_all_sessions"})
+
 # Every URL rule of the app (``static`` aside), keyed by its rule string.
 RULES: dict[str, Access] = {
     # --- public and personal pages
@@ -101,6 +113,10 @@ RULES: dict[str, Access] = {
     "/logout": LOGGED_IN,
     "/dashboard": LOGGED_IN,
     "/profile": LOGGED_IN,
+    # one's own sessions (someone else's does not exist for you); ending them all is
+    # checked like logging out, with a session of its own
+    "/profile/sessions/<int:session_id>/end": A(AUTHOR, AUTHOR, session_id="author_session"),
+    "/profile/sessions/end-all": LOGGED_IN,
     "/notifications": LOGGED_IN,
     "/notifications/read-all": LOGGED_IN,
     # someone else's notification does not exist for you
@@ -117,6 +133,8 @@ RULES: dict[str, Access] = {
     # --- programme-wide administration
     "/users": A(AUTHENTICATED, STAFF, post=ADMIN),
     "/users/<int:user_id>/roles": ADMIN_ONLY,
+    "/users/<int:user_id>/deactivate": ADMIN_ONLY,
+    "/users/<int:user_id>/reactivate": ADMIN_ONLY,
     "/audit/<string:object_type>/<int:object_id>": STAFF_ONLY,
     "/cohorts/new": STAFF_ONLY,
     "/competencies": STAFF_ONLY,
@@ -235,15 +253,18 @@ def pdf_bytes() -> bytes:
 
 
 CASE_LEVELS = {"analyse": 3, "preconisations": 2, "ancrage": 2, "cooperation": 1, "ecrit": 0}
+MINI_LEVELS = {"enjeu": 2, "diagnostic": 1, "preconisations": 1, "ecrit": 2}
 
 
 class World:
     """A thematic cohort (2.4) with two teams; another cohort; a case study of the
     author's team before its panel; the author's mini-diagnostic and the team's
     collection of recommendations, both drafts; and around them a comment, an
-    assessment, an attachment, an entry, a corpus entry, a notification..."""
+    assessment, an attachment, an entry, a corpus entry, a notification...
 
-    def __init__(self, make, decided: bool = False) -> None:
+    The states of ``STATES`` move it on (``make`` brings in the people they need)."""
+
+    def __init__(self, make) -> None:
         import io
 
         from coelab.assessments import operations as aops
@@ -263,6 +284,7 @@ class World:
         from cohort.models import Module, ParcoursDefinition, ProgrammeSession, Site
         from recommendations import operations as rops
 
+        self.make = make
         cohort_ops.load_catalogue()
         site = db.session.scalar(select(Site).order_by(Site.id))
         module = db.session.scalar(select(Module).where(Module.code == "2.4"))
@@ -310,21 +332,6 @@ class World:
         jops.declare(juror, impartial=True)
         jops.schedule(coordinator, case, starts_at=datetime.now(UTC) + timedelta(days=7),
                       duration_minutes=45, place="Martigues, salle 2")
-        if decided:  # the soutenance took place; both jurors scored; the president decided
-            from coelab.jury.models import Soutenance
-
-            db.session.scalar(select(Soutenance)).starts_at = (datetime.now(UTC)
-                                                                - timedelta(minutes=5))
-            db.session.commit()
-            for member in (president, u["juror"]):
-                aops.save_assessment(member, case, levels=CASE_LEVELS, comments={},
-                                     overall_comment=None, submit=True)
-            jops.open_deliberation(president, case)
-            jops.decide(president, case, validated=True, reasons="Validé.",
-                        agreed_levels=CASE_LEVELS)
-            panel_thread = cops.create_thread(u["juror"], case, anchor=cops.Anchor(**ANCHOR),
-                                              quote="passage", body="Note du jury",
-                                              visibility="panel")
         other_panel = jops.create_panel(coordinator, other_cohort, "Autre jury")
         jops.declare(jops.add_member(coordinator, other_panel, u["other_juror"],
                                      PanelRole.MEMBER), impartial=True)
@@ -376,7 +383,8 @@ class World:
                                                    notes=None)
         other_team = make.team(other_cohort, "Là-bas", [])
         kind = registry().kind("mini_diagnostic")
-        self.mini, self.case = mini, case
+        self.mini, self.case, self.collection = mini, case, collection
+        self.panel, self.president, self.coauthor = panel, president, coauthor
         self.emails = {role: user.email for role, user in u.items()}
         self.args = {
             "cohort_id": self.cohort.id,
@@ -403,6 +411,9 @@ class World:
             "competency_id": competency.id,
             "notification_id": notification.id,
             "user_id": author.id,
+            # a session of the author's on another device (coelab.sessions)
+            "author_session": sessions.start(author, remember=False, user_agent="phone",
+                                             ip_address="127.0.0.1").id,
             "module_id": module.id,
             "parcours_id": db.session.scalar(select(ParcoursDefinition.id)),
             "session_id": db.session.scalar(select(ProgrammeSession.id)),
@@ -419,12 +430,24 @@ class World:
                 Membership.user_id == u["other_trainee"].id)),
             "other_member": jops.member_of(u["other_juror"], other_panel).id,
             "missing_version": 99,
-            "panel_thread": panel_thread.id if decided else None,
-            "juror_assessment": db.session.scalar(select(Assessment.id).where(
-                Assessment.assessor_id == u["juror"].id)),
+            # the case study's own objects (see CASE)
+            "case_document": case.document_id,
+            "case_attachment": other_attachment.id,
+            "case_thread": other_thread.id,
+            "collection_document": collection.document_id,
+            # made by the states that need them (see STATES)
+            "panel_thread": None,
+            "juror_assessment": None,
+            "removed_assessment": None,
+            "mini_review": None,
             "action": None,  # per rule, below
         }
         db.session.commit()
+
+    def bring_in(self, role: str, user) -> None:
+        """Someone a state adds to the world, checked under ``role`` in that state."""
+        self.users[role] = user
+        self.emails[role] = user.email
 
     def url(self, rule, access: Access) -> str:
         actions = {"comments.resolve": "resolve", "deliverables.review": "start_review"}
@@ -436,6 +459,348 @@ class World:
             return str(self.args[access.args.get(name, name)])
 
         return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule.rule)
+
+
+# --- the states of the world the base table does not cover ------------------------------
+#
+# Each state moves the world on through the application's operations, from the base
+# world, and declares the rows to check there. A row the state leaves as it is keeps the
+# base table's declaration; only the people whose answer may depend on the state are
+# checked (a trainee of another cohort gets 404 in every state: the base table says so).
+
+
+def _jurors_score(world: World, *people) -> dict[str, int]:
+    """Each of these panel members submits a score of the case study: their ids."""
+    from coelab.assessments import operations as aops
+
+    return {user.email: aops.save_assessment(user, world.case, levels=CASE_LEVELS,
+                                             comments={}, overall_comment=None,
+                                             submit=True).id
+            for user in people}
+
+
+def changes_requested(world: World) -> None:
+    """The trainer reviewed the mini-diagnostic (and assessed it) and the collection of
+    recommendations, and asked for changes on both: their authors write again."""
+    from coelab.assessments import operations as aops
+    from coelab.deliverables import workflow
+
+    author, trainer = world.users["author"], world.users["trainer"]
+    for deliverable, authors in ((world.mini, [author]),
+                                 (world.collection, [author, world.coauthor])):
+        workflow.submit(author, deliverable, confirmed_authors=[u.id for u in authors],
+                        statement_accepted=True)
+        workflow.start_review(trainer, deliverable)
+    world.args["mini_review"] = aops.save_assessment(
+        trainer, world.mini, levels=MINI_LEVELS, comments={}, overall_comment="À reprendre",
+        submit=True).id
+    for deliverable in (world.mini, world.collection):
+        workflow.request_changes(trainer, deliverable, "Étayez le diagnostic.")
+
+
+def deliberation(world: World) -> None:
+    """The soutenance took place, both jurors scored, the president opened the
+    deliberation and the juror wrote a note for the panel."""
+    from coelab.comments import operations as cops
+    from coelab.jury import operations as jops
+    from coelab.jury.models import Soutenance
+
+    # the hour passing is the one step no operation takes (scheduling wants the future)
+    db.session.scalar(select(Soutenance).where(
+        Soutenance.deliverable_id == world.case.id)).starts_at = (datetime.now(UTC)
+                                                                 - timedelta(minutes=5))
+    db.session.commit()
+    juror = world.users["juror"]
+    world.args["juror_assessment"] = _jurors_score(world, world.president, juror)[juror.email]
+    jops.open_deliberation(world.president, world.case)
+    world.args["panel_thread"] = cops.create_thread(
+        juror, world.case, anchor=cops.Anchor(**ANCHOR), quote="passage",
+        body="Note du jury", visibility="panel").id
+
+
+def decided(world: World) -> None:
+    """The president recorded the decision (not yet signed nor released)."""
+    from coelab.jury import operations as jops
+
+    deliberation(world)
+    jops.decide(world.president, world.case, validated=True, reasons="Validé.",
+                agreed_levels=CASE_LEVELS)
+
+
+def released(world: World) -> None:
+    """The panel signed the minutes and the coordination released the decision."""
+    from coelab.jury import operations as jops
+
+    decided(world)
+    decision = jops.decision_of(world.case)
+    for member in (world.president, world.users["juror"]):
+        jops.sign(member, decision)
+    jops.release(world.users["coordinator"], world.case)
+
+
+def jurors_before_impartiality(world: World) -> None:
+    """Two more members of the case study's panel: one has not declared their
+    impartiality yet, the other recused themself."""
+    from coelab.jury import operations as jops
+    from coelab.jury.models import PanelRole
+
+    coordinator = world.users["coordinator"]
+    pending, recused = world.make.user("Attente"), world.make.user("Recuse")
+    jops.add_member(coordinator, world.panel, pending, PanelRole.MEMBER)
+    jops.declare(jops.add_member(coordinator, world.panel, recused, PanelRole.MEMBER),
+                 impartial=False, reason="Je connais la structure partenaire.")
+    world.bring_in("pending_juror", pending)
+    world.bring_in("recused_juror", recused)
+
+
+def juror_removed_after_scoring(world: World) -> None:
+    """A third juror declared their impartiality and scored, as did the others; then
+    the coordination took them off the panel."""
+    from coelab.jury import operations as jops
+    from coelab.jury.models import PanelRole
+
+    coordinator = world.users["coordinator"]
+    leaving = world.make.user("Partant")
+    member = jops.add_member(coordinator, world.panel, leaving, PanelRole.MEMBER)
+    jops.declare(member, impartial=True)
+    scores = _jurors_score(world, world.president, world.users["juror"], leaving)
+    jops.remove_member(coordinator, member)
+    world.args["removed_assessment"] = scores[leaving.email]
+    world.bring_in("removed_juror", leaving)
+
+
+def author_removed_from_team(world: World) -> None:
+    """The coordination took the author out of their team, after they wrote with it
+    (the case study was submitted, the collection's text has a version of theirs): the
+    co-author remains."""
+    from coelab import operations as ops
+    from coelab.documents import operations as docs
+
+    docs.save_version(world.users["author"], world.collection.document, "v1")
+    ops.set_team_members(world.users["coordinator"], world.team, [world.coauthor])
+    world.bring_in("coauthor", world.coauthor)
+
+
+def C(seen, allowed, post=None, **args) -> Access:  # noqa: N802 - a table's shorthand
+    """A row on the team's case study and its own objects, not the mini-diagnostic."""
+    return A(seen, allowed, post, **{**CASE_ARGS, **args})
+
+
+def seen_also(access: Access, roles: frozenset) -> Access:
+    return replace(access, seen=access.seen | roles)
+
+
+def in_place_of(access: Access, old: str, new: str) -> Access:
+    """The row, with ``new`` answered what ``old`` was (and ``old`` a stranger)."""
+
+    def swap(roles: frozenset | None) -> frozenset | None:
+        return roles if roles is None or old not in roles else roles - {old} | {new}
+
+    return replace(access, seen=swap(access.seen), allowed=swap(access.allowed),
+                   post=swap(access.post))
+
+
+CASE_ARGS = {"deliverable_id": "case", "document_id": "case_document",
+             "attachment_id": "case_attachment", "thread_id": "case_thread"}
+# the base table's rows on the mini-diagnostic and its document...
+ON_MINI = {rule: access for rule, access in RULES.items()
+           if rule.startswith(("/deliverables/", "/documents/"))
+           and "deliverable_id" not in access.args}
+# ... on the case study's jury, on its panel, on the collection of recommendations
+ON_JURY = {rule: access for rule, access in RULES.items()
+           if access.args.get("deliverable_id") == "case"
+           or rule == "/assessments/<int:assessment_id>"}
+ON_PANEL = {rule: access for rule, access in RULES.items()
+            if rule.startswith("/juries/<int:panel_id>")}
+ON_COLLECTION = {rule: access for rule, access in RULES.items()
+                 if rule.startswith(("/recueils/", "/recommandations/"))}
+THREAD_RULES = ("/deliverables/<int:deliverable_id>/comments/<int:thread_id>/<action>",
+                "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/replies")
+ENTRY_STEPS = tuple(rule for rule, access in ON_COLLECTION.items()
+                    if rule.startswith("/recommandations/<int:entry_id>/"))
+
+# The rows of ON_MINI, on the case study before its panel (the base world's state):
+# read by its authors, their trainer, its panel (impartiality declared) and the
+# coordination; its text frozen since it was handed in.
+CASE: dict[str, Access] = {
+    "/deliverables/<int:deliverable_id>": C(JURY_WORK, JURY_WORK),
+    "/deliverables/<int:deliverable_id>/edit": C(JURY_WORK, STAFF),
+    "/deliverables/<int:deliverable_id>/submit": C(JURY_WORK, NOBODY),
+    "/deliverables/<int:deliverable_id>/export.<fmt>": C(JURY_WORK, JURY_WORK),
+    "/deliverables/<int:deliverable_id>/extensions": C(JURY_WORK, STAFF),
+    # a reviewer may try a review step (and is told the state forbids it)
+    "/deliverables/<int:deliverable_id>/review/<action>": C(JURY_WORK, TRAINER),
+    # soutenance materials: the authors add them until the jury decides
+    "/deliverables/<int:deliverable_id>/attachments": C(JURY_WORK, AUTHOR | STAFF),
+    "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>":
+        C(JURY_WORK, JURY_WORK),
+    "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>/delete":
+        C(JURY_WORK, AUTHOR | STAFF),
+    "/deliverables/<int:deliverable_id>/comments": C(JURY_WORK, JURY_WORK),
+    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/<action>":
+        C(JURY_WORK, JURY_WORK),
+    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/replies":
+        C(JURY_WORK, JURY_WORK),
+    "/documents/<int:document_id>": C(JURY_WORK, JURY_WORK),
+    "/documents/<int:document_id>/diff": C(JURY_WORK, JURY_WORK),
+    "/documents/<int:document_id>/preview": C(JURY_WORK, JURY_WORK),
+    "/documents/<int:document_id>/token": C(JURY_WORK, JURY_WORK),
+    "/documents/<int:document_id>/versions": C(JURY_WORK, JURY_WORK, post=NOBODY),
+    "/documents/<int:document_id>/versions/<int:number>": C(JURY_WORK, JURY_WORK),
+}
+# the rows a deliverable's state changes: its page, its steps, what may still be added
+# to it or to its text (who reads it and its objects, a state of the work does not)
+STEP_RULES = ("/deliverables/<int:deliverable_id>",
+              "/deliverables/<int:deliverable_id>/edit",
+              "/deliverables/<int:deliverable_id>/submit",
+              "/deliverables/<int:deliverable_id>/review/<action>",
+              "/deliverables/<int:deliverable_id>/attachments",
+              "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>/delete",
+              "/documents/<int:document_id>/versions")
+CASE_STEPS = {rule: CASE[rule] for rule in STEP_RULES} | ON_JURY
+
+# Once the deliberation is open: a juror's score and note stay the panel's.
+DELIBERATION = {
+    **CASE_STEPS,
+    "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="juror_assessment"),
+    **{rule: C(PANEL, PANEL, thread_id="panel_thread") for rule in THREAD_RULES},
+}
+
+# Once the president recorded the decision (not yet signed nor released): the panel's
+# own pages and notes stay the panel's and the coordination's. Checked for everyone.
+DECIDED: dict[str, Access] = {
+    "/deliverables/<int:deliverable_id>": A(JURY_WORK, JURY_WORK, deliverable_id="case"),
+    # the decision and its minutes are out of the authors' (and trainers') sight until
+    # the release: for them there are no minutes yet
+    "/deliverables/<int:deliverable_id>/jury/minutes.pdf": A(PANEL, PANEL,
+                                                             deliverable_id="case"),
+    "/deliverables/<int:deliverable_id>/jury/signature": A(JURY_WORK, {"juror"},
+                                                           deliverable_id="case"),
+    "/deliverables/<int:deliverable_id>/jury/release": A(JURY_WORK, STAFF,
+                                                         deliverable_id="case"),
+    "/deliverables/<int:deliverable_id>/jury/decision": A(JURY_WORK, NOBODY,
+                                                          deliverable_id="case"),
+    "/deliverables/<int:deliverable_id>/jury/deliberation": A(JURY_WORK, STAFF,
+                                                              deliverable_id="case"),
+    "/deliverables/<int:deliverable_id>/assessment": A(JURY_WORK, NOBODY,
+                                                       deliverable_id="case"),
+    # a juror's score: the panel and the coordination, before the release
+    "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="juror_assessment"),
+    "/deliverables/<int:deliverable_id>/comments": A(JURY_WORK, JURY_WORK,
+                                                     deliverable_id="case"),
+    # a juror's note: the panel and the coordination
+    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/replies":
+        A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
+    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/<action>":
+        A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
+}
+
+# Once the decision is released: the authors and their trainer read it, its minutes,
+# the scores and the panel's notes (which only the panel answers); nothing more is
+# added to the work.
+RELEASED = {
+    **DELIBERATION,
+    "/deliverables/<int:deliverable_id>/attachments": C(JURY_WORK, STAFF),
+    "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>/delete":
+        C(JURY_WORK, STAFF),
+    "/deliverables/<int:deliverable_id>/assessment": C(JURY_WORK, NOBODY),
+    "/assessments/<int:assessment_id>": A(JURY_WORK, JURY_WORK,
+                                          assessment_id="juror_assessment"),
+    # a juror who signed is told so again
+    "/deliverables/<int:deliverable_id>/jury/signature": C(JURY_WORK, {"juror"}),
+    "/deliverables/<int:deliverable_id>/jury/minutes.pdf": C(JURY_WORK, JURY_WORK),
+    **{rule: C(JURY_WORK, PANEL, thread_id="panel_thread") for rule in THREAD_RULES},
+}
+
+# Changes requested: the author writes their mini-diagnostic again, as a draft; the
+# review is over (nobody assesses), the trainer's assessment is read as before. The
+# collection's entries no longer change once it was handed in (recommendations
+# operations: only a draft's entries do), even after changes are requested; their
+# discussion goes on.
+CHANGES_REQUESTED = {
+    **{rule: RULES[rule] for rule in STEP_RULES},
+    "/deliverables/<int:deliverable_id>/assessment": A(OWN, NOBODY),
+    "/assessments/<int:assessment_id>": A(OWN, OWN, assessment_id="mini_review"),
+    **ON_COLLECTION,
+    "/recueils/<int:collection_id>": A(OWN, OWN, post=NOBODY),
+    **{rule: A(OWN, NOBODY) for rule in ENTRY_STEPS},
+}
+
+# Panel members who have not declared their impartiality, or recused themselves: they
+# see their panel (and the pending one may declare), nothing of the work it judges,
+# its soutenance's calendar file included.
+BEFORE_IMPARTIALITY = frozenset({"pending_juror", "recused_juror"})
+JURORS_BEFORE_IMPARTIALITY = {
+    **CASE, **ON_JURY,
+    **{rule: seen_also(access, BEFORE_IMPARTIALITY) for rule, access in ON_PANEL.items()},
+    "/juries/<int:panel_id>": A(PANEL | BEFORE_IMPARTIALITY, PANEL | BEFORE_IMPARTIALITY),
+    "/juries/<int:panel_id>/declaration": A(PANEL | BEFORE_IMPARTIALITY, {"pending_juror"}),
+}
+
+# A juror taken off the panel after scoring: nothing of the panel nor of the work is
+# theirs any more; their score stays the panel's and the coordination's (the authors
+# and their trainers read scores once the decision is released).
+JUROR_REMOVED = {
+    **CASE, **ON_JURY, **ON_PANEL,
+    "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="removed_assessment"),
+}
+
+# A trainee taken out of their team: nothing of the team's work is theirs any more,
+# the co-author left in the team keeps what both had.
+AUTHOR_REMOVED = {
+    rule: in_place_of(access, "author", "coauthor") for rule, access in {
+        **{rule: access for rule, access in CASE.items() if rule.startswith("/deliverables/")},
+        **ON_JURY, **ON_COLLECTION,
+        # the team's draft (the collection's text), which the author wrote in
+        **{rule: replace(access, args={"document_id": "collection_document"})
+           for rule, access in ON_MINI.items() if rule.startswith("/documents/")},
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class State:
+    """A state of the world: ``setup`` moves the base world there; ``table`` the rows
+    checked there, for ``roles`` (and for everybody on the rows of ``everyone``);
+    ``documents`` the co-editing documents checked there (as SOCKET_DOCUMENTS), for
+    ``roles`` and ``socket_roles``."""
+
+    name: str
+    setup: Callable[[World], None]
+    table: dict[str, Access]
+    roles: tuple[str, ...]
+    everyone: frozenset = frozenset()
+    documents: dict = field(default_factory=dict)
+    socket_roles: tuple[str, ...] = ()
+
+
+# Whose answers a state changes. The coordination reads everything and may try every
+# step but the president's, whatever the state (the base table and the decided state
+# check it); a trainee of the cohort outside the team stands for the people to whom
+# nothing of the team's work opens, whatever the state.
+REVIEW_ROLES = ("author", "peer", "trainer")
+JURY_ROLES = ("author", "peer", "trainer", "juror")
+STATES = (
+    State("changes_requested", changes_requested, CHANGES_REQUESTED, REVIEW_ROLES,
+          documents={"mini": ("document_id", OWN, AUTHOR),
+                     "collection": ("collection_document", OWN, AUTHOR)}),
+    State("deliberation", deliberation, DELIBERATION, JURY_ROLES),
+    State("decided", decided, DECIDED, ROLES),
+    State("released", released, RELEASED, JURY_ROLES),
+    State("jurors_before_impartiality", jurors_before_impartiality,
+          JURORS_BEFORE_IMPARTIALITY, ("pending_juror", "recused_juror"),
+          documents={"case": ("case_document", JURY_WORK, NOBODY)}),
+    State("juror_removed_after_scoring", juror_removed_after_scoring, JUROR_REMOVED,
+          ("removed_juror",), everyone=frozenset({"/assessments/<int:assessment_id>"}),
+          documents={"case": ("case_document", JURY_WORK, NOBODY)}),
+    # the co-author left in the team (checked on the documents) still writes
+    State("author_removed_from_team", author_removed_from_team, AUTHOR_REMOVED,
+          ("author",), socket_roles=("coauthor",),
+          documents={"case": ("case_document", JURY_WORK - {"author"} | {"coauthor"},
+                              NOBODY),
+                     "collection": ("collection_document", OWN - {"author"} | {"coauthor"},
+                                    {"coauthor"})}),
+)
 
 
 # --- restoring the world between requests -------------------------------------------
@@ -451,27 +816,27 @@ class Snapshot:
                      for t in self.tables}
         self.uploads = Path(app.config["UPLOAD_FOLDER"])
         self.saved_uploads = self.uploads.parent / "uploads-snapshot"
+        shutil.rmtree(self.saved_uploads, ignore_errors=True)
         shutil.copytree(self.uploads, self.saved_uploads)
 
     def restore(self) -> None:
         db.session.rollback()
         db.session.close()
-        postgresql = db.engine.dialect.name == "postgresql"
+        sqlite = db.engine.dialect.name == "sqlite"
         with db.engine.connect() as sql:
-            if not postgresql:
+            if sqlite:
                 sql.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 sql.commit()
             with sql.begin():
-                if postgresql:
-                    names = ", ".join(f'"{t.name}"' for t in self.tables)
-                    sql.execute(text(f"TRUNCATE {names} CASCADE"))
-                else:
-                    for table in reversed(self.tables):
-                        sql.execute(table.delete())
+                # DELETE, children first, rather than TRUNCATE on PostgreSQL too: on
+                # these few rows it takes a fraction of the time (TRUNCATE makes new
+                # files for every table), and the matrix restores hundreds of times
+                for table in reversed(self.tables):
+                    sql.execute(table.delete())
                 for table in self.tables:
                     if self.rows[table.name]:
                         sql.execute(table.insert(), self.rows[table.name])
-            if not postgresql:
+            if sqlite:
                 sql.exec_driver_sql("PRAGMA foreign_keys=ON")
                 sql.commit()
         shutil.rmtree(self.uploads)
@@ -487,14 +852,23 @@ def app_config(tmp_path, database_url):
     return base_config(tmp_path, database_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_typesetting(monkeypatch):
+    """The PDFs (minutes, passports) are rendered from their templates, as always, but
+    not typeset: who gets them is checked here, WeasyPrint's output in test_export, and
+    typesetting would take a quarter of the matrix's time."""
+    from coelab.deliverables import export
+
+    def typeset(page: str) -> bytes:
+        assert page.strip(), "an empty page to print"
+        return pdf_bytes()
+
+    monkeypatch.setattr(export, "_print", typeset)
+
+
 @pytest.fixture
 def world(app, make) -> World:
     return World(make)
-
-
-@pytest.fixture
-def decided_world(app, make) -> World:
-    return World(make, decided=True)
 
 
 def log_in(app, email: str | None):
@@ -517,6 +891,16 @@ def test_every_rule_is_declared_and_every_declaration_is_a_rule(app):
         "URL rules with no declared access in tests/test_authorization_matrix.py RULES: "
         + ", ".join(f"{r} ({rules[r].endpoint})" for r in undeclared))
     assert not stale, f"RULES declares rules the app no longer has: {', '.join(stale)}"
+    # the other tables name rules of RULES only, and the case study answers every rule
+    # the base table checks on the mini-diagnostic
+    tables = [("MISMATCHED", set(MISMATCHED)), ("CASE", set(CASE))] + [
+        (state.name, set(state.table) | state.everyone) for state in STATES]
+    for name, table in tables:
+        assert table <= set(RULES), f"{name} declares rules RULES does not: " + ", ".join(
+            sorted(table - set(RULES)))
+    assert set(CASE) == set(ON_MINI), ("CASE and the base table's rows on the "
+                                       f"mini-diagnostic differ: {set(CASE) ^ set(ON_MINI)}")
+    assert len({state.name for state in STATES}) == len(STATES)
 
 
 def expected(role: str, access: Access, method: str) -> set[str]:
@@ -546,11 +930,15 @@ def outcome(response) -> str:
     return "allowed"
 
 
-def run_matrix(app, world, table: dict[str, Access]) -> tuple[list[str], int]:
-    """Every declared rule, by GET and POST as it accepts them, as every person: the
-    outcomes that differ from the declaration, and how many requests were checked."""
+def run_matrix(app, world, table: dict[str, Access],
+               who: Callable[[str], Iterable[str]] = lambda rule: ROLES,
+               state: str = "") -> tuple[list[str], int]:
+    """Every declared rule, by GET and POST as it accepts them, as every person (``who``
+    names them per rule): the outcomes that differ from the declaration, and how many
+    requests were checked."""
     rules = app_rules(app)
-    clients = {role: log_in(app, world.emails.get(role)) for role in ROLES}
+    people = {role for rule in table for role in who(rule)}
+    clients = {role: log_in(app, world.emails.get(role)) for role in sorted(people)}
     snapshot = Snapshot(app)
     wrong, checked, dirty = [], 0, False
     for rule_text, access in sorted(table.items()):
@@ -560,22 +948,26 @@ def run_matrix(app, world, table: dict[str, Access]) -> tuple[list[str], int]:
         url = world.url(rule, access)
         methods = [m for m in ("GET", "POST") if m in rule.methods]
         for method in methods:
-            for role in ROLES:
+            for role in who(rule_text):
                 if dirty:
                     snapshot.restore()
                     dirty = False
                 client = clients[role]
+                if rule.endpoint in SIGN_OUT and role != "anonymous":
+                    # a session of its own, which logging out ends: the person's other
+                    # client stays logged in for the rules after this one
+                    client, dirty = log_in(app, world.emails[role]), True
                 response = client.open(url, method=method, data={} if method == "POST" else None)
                 got, want = outcome(response), expected(role, access, method)
-                if rule.endpoint == "auth.logout" and role != "anonymous":
+                if rule.endpoint in SIGN_OUT and role != "anonymous":
                     # logging out leads to the login page: check the session is gone
                     gone = outcome(client.get("/dashboard")) == "login"
                     got = "allowed" if got == "login" and gone else got
-                    clients[role] = log_in(app, world.emails[role])
                 checked += 1
                 if got not in want:
-                    wrong.append(f"{method} {url} [{rule.endpoint}] as {role}: expected "
-                                 f"{' or '.join(sorted(want))}, got {response.status_code}")
+                    wrong.append(f"{state and f'[{state}] '}{method} {url} [{rule.endpoint}] "
+                                 f"as {role}: expected {' or '.join(sorted(want))}, "
+                                 f"got {response.status_code}")
                 if method == "POST" and got == "allowed":
                     dirty = True
     return wrong, checked
@@ -628,46 +1020,24 @@ def test_objects_are_found_only_inside_their_parent(app, world):
     assert not wrong, f"{len(wrong)} of {checked} checks wrong:\n" + "\n".join(wrong)
 
 
-# The jury's rules once the president recorded the decision (not yet signed nor
-# released): the panel's own pages and notes stay the panel's and the coordination's.
-DECIDED: dict[str, Access] = {
-    "/deliverables/<int:deliverable_id>": A(JURY_WORK, JURY_WORK, deliverable_id="case"),
-    # the decision and its minutes are out of the authors' (and trainers') sight until
-    # the release: for them there are no minutes yet
-    "/deliverables/<int:deliverable_id>/jury/minutes.pdf": A(PANEL, PANEL,
-                                                             deliverable_id="case"),
-    "/deliverables/<int:deliverable_id>/jury/signature": A(JURY_WORK, {"juror"},
-                                                           deliverable_id="case"),
-    "/deliverables/<int:deliverable_id>/jury/release": A(JURY_WORK, STAFF,
-                                                         deliverable_id="case"),
-    "/deliverables/<int:deliverable_id>/jury/decision": A(JURY_WORK, NOBODY,
-                                                          deliverable_id="case"),
-    "/deliverables/<int:deliverable_id>/jury/deliberation": A(JURY_WORK, STAFF,
-                                                              deliverable_id="case"),
-    "/deliverables/<int:deliverable_id>/assessment": A(JURY_WORK, NOBODY,
-                                                       deliverable_id="case"),
-    # a juror's score: the panel and the coordination, before the release
-    "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="juror_assessment"),
-    "/deliverables/<int:deliverable_id>/comments": A(JURY_WORK, JURY_WORK,
-                                                     deliverable_id="case"),
-    # a juror's note: the panel and the coordination
-    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/replies":
-        A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
-    "/deliverables/<int:deliverable_id>/comments/<int:thread_id>/<action>":
-        A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
-}
-
-
-def test_http_matrix_once_the_jury_decided(app, decided_world):
-    from coelab.deliverables.models import Deliverable, DeliverableState
-
-    assert db.session.get(Deliverable, decided_world.args["case"]).state == \
-        DeliverableState.DECIDED
-    assert set(DECIDED) <= set(app_rules(app)), set(DECIDED) - set(app_rules(app))
-    wrong, checked = run_matrix(app, decided_world, DECIDED)
-    print(f"\nonce decided: {len(DECIDED)} routes × {len(ROLES)} roles, "
-          f"{checked} requests checked")
-    assert not wrong, f"{len(wrong)} of {checked} checks wrong:\n" + "\n".join(wrong)
+@pytest.mark.parametrize("state", STATES, ids=lambda state: state.name)
+def test_matrix_in_state(app, world, state):
+    """The state's rows by HTTP, then its documents by socket."""
+    state.setup(world)
+    unknown = set(state.roles + state.socket_roles) - set(world.emails) - {"anonymous"}
+    assert not unknown, f"{state.name} checks people nobody brought in: {unknown}"
+    everybody = ROLES + tuple(role for role in world.emails if role not in ROLES)
+    wrong, checked = run_matrix(
+        app, world, state.table,
+        lambda rule: everybody if rule in state.everyone else state.roles, state.name)
+    socket_wrong, socket_checked = socket_matrix(app, world, state.documents,
+                                                 state.roles + state.socket_roles)
+    print(f"\n{state.name}: {len(state.table)} routes, {checked} requests and "
+          f"{socket_checked} socket checks")
+    wrong += socket_wrong
+    checked += socket_checked
+    assert not wrong, (f"{len(wrong)} of {checked} checks wrong in the state "
+                       f"{state.name}:\n" + "\n".join(wrong))
 
 
 # --- the co-editing socket events -------------------------------------------------------
@@ -690,6 +1060,14 @@ SOCKET_EVENTS = {
     "disconnect": "leaving clears the person's presence for the others",
 }
 
+# the documents of the base world: name -> (world object, readers, writers)
+SOCKET_DOCUMENTS = {
+    # the author's draft: its author writes, their trainer and the coordination read
+    "draft": ("document_id", OWN, AUTHOR),
+    # the submitted case study: frozen, read by its authors, trainer, panel, staff
+    "frozen": ("case_document", JURY_WORK, NOBODY),
+}
+
 
 def test_every_socket_event_is_declared(app):
     events = registered_events()
@@ -700,17 +1078,15 @@ def test_every_socket_event_is_declared(app):
     assert not stale, f"SOCKET_EVENTS declares events with no handler any more: {stale}"
 
 
-def test_socket_matrix(app, world):
+def socket_matrix(app, world, documents: dict, roles: Iterable[str]) -> tuple[list[str], int]:
+    """Every socket event on each document, as each person: what differs from the
+    declaration (``documents``: name -> (world object, readers, writers)), and how many
+    checks were made."""
     from coelab.documents import awareness
+    from coelab.documents.models import Document
 
     from .test_realtime import YClient, stored_updates
 
-    documents = {
-        # the author's draft: its author writes, their trainer and the coordination read
-        "draft": (world.mini.document, OWN, AUTHOR),
-        # the submitted case study: frozen, read by its authors, trainer, panel, staff
-        "frozen": (world.case.document, JURY_WORK, NOBODY),
-    }
     assert registered_events() == set(SOCKET_EVENTS)  # (the test above says which)
     wrong, checked = [], 0
 
@@ -720,11 +1096,12 @@ def test_socket_matrix(app, world):
         if not ok:
             wrong.append(what)
 
-    for name, (document, readers, writers) in documents.items():
+    for name, (arg, readers, writers) in documents.items():
+        document = db.session.get(Document, world.args[arg])
         observer = YClient(app, log_in(app, world.emails["coordinator"]), document.id)
         assert observer.connected
         observer.sync()
-        for number, role in enumerate(ROLES):
+        for number, role in enumerate(roles):
             where = f"{name} document as {role}"
             y = YClient(app, log_in(app, world.emails.get(role)), document.id)
             check(y.connected == (role in readers),
@@ -772,9 +1149,14 @@ def test_socket_matrix(app, world):
                   f"disconnect from the {where}: still connected={y.connected}, left={left}")
         # the text holds the writers' edits and nobody else's
         text = str(observer.text)
-        for role in ROLES:
+        for role in roles:
             check((f"[{role}] " in text) == (role in writers),
                   f"the {name} document's text as to {role}'s edit: {text[:200]!r}")
+    return wrong, checked
+
+
+def test_socket_matrix(app, world):
+    wrong, checked = socket_matrix(app, world, SOCKET_DOCUMENTS, ROLES)
     print(f"\nsocket matrix: {len(SOCKET_EVENTS)} socket events × {len(ROLES)} roles "
-          f"× {len(documents)} documents, {checked} checks")
+          f"× {len(SOCKET_DOCUMENTS)} documents, {checked} checks")
     assert not wrong, f"{len(wrong)} of {checked} socket checks wrong:\n" + "\n".join(wrong)

@@ -30,13 +30,13 @@ from coelab.db import db
 from coelab.documents import operations as docs
 from coelab.documents.models import Document
 from coelab.documents.rooms import compact, rooms
-from coelab.documents.tokens import make_token
 from coelab.extensions import socketio
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from socketio import packet
 
 from .conftest import Isolated, base_config
+from .conftest import socket_token as make_token
 
 TEMPLATE = "# Étude de cas\n\n## Contexte\n\n"
 MARKER = re.compile(r"\[[a-z]\d+\]")

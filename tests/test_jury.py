@@ -138,8 +138,12 @@ def test_soutenance_scheduling_and_calendar(prog, ready, client, outbox):
     assert "Soutenance programmée" in page(response)
     db.session.expire_all()
     assert ready.state == DeliverableState.SOUTENANCE_SCHEDULED
-    assert {m.to for m in outbox if "Soutenance" in m.subject} >= {
-        prog.p1.email, prog.p3.email, prog.other_trainer.email}
+    told = {m.to for m in outbox if "Soutenance" in m.subject}
+    assert told >= {prog.p1.email, prog.p3.email}
+    # the president has not declared their impartiality yet: told when they do
+    assert prog.other_trainer.email not in told
+    jops.declare(jops.member_of(prog.other_trainer, panel), impartial=True)
+    assert prog.other_trainer.email in {m.to for m in outbox if "Soutenance" in m.subject}
     # the calendar file, for an author; 14:30 in Paris in February is 13:30 UTC
     relog(client, prog.p3)
     response = client.get(f"/deliverables/{ready.id}/soutenance.ics")
@@ -150,6 +154,46 @@ def test_soutenance_scheduling_and_calendar(prog, ready, client, outbox):
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
     relog(client, prog.p2)
     assert client.get(f"/deliverables/{ready.id}/soutenance.ics").status_code == 404
+
+
+def test_calendar_file_waits_for_the_declaration_of_impartiality(app, prog, ready, make):
+    """The .ics names the work, the room and the panel: like the rest of the deliverable,
+    a juror gets it once they have declared their impartiality, never after a decline."""
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury de février")
+    jops.assign(prog.coordinator, panel, ready)
+    president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
+                                PanelRole.PRESIDENT)
+    recused = jops.add_member(prog.coordinator, panel, make.user("Rémi", "Récusé"),
+                              PanelRole.MEMBER)
+    jops.declare(recused, impartial=False, reason="Je connais la structure partenaire.")
+    jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
+                  duration_minutes=45, place="Martigues, salle Calanques")
+    url = f"/deliverables/{ready.id}/soutenance.ics"
+    for member in (recused, president):  # declined; not yet declared
+        client = app.test_client()
+        login(client, member.user.email)
+        assert client.get(f"/deliverables/{ready.id}").status_code == 404
+        response = client.get(url)
+        assert response.status_code == 404, member.impartiality
+        assert "Calanques" not in response.get_data(as_text=True)
+        assert not can(member.user, "jury.calendar", ready)
+        panel_page = client.get(f"/juries/{panel.id}").get_data(as_text=True)
+        assert url not in panel_page and "Calanques" not in panel_page
+    from coelab.notifications.models import Notification
+
+    def told() -> set[int]:
+        return set(db.session.scalars(select(Notification.user_id).where(
+            Notification.subject.contains("programmée"))))
+
+    assert president.user.id not in told()  # not before the declaration
+    jops.declare(president, impartial=True)
+    assert "Calanques" in client.get(f"/juries/{panel.id}").get_data(as_text=True)
+    assert url in client.get(f"/juries/{panel.id}").get_data(as_text=True)
+    response = client.get(url)
+    assert response.status_code == 200 and "Calanques" in response.get_data(as_text=True)
+    assert can(president.user, "jury.calendar", ready)
+    # told once impartial; a member who declined never is
+    assert president.user.id in told() and recused.user.id not in told()
 
 
 def agreed(deliverable, level: int = 2) -> dict[str, int]:

@@ -38,8 +38,9 @@ def world(live_database, tmp_path):
 
         from coelab import operations as ops
         from coelab.documents.operations import create_document
-        from coelab.documents.tokens import make_token
         from coelab.models import CohortRole, ModuleScope, Parcours
+
+        from .conftest import socket_token as make_token
 
         cohort = ops.create_cohort(None, name="Live", module_scope=ModuleScope.TRANSVERSAL,
                                    start_date=date(2026, 11, 2), end_date=date(2027, 2, 26))

@@ -23,8 +23,9 @@ def reader_token(world):  # noqa: F811
         from coelab import operations as ops
         from coelab.db import db
         from coelab.documents.models import Document
-        from coelab.documents.tokens import make_token
         from coelab.models import CohortRole
+
+        from .conftest import socket_token as make_token
 
         document = db.session.get(Document, world["document_id"])
         trainer = ops.create_user(None, email="trainer@example.org", first_name="Claire",

@@ -61,6 +61,8 @@ def check_headers(url: str, response) -> None:
     assert framing == ["'none'"] or headers.get("X-Frame-Options", "").upper() in (
         "DENY", "SAMEORIGIN"), f"{url}: may be framed"
     assert headers.get("Referrer-Policy", "").lower() in GOOD_REFERRER_POLICIES, url
+    # every page is made for the person who asked: never kept in a cache
+    assert "no-store" in headers.get("Cache-Control", ""), url
     root = parse_page(response.get_data(as_text=True))
     own = [d for d in dangers(root) if d[0] in ("inline-script", "handler", "url",
                                                  "refresh-url")]
@@ -230,3 +232,58 @@ def test_cookies_are_secure_when_the_configuration_says_so(tmp_path, monkeypatch
     for cookie in remember:
         assert "Secure" in cookie and "HttpOnly" in cookie
         assert re.search(r"SameSite=(Lax|Strict)", cookie)
+
+
+# --- answers made outside Flask's views, and caching ----------------------------------
+
+POLLING = "/socket.io/?EIO=4&transport=polling"
+
+
+def check_outside_flask(url: str, response) -> None:
+    """What an answer of the Socket.IO middleware carries, as every page does."""
+    check_headers(url, response)
+    headers = response.headers
+    assert headers.get("Referrer-Policy", "").lower() in GOOD_REFERRER_POLICIES, url
+    assert headers.get("X-Frame-Options") == "DENY", url
+    csp = csp_directives(headers.get("Content-Security-Policy", ""))
+    assert csp.get("frame-ancestors") == ["'none'"], url
+    assert csp.get("object-src", csp.get("default-src")) == ["'none'"], url
+    assert "no-store" in headers.get("Cache-Control", ""), url
+
+
+def test_socketio_polling_answers_carry_the_security_headers(app, client):
+    """engine.io's long-polling is answered by the python-socketio WSGI middleware, in
+    front of Flask: its answers carry the same headers as the pages."""
+    handshake = client.get(POLLING)
+    assert handshake.status_code == 200 and handshake.get_data(as_text=True).startswith("0{")
+    check_outside_flask(POLLING, handshake)
+    refused = client.get(POLLING + "&sid=no-such-session")
+    assert refused.status_code == 400
+    check_outside_flask(POLLING, refused)
+    assert "Strict-Transport-Security" not in handshake.headers
+    app.config["SESSION_COOKIE_SECURE"] = True  # served over HTTPS: HSTS there too
+    assert client.get(POLLING).headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_dynamic_answers_are_not_stored_but_static_files_stay_cacheable(app, client, make):
+    """A page showing someone's data must not stay in a shared computer's cache (or a
+    proxy's); a view that says how its answer is cached keeps its own say."""
+
+    @app.route("/test-cached")
+    def _cached():
+        return "cached", 200, {"Cache-Control": "private, max-age=60"}
+
+    for url in ("/login", "/password/forgot", "/no-such-page"):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url
+    user = make.user()
+    response = login(client, user.email)  # a redirect setting the session cookie
+    assert response.headers.get("Cache-Control") == "no-store"
+    for url in ("/dashboard", "/profile", "/notifications", "/no-such-page"):
+        response = client.get(url)
+        assert response.mimetype == "text/html", url
+        assert response.headers.get("Cache-Control") == "no-store", url
+    assert client.get("/test-cached").headers["Cache-Control"] == "private, max-age=60"
+    static = client.get("/static/coelab.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("Cache-Control", "")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from jinja2 import FileSystemLoader
@@ -18,6 +18,7 @@ from jinja2 import FileSystemLoader
 from . import config as config_module
 from .db import db
 from .extensions import babel, csrf, limiter, login_manager, socketio
+from .headers import NO_STORE, SecurityHeaders, security_headers
 from .i18n import select_locale
 from .plugins import init_plugins, registry
 
@@ -48,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.DEFAULTS)
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path), overrides))
     app.config.from_mapping(overrides)
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(
+        days=app.config["SESSION_REMEMBER_DAYS"])
     # a request carrying the largest attachment allowed, with its form, must get through
     app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"],
                                            app.config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024)
@@ -61,6 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    from . import sessions
+
+    sessions.init_app(app)
     from .documents import fanout, frames, sockets  # registers the socket handlers first
     from .documents.rooms import init_rooms
 
@@ -80,6 +86,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_http_buffer_size=2 * max(app.config["YJS_MAX_UPDATE_BYTES"],
                                      app.config["YJS_MAX_SYNC_BYTES"]) + 64 * 1024,
     )
+    # engine.io's long-polling is answered by the Socket.IO middleware, in front of
+    # Flask: its answers get the pages' security headers from this one
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, app.config)
     sockets.register_server_handlers(socketio.server)
     fanout.install(socketio.server)
     frames.install(socketio.server)  # after fanout: it wraps the transport fanout chose
@@ -109,14 +118,10 @@ def _async_mode() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from .models import User
+def _load_user(session_key: str):
+    from . import sessions
 
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
-        return None
-    return user if user is not None and user.active else None
+    return sessions.load(session_key)
 
 
 def _template_helpers(app: Flask) -> None:
@@ -153,23 +158,13 @@ def _template_helpers(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; "
-            # the editor (CodeMirror) injects its style sheets with this per-request nonce
-            f"style-src 'self' 'nonce-{g.get('csp_nonce', '')}'; img-src 'self' data:; "
-            "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-            "form-action 'self'; base-uri 'self'",
-        )
-        # no window the app opens keeps a handle on it, and no page asks for devices
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy",
-                                    "camera=(), microphone=(), geolocation=(), payment=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            # served over HTTPS only (that is what secure cookies say): browsers must
-            # never try plain HTTP again
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # the same headers as the answers made outside Flask (coelab.headers); the
+        # editor (CodeMirror) injects its style sheets with this per-request nonce
+        for name, value in security_headers(app.config, g.get("csp_nonce", "")):
+            response.headers.setdefault(name, value)
+        # a page may show someone's data, any answer may set the session cookie: none
+        # is stored by the browser or a proxy, unless its view said how to cache it;
+        # static files stay cacheable
+        if request.endpoint != "static":
+            response.headers.setdefault(*NO_STORE)
         return response

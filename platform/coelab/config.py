@@ -92,6 +92,10 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "YJS_COMPACT_EVERY": _int("COELAB_YJS_COMPACT_EVERY", 500),
         "SOCKET_TOKEN_SECONDS": _int("COELAB_SOCKET_TOKEN_SECONDS", 600),
         "PASSWORD_RESET_HOURS": _int("COELAB_PASSWORD_RESET_HOURS", 2),
+        # server-side sessions (coelab.sessions): idle limit without "remember me", and
+        # the whole life of a remembered one (its cookie lasts as long)
+        "SESSION_IDLE_HOURS": _int("COELAB_SESSION_IDLE_HOURS", 12),
+        "SESSION_REMEMBER_DAYS": _int("COELAB_SESSION_REMEMBER_DAYS", 30),
         "SESSION_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
     }

@@ -79,6 +79,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when an administrator deactivates the account (an invited account that never
+    # activated has neither): it tells "désactivé" from "invitation en attente"
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -91,6 +94,28 @@ class User(UserMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the key of the
+        server-side session this request runs in (coelab.sessions), never the bare user
+        id, so that ending that session ends every cookie that carries it."""
+        key = getattr(self, "session_key", None)
+        if not key:
+            raise RuntimeError("log people in through coelab.sessions.sign_in")
+        return key
+
+    # Flask-Login's mixin compares people through get_id, which is now a session key:
+    # two objects are the same person when they have the same id
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -196,6 +221,48 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a session ended (shown to nobody but kept for the audit and the tests)."""
+
+    LOGOUT = "logout"
+    ENDED_BY_USER = "ended_by_user"
+    LOGOUT_EVERYWHERE = "logout_everywhere"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    DEACTIVATED = "deactivated"
+    EXPIRED = "expired"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: what the session and "remember me" cookies stand for.
+
+    The cookies carry a random key; only its hash is stored, so a leaked database opens
+    no session. A session ends (``ended_at``) at logout, when its owner ends it from the
+    profile, when the password changes or is reset, when the account is deactivated, or
+    when it has been idle or alive too long (see coelab.sessions).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[SessionEnd | None] = mapped_column(str_enum(SessionEnd, 20))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None
 
 
 class AuditEvent(db.Model):

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from . import signals
+from . import sessions, signals
 from .audit import record, snapshot
 from .db import db, transaction, utcnow
 from .mail import send_mail
@@ -28,6 +28,7 @@ from .models import (
     Membership,
     ModuleScope,
     Parcours,
+    SessionEnd,
     Team,
     TeamMember,
     TokenPurpose,
@@ -59,7 +60,10 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    address = normalise_email(email)
+    if "\x00" in address or len(address) > 254:
+        return None  # no account has such an address (and PostgreSQL refuses NUL bytes)
+    return db.session.scalar(select(User).where(User.email == address))
 
 
 def check_password_strength(password: str) -> None:
@@ -168,6 +172,11 @@ def invite(
                 organisation=organisation,
                 is_coordinator=is_coordinator,
             )
+        elif user.deactivated_at is not None:
+            # an invitation would let the person reactivate the account themselves
+            raise OperationError(_(
+                "Le compte de %(name)s est désactivé : un·e administrateur·rice doit le "
+                "réactiver depuis la page Personnes.", name=user.full_name))
         elif is_coordinator and not user.is_coordinator:
             set_programme_roles(actor, user, coordinator=True, admin=user.is_admin)
         if cohort is not None and role is not None:
@@ -281,28 +290,42 @@ def accept_invitation(raw: str, password: str) -> User:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if an active account has this address; say nothing otherwise."""
-    user = find_user_by_email(email)
-    if user is None or not user.active:
-        return
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
-    with transaction():
-        raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours), None)
-        record("user.password_reset_requested", user, actor=None)
-    with force_locale(user.locale or "fr"):
-        send_mail(
-            user.email,
-            _("Réinitialisation de votre mot de passe Coélab"),
-            _(
-                "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien :\n"
-                "%(link)s\n\nIl ne fonctionne qu'une fois et expire dans %(hours)d heures.\n"
-                "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste "
-                "inchangé.\n",
-                name=user.full_name,
-                link=external_url("auth.reset_password", token=raw),
-                hours=hours,
-            ),
-        )
+    """Mail a reset link if an active account has this address; say nothing otherwise.
+
+    The caller's time must not tell whether the address has an account: it only queues
+    the same job for every address (:func:`coelab.mail.send_later`); after the request,
+    the job looks the account up, issues the link and mails it."""
+    from .mail import send_later
+
+    address = normalise_email(email)
+
+    def issue_and_mail() -> None:
+        if "\x00" in address:  # no account has it (and PostgreSQL refuses to compare it)
+            return
+        user = find_user_by_email(address)
+        if user is None or not user.active:
+            return
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        with transaction():
+            raw = _issue_token(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours),
+                               None)
+            record("user.password_reset_requested", user, actor=None)
+        with force_locale(user.locale or "fr"):
+            send_mail(
+                user.email,
+                _("Réinitialisation de votre mot de passe Coélab"),
+                _(
+                    "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, ouvrez ce "
+                    "lien :\n%(link)s\n\nIl ne fonctionne qu'une fois et expire dans "
+                    "%(hours)d heures.\nSi vous n'avez rien demandé, ignorez ce message : "
+                    "votre mot de passe reste inchangé.\n",
+                    name=user.full_name,
+                    link=external_url("auth.reset_password", token=raw),
+                    hours=hours,
+                ),
+            )
+
+    send_later(issue_and_mail, about=f"the password reset mail to {address!r}")
 
 
 def reset_password(raw: str, password: str) -> User:
@@ -320,6 +343,8 @@ def reset_password(raw: str, password: str) -> User:
             )
         ):
             other.used_at = utcnow()
+        # whoever had the account's sessions (perhaps the reason for the reset) is out
+        sessions.end_all(user, SessionEnd.PASSWORD_RESET)
         record("user.password_reset", user, actor=user)
     return user
 
@@ -343,7 +368,41 @@ def change_password(user: User, current: str, new: str) -> None:
     with transaction():
         check_password_strength(new)
         user.password_hash = hash_password(new)
+        # every session ends, this browser's too: the view signs it in again afresh
+        sessions.end_all(user, SessionEnd.PASSWORD_CHANGED)
         record("user.password_changed", user, actor=user)
+
+
+def set_account_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate an account (it can no longer sign in, every session ends, pending
+    invitation and reset links stop working) or reactivate a deactivated one."""
+    with transaction():
+        if user.id == actor.id:
+            raise OperationError(_("Vous ne pouvez pas désactiver votre propre compte."))
+        if active:
+            if user.deactivated_at is None:
+                raise OperationError(_("Ce compte n'est pas désactivé."))
+            user.active = True
+            user.deactivated_at = None
+            record("user.reactivated", user, actor=actor, before={"active": False},
+                   after={"active": True})
+            return
+        if user.deactivated_at is not None:
+            return  # already done (a second click, two administrators)
+        if user.is_admin:
+            admins = db.session.scalar(select(func.count()).where(
+                User.is_admin.is_(True), User.active.is_(True)))
+            if admins <= 1:
+                raise OperationError(_("Il doit rester au moins un administrateur."))
+        before = {"active": user.active}
+        user.active = False
+        user.deactivated_at = utcnow()
+        for token in db.session.scalars(select(AccountToken).where(
+                AccountToken.user_id == user.id, AccountToken.used_at.is_(None))):
+            token.used_at = utcnow()
+        sessions.end_all(user, SessionEnd.DEACTIVATED)
+        record("user.deactivated", user, actor=actor, before=before,
+               after={"active": False})
 
 
 def update_profile(

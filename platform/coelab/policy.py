@@ -22,11 +22,18 @@ from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from .assessments.models import Assessment, AssessmentStatus
+from .assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from .db import db
 from .deliverables.models import Deliverable, DeliverableState
 from .documents.models import Document
-from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember, PanelRole
+from .jury.models import (
+    Impartiality,
+    JuryDecision,
+    JuryPanel,
+    PanelDeliverable,
+    PanelMember,
+    PanelRole,
+)
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
 Rule = Callable[[Any, Any], bool]
@@ -283,44 +290,60 @@ def _assessment_create(user: Any, deliverable: Deliverable) -> bool:
 
 _JURY_SCORING = frozenset({DeliverableState.SOUTENANCE_SCHEDULED,
                            DeliverableState.DELIBERATION})
-_PANEL_OF = (select(PanelMember.id).join(PanelDeliverable,
-                                         PanelDeliverable.panel_id == PanelMember.panel_id)
-             .where(PanelMember.user_id == bindparam("user_id"),
-                    PanelDeliverable.deliverable_id == bindparam("deliverable_id")))
+# a sitting member of this panel, which judges this deliverable
+_SITS_ON = _JUROR.where(PanelMember.panel_id == bindparam("panel_id"))
+_RELEASED = select(JuryDecision.id).where(
+    JuryDecision.deliverable_id == bindparam("deliverable_id"),
+    JuryDecision.round == bindparam("round"), JuryDecision.panel_id == bindparam("panel_id"),
+    JuryDecision.released_at.is_not(None))
 
 
-def _jury_score(assessment: Assessment) -> bool:
-    """An assessment made by a member of the deliverable's panel."""
-    return db.session.execute(_PANEL_OF, {"user_id": assessment.assessor_id,
-                                          "deliverable_id": assessment.deliverable_id}
-                              ).first() is not None
+def _score_released(assessment: Assessment) -> bool:
+    """Whether the decision its panel took on its round has been released."""
+    return db.session.execute(_RELEASED, {
+        "deliverable_id": assessment.deliverable_id, "round": assessment.round,
+        "panel_id": assessment.panel_id}).first() is not None
+
+
+def _jury_score_read(user: Any, assessment: Assessment) -> bool:
+    """A juror's score, as written when it was given (whoever sits on the panel today).
+
+    Jurors score independently: the panel that gave it reads it once every sitting
+    member has scored the round or the deliberation is open; the coordination at once;
+    the deliverable's readers (its authors, their trainers) once that panel's decision
+    on that round is released. A score withdrawn when its juror left the panel stays
+    with the panel and the coordination."""
+    if is_staff(user):
+        return True
+    deliverable = assessment.deliverable
+    if not assessment.withdrawn and _score_released(assessment):
+        return _deliverable_read(user, deliverable)
+    if assessment.panel_id is None or db.session.execute(_SITS_ON, {
+            "user_id": user.id, "deliverable_id": deliverable.id,
+            "panel_id": assessment.panel_id}).first() is None:
+        return False
+    if (assessment.round == deliverable.round
+            and deliverable.state == DeliverableState.SOUTENANCE_SCHEDULED):
+        # before the deliberation, once every juror has scored
+        from .jury.operations import all_scored
+
+        return all_scored(deliverable)
+    return True
 
 
 def _assessment_read(user: Any, assessment: Assessment) -> bool:
-    """A draft: its assessor only. Once submitted: its assessor, staff, the trainers of
-    the cohort, the authors of the work, and the panel; a juror's score follows the
-    jury's rules below."""
+    """A draft: its assessor only. Once submitted: its assessor; a trainer's review,
+    whoever reads the deliverable; a juror's score, the jury's rules above. What it is
+    was written with it (coelab.assessments.models.AssessmentKind)."""
     if not user.is_authenticated:
         return False
     if user.id == assessment.assessor_id:
         return True
     if assessment.status != AssessmentStatus.SUBMITTED:
         return False
-    deliverable = assessment.deliverable
-    if _jury_score(assessment):
-        # jurors score independently: the panel reads each other's scores when it
-        # deliberates, the authors (and their trainers) once the result is released
-        if deliverable.state == DeliverableState.RELEASED:
-            return _deliverable_read(user, deliverable)
-        if deliverable.state in (DeliverableState.DELIBERATION, DeliverableState.DECIDED):
-            return is_staff(user) or is_juror(user, deliverable.id)
-        if is_staff(user):
-            return True
-        # before the deliberation, once every juror has scored
-        from .jury.operations import all_scored
-
-        return is_juror(user, deliverable.id) and all_scored(deliverable)
-    return _deliverable_read(user, deliverable)
+    if assessment.kind == AssessmentKind.JURY:
+        return _jury_score_read(user, assessment)
+    return _deliverable_read(user, assessment.deliverable)
 
 
 def _assessment_edit(user: Any, assessment: Assessment) -> bool:
@@ -410,6 +433,9 @@ CORE_RULES: dict[str, Rule] = {
     "jury.deliberate": _open_deliberation,
     "jury.decide": _decide,
     "jury.sign": _sign_minutes,
+    # the soutenance's calendar file names the work, its room and its panel: whoever
+    # reads the deliverable, so a juror only once impartial (never after a decline)
+    "jury.calendar": _deliverable_read,
     "deliverable.submit": _deliverable_submit,
     # the review's people, whatever the state (each step below adds its state)
     "deliverable.review": _deliverable_review,

@@ -80,6 +80,15 @@ class AssessmentStatus(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
+class AssessmentKind(enum.StrEnum):
+    """What an assessment is, written when it is made and never recomputed from the
+    panel as it is later: a trainer's review of a round, or a juror's score around the
+    soutenance (README.md, "How it is built")."""
+
+    REVIEW = "review"
+    JURY = "jury"
+
+
 class Assessment(db.Model):
     """One assessor's assessment of one submitted version (a round) of a deliverable."""
 
@@ -94,6 +103,17 @@ class Assessment(db.Model):
     assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     status: Mapped[AssessmentStatus] = mapped_column(
         str_enum(AssessmentStatus, 20), default=AssessmentStatus.DRAFT)
+    kind: Mapped[AssessmentKind] = mapped_column(
+        str_enum(AssessmentKind, 20), default=AssessmentKind.REVIEW, server_default="review")
+    # a juror's score: the panel it was given in and the round (the sitting) it belongs
+    # to, whose decision it informs (coelab.jury.models.JuryDecision.round); None for a
+    # review
+    panel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jury_panels.id", ondelete="SET NULL"), index=True)
+    round: Mapped[int | None] = mapped_column(Integer)
+    # a juror's score withdrawn when its juror left the panel before the decision: kept
+    # for the panel, out of the deliberation
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the criteria in force when the assessment began (the rubric is then locked)
     rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # {criterion key: level index (0 = lowest)}, {criterion key: comment}
@@ -112,3 +132,11 @@ class Assessment(db.Model):
     @property
     def submitted(self) -> bool:
         return self.status == AssessmentStatus.SUBMITTED
+
+    @property
+    def jury(self) -> bool:
+        return self.kind == AssessmentKind.JURY
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -22,7 +22,14 @@ from ..deliverables.models import Deliverable, DeliverableState, Submission
 from ..models import Cohort, User
 from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
-from .models import Assessment, AssessmentStatus, CohortRubric, Competency, CompetencyBlock
+from .models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentStatus,
+    CohortRubric,
+    Competency,
+    CompetencyBlock,
+)
 
 MAX_WEIGHT = 100
 
@@ -371,21 +378,38 @@ def _clean_levels(criteria: list[dict[str, Any]], levels: dict[str, Any]) -> dic
 JURY_SCORING = (DeliverableState.SOUTENANCE_SCHEDULED, DeliverableState.DELIBERATION)
 
 
+def _still_sitting(actor: User, panel_id: int | None) -> bool:
+    """Whether the juror still sits on the panel, their member row locked until the
+    score is saved: a removal from the panel then waits, and withdraws the score it
+    finds (coelab.jury.operations.remove_member), rather than miss one saved meanwhile."""
+    from ..jury.models import Impartiality, PanelMember
+
+    return db.session.execute(select(PanelMember.id).where(
+        PanelMember.panel_id == panel_id, PanelMember.user_id == actor.id,
+        PanelMember.impartiality == Impartiality.ACCEPTED).with_for_update()).first() is not None
+
+
 def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, Any],
                     comments: dict[str, str], overall_comment: str | None,
                     submit: bool = False) -> Assessment:
     """Save the actor's assessment of the deliverable's current round as a draft (made
     on first save), and submit it when ``submit``: every criterion then needs a level,
     and the submitted assessment never changes again."""
+    from ..jury.operations import panel_of
     from ..policy import is_juror
 
     kind = _kind(deliverable)
     # trainers assess during the review; jurors score around the soutenance, until the
-    # panel decides
+    # panel decides. What the assessment is (and for a score, its panel and round) is
+    # settled here, once, from the state and the assessor's role at this moment.
+    panel_id: int | None = None
     if deliverable.state == DeliverableState.IN_REVIEW:
         open_states: tuple[DeliverableState, ...] = (DeliverableState.IN_REVIEW,)
+        what = AssessmentKind.REVIEW
     elif deliverable.state in JURY_SCORING and is_juror(actor, deliverable.id):
         open_states = JURY_SCORING
+        what = AssessmentKind.JURY
+        panel_id = panel_of(deliverable).id
     else:
         raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) ou "
                                "autour de sa soutenance (jury)."))
@@ -393,12 +417,18 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
     if submission is None:
         raise OperationError(_("Ce livrable n'a pas encore été remis."))
     with transaction():
+        if what == AssessmentKind.JURY and not _still_sitting(actor, panel_id):
+            raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) "
+                                   "ou autour de sa soutenance (jury)."))
         assessment = assessment_of(actor, submission)
         if assessment is None:
             criteria = _lock(actor, deliverable.cohort, kind)
-            assessment = Assessment(deliverable_id=deliverable.id, submission_id=submission.id,
-                                    assessor_id=actor.id, rubric=copy.deepcopy(criteria),
-                                    status=AssessmentStatus.DRAFT, levels={}, comments={})
+            assessment = Assessment(
+                deliverable_id=deliverable.id, submission_id=submission.id,
+                assessor_id=actor.id, rubric=copy.deepcopy(criteria),
+                status=AssessmentStatus.DRAFT, levels={}, comments={}, kind=what,
+                panel_id=panel_id,
+                round=submission.round if what == AssessmentKind.JURY else None)
             try:
                 with savepoint():
                     db.session.add(assessment)
@@ -410,9 +440,15 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
             else:
                 record("assessment.started", assessment, actor=actor,
                        cohort_id=deliverable.cohort_id,
-                       after={"deliverable": deliverable.id, "round": submission.round})
+                       after={"deliverable": deliverable.id, "round": submission.round,
+                              "kind": what, "panel": panel_id})
         if assessment.submitted:
             raise OperationError(_("Cette évaluation est déjà soumise : elle ne change plus."))
+        if (assessment.kind, assessment.panel_id) != (what, panel_id):
+            # a review draft begun before the work went to the jury, or a score begun
+            # for another panel: it stays what it was written as
+            raise OperationError(_("Cette évaluation a été commencée à un autre titre "
+                                   "(relecture ou autre jury) : elle ne peut plus changer."))
         criteria = assessment.rubric
         clean = _clean_levels(criteria, levels)
         keys = {c["key"] for c in criteria}
@@ -452,23 +488,22 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
                 # complete (reading after the commits, both could)
                 db.session.execute(select(Deliverable.id).where(
                     Deliverable.id == deliverable.id).with_for_update())
-                complete = _scoring_complete(deliverable, submission)
+                complete = _scoring_complete(deliverable)
     if complete:
         _tell_president_when_scored(deliverable)
     return assessment
 
 
-def _scoring_complete(deliverable: Deliverable, submission: Submission) -> bool:
-    """Whether every sitting juror has submitted their score of this round."""
-    from ..jury.operations import panel_of, sitting
+def _scoring_complete(deliverable: Deliverable) -> bool:
+    """Whether every sitting juror has submitted their score of the current round (a
+    withdrawn score does not count)."""
+    from ..jury.operations import counted_scores, panel_of, sitting
 
     panel = panel_of(deliverable)
     jurors = sitting(panel) if panel is not None else []
     if not jurors:
         return False
-    scored = set(db.session.scalars(select(Assessment.assessor_id).where(
-        Assessment.submission_id == submission.id,
-        Assessment.status == AssessmentStatus.SUBMITTED)))
+    scored = {a.assessor_id for a in counted_scores(deliverable)}
     return all(m.user_id in scored for m in jurors)
 
 

@@ -7,6 +7,8 @@ its sockets of the people and documents concerned: a socket whose person may no 
 read the document is told ``access-revoked`` and disconnected by the server (the stock
 client does not reconnect after that); one that may still read but no longer write
 becomes read-only (its next update is refused ``read-only``), and the other way round.
+A socket whose server-side session ended (logout, "Se déconnecter partout", a password
+change, see :mod:`coelab.sessions`) is told ``unauthenticated`` and disconnected.
 
 **How a change is noticed.** Not by each operation sending a signal, which the next
 operation to touch a membership could forget, but by SQLAlchemy's own events on the
@@ -41,17 +43,19 @@ from flask import Flask, current_app
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, object_session
 
+from .. import sessions
 from ..db import db
 from ..deliverables.models import Deliverable
 from ..extensions import socketio
 from ..jury.models import JuryPanel, PanelDeliverable, PanelMember
-from ..models import Cohort, Membership, Team, TeamMember, User
+from ..models import Cohort, Membership, Team, TeamMember, User, UserSession
 from ..policy import can
 from .models import Document
 
 log = logging.getLogger(__name__)
 
 CODE = "access-revoked"
+SESSION_ENDED = "unauthenticated"  # the socket's session ended (logout, password...)
 _PENDING = "coelab_access_changes"  # session.info key: the Change of the transaction
 # above this many people or documents, one announcement says "everyone"
 _MAX_IDS = 1000
@@ -111,6 +115,7 @@ _WATCHED: dict[type, tuple[str, ...]] = {
     Team: ("cohort_id",),
     Cohort: (),
     JuryPanel: (),
+    UserSession: ("ended_at",),  # a session that ends takes its sockets with it
 }
 _WATCHED_TABLES = {cls.__table__.name: set(columns) for cls, columns in _WATCHED.items()}
 # the rows whose creation can change the access of someone already connected (a new
@@ -130,6 +135,8 @@ def _rows_changed(target: Any, connection) -> Change:
     change = Change()
     if isinstance(target, User):
         change.users.add(target.id)
+    elif isinstance(target, UserSession):
+        change.users.add(target.user_id)
     elif isinstance(target, Membership | TeamMember | PanelMember):
         change.users |= _values(target, "user_id")
     elif isinstance(target, Document):
@@ -344,6 +351,9 @@ def recheck(app: Flask, change: Change) -> None:
                 environ = server.get_environ(sid, namespace=namespace)
                 if not environ or environ.get("flask.app") is not app:
                     continue  # gone, or a socket of another app (tests)
+                if not sessions.is_open(connection.session_id):
+                    _revoke(app, server, sid, namespace, environ, SESSION_ENDED)
+                    continue
                 key = (connection.user_id, connection.document_id)
                 if key not in answers:
                     answers[key] = _may(*key)
@@ -359,7 +369,8 @@ def recheck(app: Flask, change: Change) -> None:
             db.session.remove()
 
 
-def _revoke(app: Flask, server, sid: str, namespace: str, environ: dict) -> None:
+def _revoke(app: Flask, server, sid: str, namespace: str, environ: dict,
+            code: str = CODE) -> None:
     """Tell the socket why, then disconnect it (which forgets its presence)."""
     from .sockets import MESSAGES
 
@@ -373,9 +384,9 @@ def _revoke(app: Flask, server, sid: str, namespace: str, environ: dict) -> None
     else:
         return
     with app.request_context(environ):
-        message = str(MESSAGES[CODE])
+        message = str(MESSAGES[code])
     log.info("access to %s ended: disconnecting %s", namespace, sid)
     # locally and in order: through the queue, the error could arrive after the close
-    server.emit("yjs-error", {"code": CODE, "message": message}, to=sid,
+    server.emit("yjs-error", {"code": code, "message": message}, to=sid,
                 namespace=namespace, ignore_queue=True)
     server.disconnect(sid, namespace=namespace, ignore_queue=True)

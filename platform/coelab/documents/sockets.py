@@ -38,11 +38,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from limits import RateLimitItemPerSecond, storage, strategies
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
+from .. import sessions
 from ..db import db
 from ..extensions import socketio
-from ..models import User
+from ..models import User, UserSession
 from ..policy import can
 from . import access, awareness, frames
 from .models import Document
@@ -113,6 +114,9 @@ class Connection:
     resync_failures: int = 0
     # its resync answers are too large to ever be taken: stop asking
     gave_up: bool = False
+    # the server-side session it was opened in (coelab.sessions): when it ends, so does
+    # the socket (see access.recheck)
+    session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,17 +220,22 @@ def _document_id(namespace: str) -> int | None:
     return int(raw) if _CANONICAL_ID.fullmatch(raw) else None
 
 
-def _user_from(auth) -> User | None:
+def _user_from(auth) -> tuple[User, int | None] | None:
+    """The person opening the socket and the server-side session they are in: the
+    browser's cookie session, or the session a token was issued in."""
     if current_user.is_authenticated:
-        return current_user._get_current_object()
+        current = sessions.current()
+        sessions.touch()  # co-editing is activity: it keeps an idle session alive
+        return current_user._get_current_object(), current.id if current else None
     token = auth.get("token") if isinstance(auth, dict) else None
     document_id = _document_id(request.namespace)
     if isinstance(token, str) and document_id is not None:
-        user_id = read_token(token, document_id)
-        if user_id is not None:
+        found = read_token(token, document_id)
+        if found is not None:
+            user_id, session_id = found
             user = db.session.get(User, user_id)
-            if user is not None and user.active:
-                return user
+            if user is not None and user.active and sessions.is_open(session_id):
+                return user, session_id
     return None
 
 
@@ -257,9 +266,10 @@ def on_connect(auth=None):
     document_id = _document_id(request.namespace)
     if document_id is None:
         raise _refuse("unknown-document")
-    user = _user_from(auth)
-    if user is None:
+    found = _user_from(auth)
+    if found is None:
         raise _refuse("unauthenticated")
+    user, session_id = found
     document = db.session.get(Document, document_id)
     # a document one may not read looks exactly like one that does not exist
     if document is None or not can(user, "document.read", document):
@@ -269,7 +279,7 @@ def on_connect(auth=None):
         raise Refused(str(MESSAGES["frame-too-large"]), {"code": "update-too-large"})
     _connections[request.sid] = Connection(
         user.id, document_id, may_write(user, document),
-        identity=awareness.identity(user.id, user.full_name))
+        identity=awareness.identity(user.id, user.full_name), session_id=session_id)
     rooms().get(document_id).sids.add(request.sid)
     _start_sweeper(current_app._get_current_object())
     access.joined(current_app._get_current_object(), request.sid, seen)
@@ -308,20 +318,30 @@ def _joined(sender: Sender | None = None) -> Connection | None:
 
 
 PRINCIPAL_SECONDS = 5.0
-_PRINCIPAL = select(User.active, User.is_coordinator, User.is_admin).where(
-    User.id == bindparam("user_id"))
+_PRINCIPAL = (
+    select(User.active, User.is_coordinator, User.is_admin, UserSession.ended_at,
+           UserSession.id.label("session_id"))
+    .select_from(User)
+    .outerjoin(UserSession, and_(UserSession.id == bindparam("session_id"),
+                                 UserSession.user_id == User.id))
+    .where(User.id == bindparam("user_id")))
 
 
 def _user(connection: Connection) -> Principal | None:
-    """The socket's person, if their account is still active (checked every 5 s)."""
+    """The socket's person, if their account is still active and the session the
+    socket was opened in still open (checked every 5 s: a backstop for the re-check an
+    ended session announces, see documents/access.py)."""
     now = time.monotonic()
     if connection.principal is None or now - connection.principal_read > PRINCIPAL_SECONDS:
         # a connection of its own, given back at once: the session must not hold one
         # (and a transaction open) while the update waits for its batch
         with db.engine.connect() as sql:
-            row = sql.execute(_PRINCIPAL, {"user_id": connection.user_id}).one_or_none()
+            row = sql.execute(_PRINCIPAL, {"user_id": connection.user_id,
+                                           "session_id": connection.session_id}).one_or_none()
+        session_open = connection.session_id is None or (
+            row is not None and row.session_id is not None and row.ended_at is None)
         connection.principal = (Principal(connection.user_id, row.is_coordinator, row.is_admin)
-                                if row is not None and row.active else None)
+                                if row is not None and row.active and session_open else None)
         connection.principal_read = now
     return connection.principal
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import sessions
 from ..db import db
 from ..models import Cohort, Team
 from ..policy import can, require
@@ -71,7 +72,7 @@ def token(document_id: int):
     """A short-lived token for a non-browser Yjs client (see the README)."""
     document = _document(document_id)
     return jsonify({
-        "token": make_token(current_user.id, document.id),
+        "token": make_token(current_user.id, document.id, sessions.current().id),
         "namespace": f"/yjs|{document.id}",
         "expires_in": current_app.config["SOCKET_TOKEN_SECONDS"],
         "can_write": can(current_user, "document.write", document),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import operations as core_ops
+from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from ..audit import record
 from ..db import db, local_today, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
@@ -95,6 +96,7 @@ def add_member(actor: User, panel: JuryPanel, user: User, role: PanelRole,
         db.session.flush()
         record("jury.member_added", panel, actor=actor, cohort_id=panel.cohort_id,
                after={"user": user.email, "role": role, "external": external})
+        _reinstate_scores(actor, panel, user)
     db.session.refresh(panel)
     notify([user], _("Vous êtes membre d'un jury sur Coélab"), _(
         "Bonjour %(name)s,\n\nVous faites partie du jury « %(panel)s ». Avant de voir les "
@@ -114,13 +116,52 @@ def invite_external(actor: User, panel: JuryPanel, *, email: str, first_name: st
         return add_member(actor, panel, user, PanelRole.MEMBER, external=True)
 
 
+def _undecided_scores(panel: JuryPanel, user_id: int):
+    """The query of this person's jury scores given in this panel, on rounds the panel
+    has not decided yet (a decided round keeps the scores it was decided with)."""
+    decided = (select(JuryDecision.id)
+               .where(JuryDecision.deliverable_id == Assessment.deliverable_id,
+                      JuryDecision.round == Assessment.round)
+               .exists())
+    return select(Assessment).where(
+        Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == panel.id,
+        Assessment.assessor_id == user_id, ~decided).order_by(Assessment.id)
+
+
 def remove_member(actor: User, member: PanelMember) -> None:
-    panel = member.panel
+    """Take someone off the panel. Their scores of rounds not yet decided are withdrawn:
+    kept, for the panel and the coordination only, and out of the deliberation."""
+    panel, user = member.panel, member.user
     with transaction():
         record("jury.member_removed", panel, actor=actor, cohort_id=panel.cohort_id,
-               before={"user": member.user.email, "role": member.role})
+               before={"user": user.email, "role": member.role})
+        # the row goes first: a score being saved holds it (assessments.operations
+        # save_assessment), so the scores are read once that one is committed
         db.session.delete(member)
+        db.session.flush()
+        now = utcnow()
+        for score in db.session.scalars(_undecided_scores(panel, user.id).where(
+                Assessment.withdrawn_at.is_(None))).all():
+            score.withdrawn_at = now
+            record("assessment.withdrawn", score, actor=actor, cohort_id=panel.cohort_id,
+                   after={"reason": "juror_removed", "panel": panel.id,
+                          "deliverable": score.deliverable_id, "round": score.round,
+                          "user": user.email, "status": score.status})
     db.session.refresh(panel)
+
+
+def _reinstate_scores(actor: User | None, panel: JuryPanel, user: User) -> None:
+    """Someone back on the panel finds the scores withdrawn when they left, on rounds
+    still undecided: they count again once the person has declared their impartiality
+    anew (only sitting members' scores enter the deliberation)."""
+    for score in db.session.scalars(_undecided_scores(panel, user.id).where(
+            Assessment.withdrawn_at.is_not(None))).all():
+        withdrawn_at, score.withdrawn_at = score.withdrawn_at, None
+        record("assessment.reinstated", score, actor=actor, cohort_id=panel.cohort_id,
+               before={"withdrawn_at": withdrawn_at},
+               after={"reason": "juror_added_again", "panel": panel.id,
+                      "deliverable": score.deliverable_id, "round": score.round,
+                      "user": user.email})
 
 
 def assign(actor: User, panel: JuryPanel, deliverable: Deliverable) -> PanelDeliverable:
@@ -165,6 +206,11 @@ def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
                cohort_id=member.panel.cohort_id,
                after={"user": member.user.email, "impartiality": member.impartiality,
                       "reason": member.decline_reason})
+    if impartial:
+        # the soutenances already set for the panel's work, which they may now see
+        for soutenance in db.session.scalars(select(Soutenance).where(
+                Soutenance.panel_id == member.panel_id, Soutenance.starts_at > utcnow())):
+            _tell_soutenance([member.user], soutenance.deliverable, soutenance.starts_at)
     if not impartial:
         notify(db.session.scalars(select(User).where(
                    User.is_coordinator.is_(True), User.active.is_(True))),
@@ -213,12 +259,20 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
                cohort_id=deliverable.cohort_id, before=before,
                after={"starts_at": starts_at, "duration": duration_minutes, "place": place,
                       "video_link": video_link})
-    people = authors_of(deliverable) + [m.user for m in panel.members]
+    # a member who declined (a conflict of interest) is out of this soutenance: not told
+    # like the rest of the work, the soutenance is for the members who declared their
+    # impartiality; one who has not yet is told when they do (see declare)
+    _tell_soutenance(authors_of(deliverable) + [m.user for m in sitting(panel)],
+                     deliverable, starts_at)
+    return soutenance
+
+
+def _tell_soutenance(people: list[User], deliverable: Deliverable,
+                     starts_at: datetime) -> None:
     _notify(people, deliverable, _("Soutenance de « %(title)s » programmée",
                                    title=deliverable.title),
             _("Date : %(when)s. Fichier agenda : %(ics)s", when=format_datetime(starts_at, "long"),
               ics=external_url("jury.ics", deliverable_id=deliverable.id)))
-    return soutenance
 
 
 def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
@@ -330,16 +384,41 @@ class CriterionScores:
     suggested: int | None  # the median, rounded down
 
 
+def counted_scores(deliverable: Deliverable) -> list[Assessment]:
+    """The scores the deliberation of the deliverable's current round uses: submitted
+    jury scores of that round, given in the panel judging it, not withdrawn, by its
+    sitting members. What an assessment is comes from what was written when it was made,
+    never from who sits on the panel today."""
+    panel = panel_of(deliverable)
+    if panel is None:
+        return []
+    ids = {m.user_id for m in sitting(panel)}
+    return [a for a in db.session.scalars(select(Assessment).where(
+                Assessment.deliverable_id == deliverable.id,
+                Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == panel.id,
+                Assessment.round == deliverable.round,
+                Assessment.status == AssessmentStatus.SUBMITTED,
+                Assessment.withdrawn_at.is_(None)).order_by(Assessment.id))
+            if a.assessor_id in ids]
+
+
+def withdrawn_scores(deliverable: Deliverable) -> list[Assessment]:
+    """The submitted jury scores of the deliverable withdrawn when their juror left the
+    panel, every round, latest first (shown to the panel apart, as withdrawn)."""
+    return list(db.session.scalars(select(Assessment).where(
+        Assessment.deliverable_id == deliverable.id, Assessment.kind == AssessmentKind.JURY,
+        Assessment.status == AssessmentStatus.SUBMITTED,
+        Assessment.withdrawn_at.is_not(None)).order_by(Assessment.round.desc(),
+                                                       Assessment.id)))
+
+
 def jury_scores(deliverable: Deliverable) -> tuple[list[PanelMember], list[CriterionScores]]:
     """The sitting jurors and, per criterion, their submitted levels side by side."""
-    from ..assessments.models import AssessmentStatus
-    from ..assessments.operations import assessments_of, rubric_criteria
+    from ..assessments.operations import rubric_criteria
 
     panel = panel_of(deliverable)
     jurors = sitting(panel) if panel else []
-    ids = {m.user_id for m in jurors}
-    scores = {a.assessor_id: a for a in assessments_of(deliverable)
-              if a.status == AssessmentStatus.SUBMITTED and a.assessor_id in ids}
+    scores = {a.assessor_id: a for a in counted_scores(deliverable)}
     any_score = next(iter(scores.values()), None)
     criteria = any_score.rubric if any_score else rubric_criteria(deliverable.cohort,
                                                                   kind_of(deliverable))

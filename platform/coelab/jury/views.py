@@ -264,10 +264,9 @@ def ics(deliverable_id: int):
     deliverable = get_or_404(Deliverable, deliverable_id)
     soutenance = db.session.scalar(select(Soutenance).where(
         Soutenance.deliverable_id == deliverable.id))
-    panel_member = soutenance is not None and ops.member_of(current_user, soutenance.panel)
-    if soutenance is None or not (can(current_user, "deliverable.read", deliverable)
-                                  or panel_member):
+    if soutenance is None:
         abort(404)
+    require("jury.calendar", deliverable)
     response = Response(ops.ics(soutenance, deliverable), mimetype="text/calendar")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="soutenance-{deliverable.id}.ics"')
@@ -306,6 +305,9 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
                                                for s in decision.signatures),
         "president": sits and member.role == PanelRole.PRESIDENT,
         "scores": ops.jury_scores(deliverable) if (sits or staff) else ([], []),
+        # scores withdrawn when their juror left the panel: the panel's history, apart
+        "withdrawn": [a for a in ops.withdrawn_scores(deliverable)
+                      if can(user, "assessment.read", a)] if (sits or staff) else [],
         "all_scored": ops.all_scored(deliverable),
         "authors": authors_of(deliverable),
         "author": is_document_author(user, deliverable),

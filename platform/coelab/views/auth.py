@@ -4,21 +4,57 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import operations as ops
+from .. import sessions
+from ..db import db
 from ..extensions import limiter
 from ..forms import ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm
-from ..models import TokenPurpose
+from ..models import SessionEnd, TokenPurpose, UserSession
 from ..operations import OperationError, TokenError
+from ..policy import require
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_account_key() -> str:
     return "login:" + request.form.get("email", "").strip().lower()
+
+
+def sign_in(user, remember: bool = False) -> None:
+    """Start a server-side session for ``user`` in this browser (coelab.sessions).
+
+    The cookie session is emptied first: nothing from before (a CSRF secret in
+    particular) survives into the signed-in session, so a token read before logging in
+    is useless afterwards and a session cookie planted by someone else is not adopted.
+    """
+    session.clear()
+    sessions.start(user, remember=remember, user_agent=request.user_agent.string,
+                   ip_address=request.remote_addr)
+    login_user(user, remember=remember)
+
+
+def sign_out(reason: SessionEnd = SessionEnd.LOGOUT) -> None:
+    """End this browser's session on the server, then forget its cookies (the CSRF
+    secret with them)."""
+    row = sessions.current()
+    if row is not None:
+        sessions.end(row, reason, actor=current_user._get_current_object())
+    session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion
 
 
 def _safe_next(target: str | None) -> str:
@@ -53,7 +89,7 @@ def login():
     if form.validate_on_submit():
         user = ops.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
         error = _("Adresse e-mail ou mot de passe incorrect.")
     return render_template("coelab/login.html", form=form, error=error)
@@ -64,7 +100,7 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
+        sign_out()
         flash(_("Vous êtes déconnecté·e."), "info")
     return redirect(url_for("auth.login"))
 
@@ -92,8 +128,8 @@ def _token_page(purpose: TokenPurpose, token: str, action, template: str, done_m
             error = str(exc)
         else:
             if current_user.is_authenticated:
-                logout_user()
-            login_user(user)
+                sign_out()
+            sign_in(user)
             flash(done_message, "success")
             return redirect(url_for("core.dashboard"))
     return render_template(template, form=form, user=user, error=error)
@@ -124,3 +160,37 @@ def reset_password(token: str):
                        "coelab/reset_password.html",
                        _("Votre mot de passe a été changé."))
 
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """End one of one's own sessions (another browser, a lost phone)."""
+    require("profile.edit", current_user)
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        current = sessions.current()
+        if current is not None and current.id == row.id:
+            sign_out()
+            flash(_("Vous êtes déconnecté·e."), "info")
+            return redirect(url_for("auth.login"))
+        sessions.end(row, SessionEnd.ENDED_BY_USER, actor=current_user._get_current_object())
+        flash(_("Cette session est fermée : l'appareil devra se reconnecter."), "success")
+    return redirect(url_for("core.profile") + "#sessions")
+
+
+@bp.route("/profile/sessions/end-all", methods=["POST"])
+@login_required
+def end_all_sessions():
+    """"Se déconnecter partout": every session of the person ends, this one too."""
+    require("profile.edit", current_user)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("core.profile") + "#sessions")
+    sessions.end_all(current_user._get_current_object(), SessionEnd.LOGOUT_EVERYWHERE,
+                     actor=current_user._get_current_object())
+    session.clear()
+    logout_user()
+    flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
+    return redirect(url_for("auth.login"))

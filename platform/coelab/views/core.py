@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import operations as ops
+from .. import sessions
 from ..audit import events_for
 from ..db import db
 from ..deliverables import operations as deliverable_ops
@@ -28,6 +29,7 @@ from ..models import AuditEvent, Cohort, CohortRole, Membership, Parcours, Team,
 from ..operations import OperationError
 from ..plugins import registry
 from ..policy import can, cohort_role, is_staff, require
+from .auth import sign_in
 from .helpers import get_or_404, submit_form
 
 bp = Blueprint("core", __name__)
@@ -79,13 +81,22 @@ def profile():
             return redirect(url_for("core.profile"))
     elif "password-submit" in request.form and pw_form.validate_on_submit():
         try:
+            remember = bool(sessions.current() and sessions.current().remember)
             ops.change_password(current_user, pw_form.current.data, pw_form.password.data)
         except OperationError as exc:
             pw_form.form_errors.append(str(exc))
         else:
-            flash(_("Votre mot de passe a été changé."), "success")
+            # every session ended with the change; this browser starts a new one
+            sign_in(current_user._get_current_object(), remember=remember)
+            flash(_("Votre mot de passe a été changé. Vos autres sessions sont fermées."),
+                  "success")
             return redirect(url_for("core.profile"))
-    return render_template("coelab/profile.html", form=form, pw_form=pw_form)
+    current = sessions.current()
+    return render_template(
+        "coelab/profile.html", form=form, pw_form=pw_form,
+        open_sessions=sessions.open_sessions(current_user),
+        current_session_id=current.id if current else None,
+        describe_agent=sessions.describe, confirm_form=ConfirmForm())
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -314,4 +325,32 @@ def user_roles(user_id: int):
             flash(str(exc), "error")
         else:
             flash(_("Rôles de %(name)s enregistrés.", name=user.full_name), "success")
+    return redirect(url_for("core.users"))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@login_required
+def reactivate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    require("users.admin")
+    user = get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            ops.set_account_active(current_user, user, active)
+        except OperationError as exc:
+            flash(str(exc), "error")
+        else:
+            message = (_("Le compte de %(name)s est réactivé.", name=user.full_name) if active
+                       else _("Le compte de %(name)s est désactivé et ses sessions sont "
+                              "fermées.", name=user.full_name))
+            flash(message, "success")
     return redirect(url_for("core.users"))
