@@ -15,7 +15,8 @@ from datetime import date
 
 from coelab.audit import record
 from coelab.db import db, transaction, utcnow
-from coelab.deliverables.models import Deliverable, DeliverableState
+from coelab.deliverables.models import Deliverable
+from coelab.deliverables.workflow import WRITING
 from coelab.documents.operations import create_document, current_markdown
 from coelab.documents.render import render_markdown
 from coelab.models import AuditEvent, User
@@ -129,7 +130,9 @@ def activity(collection: Deliverable) -> list[AuditEvent]:
 def _check_open(collection: Deliverable) -> None:
     if not is_collection(collection):
         raise OperationError(_("Ce livrable n'est pas un recueil de recommandations."))
-    if collection.state != DeliverableState.DRAFT:
+    if collection.state not in WRITING:
+        # a draft, or sent back with changes requested: the authors write again, its
+        # entries included
         raise OperationError(_("Ce recueil a été remis : ses recommandations ne peuvent "
                                "plus changer."))
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from coelab.deliverables.models import DeliverableState
+from coelab.deliverables.workflow import WRITING
 from coelab.models import CohortRole, User
 from coelab.plugins import (
     Criterion,
@@ -92,7 +92,8 @@ Présentez la thématique, la démarche de co-élaboration et les terrains mobil
 
 
 def _collection_open(collection: Any) -> bool:
-    return getattr(collection, "kind", None) == KIND and collection.state == DeliverableState.DRAFT
+    # entries change while the authors write: a draft, or changes requested
+    return getattr(collection, "kind", None) == KIND and collection.state in WRITING
 
 
 def _author(user: Any, collection: Any) -> bool:

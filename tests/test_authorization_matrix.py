@@ -722,8 +722,8 @@ CHANGES_REQUESTED = {
     "/deliverables/<int:deliverable_id>/assessment": A(OWN, NOBODY),
     "/assessments/<int:assessment_id>": A(OWN, OWN, assessment_id="mini_review"),
     **ON_COLLECTION,
-    "/recueils/<int:collection_id>": A(OWN, OWN, post=NOBODY),
-    **{rule: A(OWN, NOBODY) for rule in ENTRY_STEPS},
+    # its entries change again with its text, as in a draft
+    **{rule: RULES[rule] for rule in ("/recueils/<int:collection_id>", *ENTRY_STEPS)},
 }
 
 # Panel members who have not declared their impartiality, or recused themselves: they

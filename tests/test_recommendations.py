@@ -232,6 +232,29 @@ def test_no_change_once_the_collection_is_submitted(client, world):
         _propose(world, title="Trop tard")
 
 
+def test_entries_change_again_when_changes_are_requested(client, world):
+    """Sent back for changes, the collection is written again, its entries with it (a
+    reviewer's request often concerns them)."""
+    from coelab.deliverables import workflow
+
+    entry = _propose(world)
+    collection = world["collection"]
+    workflow.submit(world["nadia"], collection,
+                    confirmed_authors=[world["nadia"].id, world["paul"].id],
+                    statement_accepted=True)
+    with pytest.raises(OperationError):
+        _propose(world, title="Pendant la relecture")
+    workflow.start_review(world["trainer"], collection)
+    workflow.request_changes(world["trainer"], collection, "Précisez les recommandations.")
+    assert collection.state == DeliverableState.CHANGES_REQUESTED
+    as_(client, world["nadia"])
+    entry_url = f"/recommandations/{entry.id}"
+    assert post(client, f"{entry_url}/adopter", token_from=entry_url).status_code == 302
+    db.session.expire_all()
+    assert ops.entries_of(collection)[0].status.value == "adopted"
+    assert _propose(world, title="Ajoutée après la relecture").id
+
+
 def test_discussion_by_authors_and_trainers_in_plain_text(client, world):
     entry = _propose(world)
     url = f"/recommandations/{entry.id}"
