@@ -1,4 +1,4 @@
-"""The programme's reference data, as programme.md gives it."""
+"""The programme's reference data (modules, parcours, sites, costs)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ class Enrolment(db.Model):
 
 class PassportEntry(db.Model):
     """A competency attested in a trainee's passeport compétences: validated by the jury
-    of one of their deliverables (programme.md, "Passeport compétences")."""
+    of one of their deliverables (the training programme's "Passeport compétences")."""
 
     __tablename__ = "passport_entries"
     __table_args__ = (UniqueConstraint("user_id", "competency_code", "deliverable_id"),)

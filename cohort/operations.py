@@ -294,7 +294,7 @@ def update_enrolment(actor: User, membership: Membership, *, parcours: Parcours,
 
 def remaining_cost_cents(membership: Membership, enrolment: Enrolment | None) -> int | None:
     """What the trainee pays: the parcours' remaining cost if employed, nothing if job
-    seeker (programme.md, "Coût de la formation")."""
+    seeker (the training programme's "Coût de la formation")."""
     if membership.parcours is None:
         return None
     if enrolment is not None and enrolment.funding == Funding.JOB_SEEKER:

@@ -43,7 +43,7 @@ class ModuleScope(enum.StrEnum):
 
 
 class Parcours(enum.StrEnum):
-    """The three parcours of the programme (programme.md, "Parcours de formation")."""
+    """The three parcours of the programme (the training programme's "Parcours de formation")."""
 
     I = "I"  # noqa: E741 - the programme's own name
     II = "II"
