@@ -211,7 +211,7 @@ def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
         for soutenance in db.session.scalars(select(Soutenance).where(
                 Soutenance.panel_id == member.panel_id, Soutenance.starts_at > utcnow())):
             _tell_soutenance([member.user], soutenance.deliverable, soutenance.starts_at)
-    if not impartial:
+    else:
         notify(db.session.scalars(select(User).where(
                    User.is_coordinator.is_(True), User.active.is_(True))),
                _("Un·e juré·e se récuse : %(panel)s", panel=member.panel.title),
@@ -259,9 +259,9 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
                cohort_id=deliverable.cohort_id, before=before,
                after={"starts_at": starts_at, "duration": duration_minutes, "place": place,
                       "video_link": video_link})
-    # a member who declined (a conflict of interest) is out of this soutenance: not told
     # like the rest of the work, the soutenance is for the members who declared their
-    # impartiality; one who has not yet is told when they do (see declare)
+    # impartiality; one who has not yet is told when they do (see declare), one who
+    # declined never is
     _tell_soutenance(authors_of(deliverable) + [m.user for m in sitting(panel)],
                      deliverable, starts_at)
     return soutenance
