@@ -9,10 +9,11 @@ from collections import Counter
 
 import pycrdt
 import pytest
-from coelab.documents.authorship import Authorship, Ranges
+from coelab.documents.authorship import Authorship, _add, _covered, _of_pairs, _pairs
 from coelab.documents.yencoding import UpdateFormatError, read_update
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pycrdt import IdMap, write_var_uint
 
 
 def utf16(text: str) -> int:
@@ -81,23 +82,25 @@ def test_the_reader_refuses_what_is_not_an_update():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=30))
+@given(st.lists(st.tuples(st.integers(1, 2), st.integers(0, 60), st.integers(1, 12)),
+                max_size=30))
 def test_ranges_behave_as_a_set_of_clocks(adds):
-    ranges, model = Ranges(), set()
-    for start, length in adds:
-        fresh = ranges.add(start, start + length)
-        span = set(range(start, start + length))
+    """The ranges, kept in pycrdt's IdMap, against a set of (client, clock)."""
+    ranges, model = IdMap(), set()
+    for client, start, length in adds:
+        fresh = _add(ranges, client, start, length)
+        span = {(client, c) for c in range(start, start + length)}
         assert sum(e - s for s, e in fresh) == len(span - model)
-        assert all(not (set(range(s, e)) & model) for s, e in fresh)
+        assert all(not ({(client, c) for c in range(s, e)} & model) for s, e in fresh)
         model |= span
-        assert ranges.measure() == len(model)
-        # merged: no two ranges touch
-        assert all(e0 < s1 for e0, s1 in zip(ranges.ends, ranges.starts[1:], strict=False))
-    for start, length in adds:
-        span = set(range(start, start + length))
-        assert ranges.overlap(start, start + length) == len(model & span)
-    other = Ranges([[s, s + n] for s, n in adds[::2]])
-    assert ranges.common(other) == len(model & {c for s, e in other.pairs() for c in range(s, e)})
+        assert sum(r.end - r.start for _, r in ranges) == len(model)
+        # sorted and merged: no two ranges of a client touch
+        assert all(e0 < s1 for pairs in _pairs(ranges).values()
+                   for (_, e0), (s1, _) in zip(pairs, pairs[1:], strict=False))
+    for client, start, length in adds:
+        span = {(client, c) for c in range(start, start + length)}
+        assert _covered(ranges, client, start, start + length) == len(model & span)
+    assert _pairs(_of_pairs(_pairs(ranges))) == _pairs(ranges)
 
 
 TEMPLATE = "TXYZ"
@@ -196,6 +199,26 @@ def test_text_stays_its_first_senders_when_someone_else_sends_it_again():
 
 
 def test_ranges_read_back_whatever_order_they_were_saved_in():
-    assert Ranges([[0, 3], [5, 8]]).pairs() == [[0, 3], [5, 8]]
-    assert Ranges([[5, 8], [0, 3], [2, 6], [9, 9]]).pairs() == [[0, 8]]
-    assert Ranges([[0, 3], [3, 4]]).pairs() == [[0, 4]]
+    assert _pairs(_of_pairs({"7": [[0, 3], [5, 8]]})) == {"7": [[0, 3], [5, 8]]}
+    assert _pairs(_of_pairs({"7": [[5, 8], [0, 3], [2, 6], [9, 9]]})) == {"7": [[0, 8]]}
+    assert _pairs(_of_pairs({"7": [[0, 3], [3, 4]]})) == {"7": [[0, 4]]}
+
+
+def test_ranges_no_yjs_document_holds_are_counted_for_nobody():
+    """A crafted update naming a client beyond 53 bits or a clock beyond 32 (which lib0
+    refuses, and yrs truncates) is counted for nobody, not an error."""
+    def update(client: int, clock: int, deleted: tuple[int, int, int] | None = None) -> bytes:
+        out = write_var_uint(1) + write_var_uint(1) + write_var_uint(client)
+        out += write_var_uint(clock) + b"\x04" + write_var_uint(1)  # a string, root type:
+        out += write_var_uint(7) + b"content" + write_var_uint(2) + b"ab"  # "content"
+        if deleted is None:
+            return out + write_var_uint(0)
+        c, k, n = deleted
+        return out + b"".join(write_var_uint(v) for v in (1, c, 1, k, n))
+
+    authorship = Authorship()
+    for client, clock in ((2**53, 0), (2**64 + 5, 0), (5, 2**32 - 1), (5, 2**40)):
+        assert authorship.record(update(client, clock), 1) == (0, 0)
+    assert authorship.record(update(5, 0, (2**53 + 5, 0, 2)), 1) == (2, 0)
+    assert authorship.record(update(6, 0, (5, 2**32 - 1, 2)), 1) == (2, 0)
+    assert authorship.present() == {1: 4}

@@ -15,74 +15,59 @@ editor counts it (an emoji outside the Basic Multilingual Plane counts two).
 from __future__ import annotations
 
 import json
-from bisect import bisect_left, bisect_right
 from collections import Counter
+
+from pycrdt import ContentAttribute, IdMap
 
 from .yencoding import Deleted, Inserted, UpdateFormatError, read_update
 
 FORMAT = 2  # of what dumps() writes
 
 
-class Ranges:
-    """Disjoint half-open clock ranges of one client, kept sorted and merged."""
+# pycrdt's IdMap: per client, sorted and merged clock ranges, each with attributes; a
+# range exists only with one, so every range here carries this one
+_IN = [ContentAttribute("in", True)]
 
-    __slots__ = ("starts", "ends")
 
-    def __init__(self, pairs: list[list[int]] | None = None) -> None:
-        self.starts: list[int] = [int(start) for start, _ in pairs or []]
-        self.ends: list[int] = [int(end) for _, end in pairs or []]
-        # saved ranges come sorted and apart: anything else is rebuilt range by range
-        if not all(s < e for s, e in zip(self.starts, self.ends, strict=True)) or not all(
-                e < s for e, s in zip(self.ends, self.starts[1:], strict=False)):
-            starts, ends = self.starts, self.ends
-            self.starts, self.ends = [], []
-            for start, end in zip(starts, ends, strict=True):
-                self.add(start, end)
+def _fits(client: int, clock: int, length: int) -> bool:
+    """Whether an IdMap holds the range: yrs keeps clients in 53 bits (as lib0, which
+    refuses larger integers) and clocks in 32. Beyond, the update was crafted: its range
+    is counted for nobody."""
+    return client < 2**53 and clock + length < 2**32
 
-    def add(self, start: int, end: int) -> list[tuple[int, int]]:
-        """Add ``[start, end)``; return the parts of it that were not in the set."""
-        if end <= start:
-            return []
-        i = bisect_right(self.starts, start)
-        if i and self.ends[i - 1] >= end:
-            return []  # already in (a copy's sync answer repeats every deletion it knows)
-        # the ranges that touch or overlap [start, end)
-        first = bisect_left(self.ends, start)
-        last = bisect_right(self.starts, end)
-        new = []
-        cursor = start
-        for s, e in zip(self.starts[first:last], self.ends[first:last], strict=True):
-            if s > cursor:
-                new.append((cursor, min(s, end)))
-            cursor = max(cursor, e)
-        if cursor < end:
-            new.append((cursor, end))
-        if first < last:
-            start = min(start, self.starts[first])
-            end = max(end, self.ends[last - 1])
-        self.starts[first:last] = [start]
-        self.ends[first:last] = [end]
-        return new
 
-    def overlap(self, start: int, end: int) -> int:
-        """Units of ``[start, end)`` in the set."""
-        total = 0
-        for i in range(bisect_right(self.ends, start), len(self.starts)):
-            s, e = self.starts[i], self.ends[i]
-            if s >= end:
-                break
-            total += min(e, end) - max(s, start)
-        return total
+def _add(ranges: IdMap, client: int, clock: int, length: int) -> list[tuple[int, int]]:
+    """Add ``[clock, clock + length)`` of ``client``; return the parts that were not in
+    (a copy's sync answer repeats every deletion it knows)."""
+    new = [(r.start, r.end) for r in ranges.attributions(client, clock, length)
+           if not r.attributes]
+    if new:
+        ranges.insert(client, clock, length, _IN)
+    return new
 
-    def common(self, other: Ranges) -> int:
-        """Units in both sets."""
-        return sum(self.overlap(s, e) for s, e in zip(other.starts, other.ends, strict=True))
 
-    def measure(self) -> int:
-        return sum(e - s for s, e in zip(self.starts, self.ends, strict=True))
+def _covered(ranges: IdMap, client: int, start: int, end: int) -> int:
+    """Units of ``[start, end)`` of ``client`` in ``ranges``."""
+    return sum(r.end - r.start for r in ranges.attributions(client, start, end - start)
+               if r.attributes)
 
-    def pairs(self) -> list[list[int]]:
-        return [[s, e] for s, e in zip(self.starts, self.ends, strict=True)]
+
+def _pairs(ranges: IdMap) -> dict[str, list[list[int]]]:
+    pairs: dict[str, list[list[int]]] = {}
+    for client, r in ranges:
+        pairs.setdefault(str(client), []).append([r.start, r.end])
+    return pairs
+
+
+def _of_pairs(saved: dict[str, list[list[int]]]) -> IdMap:
+    ranges = IdMap()
+    for key, pairs in saved.items():
+        client = int(key)
+        for start, end in pairs:
+            start, end = int(start), int(end)
+            if start < end and _fits(client, start, end - start):
+                ranges.insert(client, start, end - start, _IN)
+    return ranges
 
 
 class Authorship:
@@ -91,8 +76,8 @@ class Authorship:
 
     def __init__(self) -> None:
         self.clients: dict[int, int | None] = {}
-        self.live: dict[int, Ranges] = {}
-        self.deleted: dict[int, Ranges] = {}
+        self.live = IdMap()
+        self.deleted = IdMap()
 
     def record(self, update: bytes, user_id: int | None) -> tuple[int, int]:
         """Account for an update ``user_id`` sent (once it is applied): return the
@@ -110,35 +95,29 @@ class Authorship:
         for piece in inserted:
             # a client's pieces belong to whoever first sent them
             self.clients.setdefault(piece.client, user_id)
-            if piece.item:
-                ranges = self.live.setdefault(piece.client, Ranges())
+            if piece.item and _fits(piece.client, piece.clock, piece.length):
                 added += sum(e - s for s, e in
-                             ranges.add(piece.clock, piece.clock + piece.length))
+                             _add(self.live, piece.client, piece.clock, piece.length))
         removed = 0
         for piece in deleted:
-            fresh = self.deleted.setdefault(piece.client, Ranges()).add(
-                piece.clock, piece.clock + piece.length)
-            live = self.live.get(piece.client)
-            if live is not None:
-                removed += sum(live.overlap(s, e) for s, e in fresh)
+            if _fits(piece.client, piece.clock, piece.length):
+                fresh = _add(self.deleted, piece.client, piece.clock, piece.length)
+                removed += sum(_covered(self.live, piece.client, s, e) for s, e in fresh)
         return added, removed
 
     def present(self) -> Counter:
         """Characters of the current text per person (None: nobody's, the template)."""
         counts: Counter = Counter()
-        for client, live in self.live.items():
-            gone = self.deleted.get(client)
-            units = live.measure() - (live.common(gone) if gone is not None else 0)
-            if units:
-                counts[self.clients.get(client)] += units
+        for client, r in self.live - self.deleted:
+            counts[self.clients.get(client)] += r.end - r.start
         return counts
 
     def dumps(self) -> str:
         return json.dumps({
             "format": FORMAT,
             "clients": {str(c): u for c, u in self.clients.items()},
-            "live": {str(c): r.pairs() for c, r in self.live.items()},
-            "deleted": {str(c): r.pairs() for c, r in self.deleted.items()},
+            "live": _pairs(self.live),
+            "deleted": _pairs(self.deleted),
         }, separators=(",", ":"))
 
     @staticmethod
@@ -154,8 +133,8 @@ class Authorship:
             return Authorship.of_seed(snapshot or b"")
         authorship = Authorship()
         authorship.clients = {int(c): u for c, u in saved["clients"].items()}
-        authorship.live = {int(c): Ranges(p) for c, p in saved["live"].items()}
-        authorship.deleted = {int(c): Ranges(p) for c, p in saved["deleted"].items()}
+        authorship.live = _of_pairs(saved["live"])
+        authorship.deleted = _of_pairs(saved["deleted"])
         return authorship
 
     @staticmethod

@@ -3,6 +3,14 @@
 An update is a lib0 varuint count, then per client: varuint client id, varuint clock,
 varstring of the JSON state (``"null"`` when the client left).
 
+The server relays each entry as it was sent, once stamped, so it encodes and decodes
+entries rather than holding states: pycrdt 0.14.13's ``Awareness`` keeps its own states
+(it drops entries whose clock is not newer, rewrites the JSON, adds the server as a
+client), its ``Encoder.write_var_string`` writes a string's length in characters where
+lib0 counts UTF-8 bytes (any accented name would be misread) and its ``Decoder`` does not
+notice a truncated string. Integers are read by :func:`.yencoding.read_uint` and written
+by pycrdt's ``write_var_uint``.
+
 The server relays presence only under the identity it knows: :func:`stamp` replaces the
 ``user`` field of every state a socket sends by its person's name and colour, and marks
 a reader's presence as a reader's (without a cursor).
@@ -12,6 +20,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+
+from pycrdt import write_var_uint
+
+from .yencoding import UpdateFormatError, read_uint
 
 
 class AwarenessError(ValueError):
@@ -29,57 +41,38 @@ class Entry:
         return self.state == "null"
 
 
-def _read_varuint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise AwarenessError("truncated awareness update")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-        if shift > 63:
-            raise AwarenessError("varuint too long")
-
-
-def _write_varuint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def decode(data: bytes) -> list[Entry]:
-    count, pos = _read_varuint(data, 0)
     entries = []
-    for _ in range(count):
-        client, pos = _read_varuint(data, pos)
-        clock, pos = _read_varuint(data, pos)
-        length, pos = _read_varuint(data, pos)
-        if pos + length > len(data):
-            raise AwarenessError("truncated awareness state")
-        try:
-            state = data[pos:pos + length].decode()
-            json.loads(state)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise AwarenessError("awareness state is not JSON") from exc
-        pos += length
-        entries.append(Entry(client, clock, state))
+    try:
+        count, pos = read_uint(data, 0)
+        for _ in range(count):
+            client, pos = read_uint(data, pos)
+            clock, pos = read_uint(data, pos)
+            length, pos = read_uint(data, pos)
+            if pos + length > len(data):
+                raise AwarenessError("truncated awareness state")
+            try:
+                state = data[pos:pos + length].decode()
+                json.loads(state)
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise AwarenessError("awareness state is not JSON") from exc
+            pos += length
+            entries.append(Entry(client, clock, state))
+    except IndexError:
+        raise AwarenessError("truncated awareness update") from None
+    except UpdateFormatError as exc:
+        raise AwarenessError(str(exc)) from None
     if pos != len(data):
         raise AwarenessError("trailing bytes after awareness update")
     return entries
 
 
 def encode(entries: list[Entry]) -> bytes:
-    out = bytearray(_write_varuint(len(entries)))
+    out = bytearray(write_var_uint(len(entries)))
     for entry in entries:
         state = entry.state.encode()
-        out += _write_varuint(entry.client) + _write_varuint(entry.clock)
-        out += _write_varuint(len(state)) + state
+        out += write_var_uint(entry.client) + write_var_uint(entry.clock)
+        out += write_var_uint(len(state)) + state
     return bytes(out)
 
 

@@ -40,7 +40,7 @@ import re
 
 import pycrdt
 
-from .yencoding import UpdateFormatError, _content, _Reader
+from .yencoding import UpdateFormatError, _content, _Reader, read_state_vector, read_uint
 
 _GC, _STRING, _SKIP = 0, 4, 10  # content references (see yencoding)
 
@@ -122,7 +122,7 @@ class Pairs:
                     self._index(doc, client)
             if pairs:
                 if state is None:
-                    state = _state_vector(doc.get_state())
+                    state = read_state_vector(doc.get_state())
                 for client, clock in pairs:
                     known = state.get(client, 0)
                     if clock > known:  # new text
@@ -139,17 +139,17 @@ class Pairs:
         """Read the pairs of ``client``'s text in ``doc`` (yrs encodes that client's
         structs alone when asked for what a peer lacking only them misses)."""
         self.indexed.add(client)
-        state = _state_vector(doc.get_state())
+        state = read_state_vector(doc.get_state())
         if self.indexed.issuperset(state):
             self.clean = True  # every client's pairs are known (once this one's are)
         if not state.get(client):
             return
         state[client] = 0
         vector = bytearray()
-        _uint(vector, len(state))
+        vector += pycrdt.write_var_uint(len(state))
         for c, clock in state.items():
-            _uint(vector, c)
-            _uint(vector, clock)
+            vector += pycrdt.write_var_uint(c)
+            vector += pycrdt.write_var_uint(clock)
         part = doc.get_update(bytes(vector))
         if not _MAYBE_ASTRAL.search(part):
             return
@@ -173,33 +173,6 @@ def _rebuilt(doc: pycrdt.Doc, cuts: dict[int, set[int]]) -> pycrdt.Doc:
     return fresh
 
 
-def _state_vector(data: bytes) -> dict[int, int]:
-    """A document's state vector (``Doc.get_state()``): client -> next clock."""
-    state = {}
-    n, pos = _uint_at(data, 0)
-    for _ in range(n):
-        client, pos = _uint_at(data, pos)
-        state[client], pos = _uint_at(data, pos)
-    return state
-
-
-def _uint_at(data: bytes, pos: int) -> tuple[int, int]:
-    """The variable-length integer at ``pos``, and the position after it."""
-    b = data[pos]
-    if b < 0x80:
-        return b, pos + 1
-    value, shift = b & 0x7F, 7
-    while True:
-        pos += 1
-        b = data[pos]
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            return value, pos + 1
-        shift += 7
-        if shift > 70:
-            raise UpdateFormatError("variable-length integer too long")
-
-
 _TWO_UINTS = re.compile(rb"[\x80-\xff]{0,10}[\x00-\x7f][\x80-\xff]{0,10}[\x00-\x7f]")
 
 
@@ -218,7 +191,7 @@ def _read(data: bytes, refs: bool = True, cuts: dict[int, set[int]] | None = Non
     pairs: list[tuple[int, int]] = []
     found: list[tuple[int, int]] = []
     groups: list[_Group] = []
-    uint, skip_two = _uint_at, _TWO_UINTS.match
+    uint, skip_two = read_uint, _TWO_UINTS.match
     try:
         n, pos = uint(data, 0)
         for _ in range(n):
@@ -306,16 +279,9 @@ def _read(data: bytes, refs: bool = True, cuts: dict[int, set[int]] | None = Non
     return pairs, found, groups, ds
 
 
-def _uint(out: bytearray, value: int) -> None:
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-
-
 def _string(out: bytearray, text: str) -> None:
     data = text.encode("utf-8")
-    _uint(out, len(data))
+    out += pycrdt.write_var_uint(len(data))
     out += data
 
 
@@ -332,7 +298,7 @@ def _cut(data: bytes, cuts: dict[int, set[int]]) -> tuple[bytes, bool]:
     if not any(group[7] for group in groups):
         return data, False
     out = bytearray()
-    _uint(out, len(groups))
+    out += pycrdt.write_var_uint(len(groups))
     changed = False
     for client, first, _, count, header, body, end, affected in groups:
         if not affected:
@@ -360,17 +326,17 @@ def _cut(data: bytes, cuts: dict[int, set[int]]) -> tuple[bytes, bool]:
                     written += data[start:content]  # info byte, origins, parent
                 else:
                     written.append(_STRING | 0x80 | (info & 0x60))
-                    _uint(written, client)
-                    _uint(written, clock + bounds[i] - 1)
+                    written += pycrdt.write_var_uint(client)
+                    written += pycrdt.write_var_uint(clock + bounds[i] - 1)
                     if right is not None:  # the same right origin
                         written += data[right:_TWO_UINTS.match(data, right).end()]
                 _string(written, piece)
             count += len(splits)
             pos = stop
         written += data[pos:end]
-        _uint(out, count)
-        _uint(out, client)
-        _uint(out, first)
+        out += pycrdt.write_var_uint(count)
+        out += pycrdt.write_var_uint(client)
+        out += pycrdt.write_var_uint(first)
         out += written
     out += data[deletes:]
     return (bytes(out), True) if changed else (data, False)

@@ -41,6 +41,25 @@ _GC, _DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC, _SKI
 _XML_ELEMENT, _XML_HOOK = 3, 5  # type references that carry a name
 
 
+def read_uint(data: bytes, pos: int) -> tuple[int, int]:
+    """The lib0 variable-length unsigned integer at ``pos`` of ``data``, and the position
+    after it (for updates, state vectors and awareness updates alike). IndexError if
+    ``data`` ends inside it; UpdateFormatError past ten bytes."""
+    b = data[pos]
+    if b < 0x80:
+        return b, pos + 1
+    value, shift = b & 0x7F, 7
+    while True:
+        pos += 1
+        b = data[pos]
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, pos + 1
+        shift += 7
+        if shift > 70:
+            raise UpdateFormatError("variable-length integer too long")
+
+
 class _Reader:
     __slots__ = ("data", "pos")
 
@@ -57,21 +76,11 @@ class _Reader:
         return value
 
     def uint(self) -> int:
-        data, pos = self.data, self.pos
-        value = shift = 0
         try:
-            while True:
-                b = data[pos]
-                pos += 1
-                value |= (b & 0x7F) << shift
-                if b < 0x80:
-                    self.pos = pos
-                    return value
-                shift += 7
-                if shift > 70:
-                    raise UpdateFormatError("variable-length integer too long")
+            value, self.pos = read_uint(self.data, self.pos)
         except IndexError:
             raise UpdateFormatError("unexpected end of update") from None
+        return value
 
     def int(self) -> None:
         b = self.byte()
