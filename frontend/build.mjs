@@ -9,7 +9,7 @@ const outdir = here('../platform/coelab/static/dist/')
 try {
   mkdirSync(outdir, { recursive: true })
   await esbuild.build({
-    entryPoints: [here('src/editor.js')],
+    entryPoints: [here('src/main.js')],
     outfile: outdir + 'editor.js',
     bundle: true,
     minify: true,

@@ -12,13 +12,7 @@ import * as Y from 'yjs'
 import { Annotation, RangeSet } from '@codemirror/state'
 import { Decoration, EditorView, ViewPlugin, WidgetType } from '@codemirror/view'
 import { ySyncFacet } from 'y-codemirror.next'
-
-const HEX = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
-const FALLBACK = '#30bced'
-
-/** A colour from someone else's awareness state: only #hex is trusted into CSS. */
-export const safeColour = (value, fallback = FALLBACK) =>
-  typeof value === 'string' && HEX.test(value.trim()) ? value.trim().toLowerCase() : fallback
+import { safeColour } from './colours.js'
 
 const refresh = Annotation.define()
 
@@ -41,7 +35,7 @@ class ColourClasses {
       }
       try {
         if (this.sheet) this.sheet.insertRule(`.${name} { background-color: ${hex}; }`, this.sheet.cssRules.length)
-      } catch (e) { /* a sheet the browser refused: the selection just stays uncoloured */ }
+      } catch { /* a sheet the browser refused: the selection just stays uncoloured */ }
       this.known.add(name)
     }
     return name
@@ -103,75 +97,91 @@ class RemoteSelections {
   }
 
   update (update) {
-    const { ytext } = this.conf
-    const ydoc = ytext.doc
-    const awareness = this.awareness
-    const local = awareness.getLocalState()
-
-    // publish our own cursor (as y-codemirror.next does)
-    if (local != null) {
-      const hasFocus = update.view.hasFocus && update.view.dom.ownerDocument.hasFocus()
-      const sel = hasFocus ? update.state.selection.main : null
-      if (sel != null) {
-        const anchor = Y.createRelativePositionFromTypeIndex(ytext, sel.anchor)
-        const head = Y.createRelativePositionFromTypeIndex(ytext, sel.head)
-        const current = local.cursor
-        if (current == null ||
-            !Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.anchor), anchor) ||
-            !Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.head), head)) {
-          awareness.setLocalStateField('cursor', { anchor, head })
-        }
-      } else if (local.cursor != null && hasFocus) {
-        awareness.setLocalStateField('cursor', null)
-      }
-    }
-
+    this.publishCursor(update)
     const decorations = []
-    const doc = update.view.dom.ownerDocument
+    const awareness = this.awareness
     awareness.getStates().forEach((state, clientId) => {
       if (clientId === awareness.doc.clientID) return
-      const cursor = state.cursor
-      if (cursor == null || cursor.anchor == null || cursor.head == null) return
-      let anchor, head
-      try {
-        anchor = Y.createAbsolutePositionFromRelativePosition(cursor.anchor, ydoc)
-        head = Y.createAbsolutePositionFromRelativePosition(cursor.head, ydoc)
-      } catch (e) {
-        return // a malformed position from someone else's state
-      }
-      if (anchor == null || head == null || anchor.type !== ytext || head.type !== ytext) return
-      const user = state.user || {}
-      const colour = safeColour(user.color)
-      const colourLight = safeColour(user.colorLight, colour + '33')
-      const name = typeof user.name === 'string' ? user.name : ''
-      const length = update.state.doc.length
-      const start = Math.min(anchor.index, head.index, length)
-      const end = Math.min(Math.max(anchor.index, head.index), length)
-      const selectionClass = 'cm-ySelection ' + colourClasses.classFor(colourLight, this.nonce, doc)
-      if (start < end) {
-        const startLine = update.state.doc.lineAt(start)
-        const endLine = update.state.doc.lineAt(end)
-        if (startLine.number === endLine.number) {
-          decorations.push(Decoration.mark({ class: selectionClass }).range(start, end))
-        } else {
-          if (start < startLine.to) decorations.push(Decoration.mark({ class: selectionClass }).range(start, startLine.to))
-          for (let n = startLine.number + 1; n < endLine.number; n++) {
-            const line = update.state.doc.line(n)
-            decorations.push(Decoration.line({
-              class: 'cm-yLineSelection ' + colourClasses.classFor(colourLight, this.nonce, doc)
-            }).range(line.from))
-          }
-          if (endLine.from < end) decorations.push(Decoration.mark({ class: selectionClass }).range(endLine.from, end))
-        }
-      }
-      const at = Math.min(head.index, length)
-      decorations.push(Decoration.widget({
-        side: head.index - anchor.index > 0 ? -1 : 1,
-        widget: new RemoteCaret(colour, name)
-      }).range(at))
+      const at = this.positionsOf(state.cursor)
+      if (at) decorations.push(...this.decorationsFor(update, state.user || {}, at))
     })
     this.decorations = Decoration.set(decorations, true)
   }
+
+  /** Publish our own cursor in the awareness (as y-codemirror.next does). */
+  publishCursor (update) {
+    const { ytext } = this.conf
+    const awareness = this.awareness
+    const local = awareness.getLocalState()
+    if (local == null) return
+    const hasFocus = update.view.hasFocus && update.view.dom.ownerDocument.hasFocus()
+    const sel = hasFocus ? update.state.selection.main : null
+    if (sel != null) {
+      const anchor = Y.createRelativePositionFromTypeIndex(ytext, sel.anchor)
+      const head = Y.createRelativePositionFromTypeIndex(ytext, sel.head)
+      const current = local.cursor
+      if (current == null ||
+          !Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.anchor), anchor) ||
+          !Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.head), head)) {
+        awareness.setLocalStateField('cursor', { anchor, head })
+      }
+    } else if (local.cursor != null && hasFocus) {
+      awareness.setLocalStateField('cursor', null)
+    }
+  }
+
+  /** { anchor, head } indexes of someone's cursor in our text, or null. */
+  positionsOf (cursor) {
+    const { ytext } = this.conf
+    if (cursor == null || cursor.anchor == null || cursor.head == null) return null
+    let anchor, head
+    try {
+      anchor = Y.createAbsolutePositionFromRelativePosition(cursor.anchor, ytext.doc)
+      head = Y.createAbsolutePositionFromRelativePosition(cursor.head, ytext.doc)
+    } catch {
+      return null // a malformed position from someone else's state
+    }
+    if (anchor == null || head == null || anchor.type !== ytext || head.type !== ytext) return null
+    return { anchor: anchor.index, head: head.index }
+  }
+
+  /** Someone's selection (marks, and line decorations between its first and last line) and caret. */
+  decorationsFor (update, user, { anchor, head }) {
+    const doc = update.view.dom.ownerDocument
+    const colour = safeColour(user.color)
+    const colourLight = safeColour(user.colorLight, colour + '33')
+    const name = typeof user.name === 'string' ? user.name : ''
+    const length = update.state.doc.length
+    const start = Math.min(anchor, head, length)
+    const end = Math.min(Math.max(anchor, head), length)
+    const decorations = []
+    if (start < end) {
+      const selectionClass = 'cm-ySelection ' + colourClasses.classFor(colourLight, this.nonce, doc)
+      const lineClass = () => 'cm-yLineSelection ' + colourClasses.classFor(colourLight, this.nonce, doc)
+      decorations.push(...selectionRanges(update.state.doc, start, end, selectionClass, lineClass))
+    }
+    decorations.push(Decoration.widget({
+      side: head - anchor > 0 ? -1 : 1,
+      widget: new RemoteCaret(colour, name)
+    }).range(Math.min(head, length)))
+    return decorations
+  }
+}
+
+/** A selection from start to end (start < end): marks on its first and last lines, line
+ * decorations on the lines between. */
+function selectionRanges (doc, start, end, selectionClass, lineClass) {
+  const startLine = doc.lineAt(start)
+  const endLine = doc.lineAt(end)
+  const mark = (from, to) => Decoration.mark({ class: selectionClass }).range(from, to)
+  if (startLine.number === endLine.number) return [mark(start, end)]
+  const ranges = []
+  if (start < startLine.to) ranges.push(mark(start, startLine.to))
+  for (let n = startLine.number + 1; n < endLine.number; n++) {
+    ranges.push(Decoration.line({ class: lineClass() }).range(doc.line(n).from))
+  }
+  if (endLine.from < end) ranges.push(mark(endLine.from, end))
+  return ranges
 }
 
 export const cspSafeRemoteSelections = ViewPlugin.fromClass(RemoteSelections, {

@@ -1,0 +1,85 @@
+// Coélab co-editor: CodeMirror 6 bound to a Yjs document, kept on the device with
+// y-indexeddb and synchronised with the server by the stock y-socket.io client.
+// The page (#editor-app and its data-* attributes, the #coelab-i18n strings) is
+// rendered by the server. This module puts the pieces together:
+//   connection.js  the provider, the offline copy, the status line, the refusals
+//   editor.js      CodeMirror (with size-guard.js, remote-selections.js)
+//   toolbar.js     the formatting buttons (commands.js)
+//   presence.js    who is here
+//   preview.js     the server's rendering of the text
+//   comments.js    inline comments on a deliverable's text (and on its versions)
+//   i18n.js        the page's translated strings
+import * as Y from 'yjs'
+import { Connection, openOfflineCopy, openProvider } from './connection.js'
+import { createEditor } from './editor.js'
+import { setupToolbar } from './toolbar.js'
+import { watchPresence } from './presence.js'
+import { Preview } from './preview.js'
+import { startComments } from './comments.js'
+import { currentLocale, loadStrings, t } from './i18n.js'
+import { editorOptions } from './options.js'
+import { MessageLine } from './status.js'
+import { byId } from './dom.js'
+
+function start (app) {
+  const options = editorOptions(app.dataset, window.location.origin)
+  let canWrite = options.canWrite
+  const writable = () => canWrite
+  const doc = new Y.Doc()
+  const ytext = doc.getText('content')
+  const persistence = openOfflineCopy(doc, options)
+  const provider = openProvider(doc, options)
+  const messages = new MessageLine(byId('editor-error'))
+  const { view, undoManager, setWritable } = createEditor(byId('editor'), {
+    ...options,
+    ytext,
+    awareness: provider.awareness,
+    label: t('editor.label'),
+    onTooLarge: () => messages.show(t('error.pasteTooLarge', { max: options.maxUpdateSize }), 'paste'),
+    onPasted: () => messages.clear('paste')
+  })
+  const toolbar = setupToolbar(byId('editor-toolbar'), view, writable)
+  let connection = null
+  const setReadOnly = () => {
+    if (!canWrite) return
+    canWrite = false
+    setWritable(false)
+    toolbar.setEnabled(false)
+    connection.render()
+  }
+  connection = new Connection(provider, {
+    statusElement: byId('connection-status'), messages, writable, setReadOnly, maxUpdateSize: options.maxUpdateSize
+  })
+  const preview = startPreview(provider, doc, options.previewUrl)
+  watchPresence(byId('presence'), provider.awareness, { userId: options.user.id, t, locale: currentLocale() })
+  const commentsElement = byId('comments')
+  const comments = commentsElement ? startComments(commentsElement, { doc, ytext, view, provider }) : null
+  // for tests and debugging
+  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager, comments, preview }
+}
+
+/** The preview, refreshed at each pause in typing and each connection. */
+function startPreview (provider, doc, url) {
+  const preview = new Preview(byId('preview'), url, t('preview.offline'))
+  provider.socket.on('connect', () => preview.schedule())
+  window.addEventListener('online', () => preview.schedule())
+  window.addEventListener('offline', () => preview.showOffline())
+  doc.on('update', () => preview.schedule())
+  preview.refresh()
+  return preview
+}
+
+function boot () {
+  loadStrings()
+  const app = byId('editor-app')
+  if (app && !window.coelabEditor) start(app)
+  // a frozen version's page: comments on its text, without an editor
+  const comments = byId('comments')
+  const article = byId('version-text')
+  if (!app && comments && article && !window.coelabComments) {
+    window.coelabComments = startComments(comments, null, article)
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot)
+else boot()
