@@ -973,6 +973,7 @@ def run_matrix(app, world, table: dict[str, Access],
     return wrong, checked
 
 
+@pytest.mark.slow  # every URL rule as each of the roles
 def test_http_matrix(app, world):
     wrong, checked = run_matrix(app, world, RULES)
     print(f"\nauthorization matrix: {len(app_rules(app))} routes × {len(ROLES)} roles, "

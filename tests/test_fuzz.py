@@ -558,6 +558,7 @@ def form_world(app, make):
     return FormWorld(app, make)
 
 
+@pytest.mark.slow  # hypothesis, every form endpoint
 def test_random_form_data_to_every_form_endpoint(app, form_world, error_log):
     world = form_world
     assert len(world.rules) > 50

@@ -135,6 +135,7 @@ def world(app, make):
             "document": document, "collection": collection, "panel": panel}
 
 
+@pytest.mark.slow  # a crawl of every page, as each role
 def test_every_page_of_every_role_carries_the_security_headers(app, world, capsys):
     prog = world["prog"]
     client = app.test_client()

@@ -1,4 +1,4 @@
-"""XSS: every payload of tests/xss_payloads.py through every path that shows user text.
+"""XSS: the payloads of tests/xss_payloads.py through every path that shows user text.
 
 The HTML is parsed as a browser parses it (html5lib, the parser bleach itself vendors).
 What Markdown renders (a fragment) must hold only the renderer's allowed tags, no event
@@ -10,15 +10,25 @@ payloads are never evaluated. (The page comparison is by signature: a payload re
 exactly one of the app's own elements would go unnoticed; escaping makes that moot, and
 the shown-as-text checks would then fail.)
 
-Paths (each payload through each): the renderer; a document's preview; a saved version's
-page and label on the versions page; the diff of two versions; the Markdown export (a
-download, never HTML) and the HTML printed to PDF; comments (their JSON endpoints and the
-notification they send); a recommendation (entry page, discussion, the collection's page
-and the collection rendered as one document); the shared corpus (search, list, entry);
-names and titles (people, team, cohort, deliverable, document, jury panel) on the pages
-that show them; review messages, assessment comments and the jury's reasons; payloads in
-query strings and paths (error pages, search form, login ``next``). The browser side (the
-editor's preview, comments drawn by script, the presence list) is
+The whole corpus goes once through each rendering path, not through every page: the
+renderer (each payload alone and in a text); a document's preview; a saved version's page
+and the PDF export's HTML; the versions page, the diff (added, removed and changed lines,
+word by word) and the Markdown export, each showing the whole corpus at once; comments
+(their JSON endpoints, the notifications they send, the deliverable page); a
+recommendation (entry page, discussion, the collection's page and the collection
+rendered as one document); the shared corpus (entry, list, search results); names and
+titles (people, team, cohort, deliverable, document, jury panel): one page for each
+template that shows one of them at a time, and the pages that list many (members,
+enrolments, teams, juries, the audit, people) once, each row with its own payload; review
+messages, assessment comments and the jury's reasons; payloads in query strings and paths
+(error pages, search form, login ``next``). The other pages of a path (the same template
+for another role) see one payload of each family.
+
+Each test runs twice: ``[sample]``, with one payload of each family
+(``xss_payloads.FAMILIES``), in the fast lane (``make check``); ``[full]``, with the whole
+corpus, marked ``slow`` (``make test``). The static counterpart, that no template or
+script writes unescaped HTML except the sanitiser's, is tests/test_template_sinks.py; the
+browser side (the editor's preview, comments drawn by script, the presence list) is
 tests/browser/test_xss_browser.py.
 
 Run with ``-s`` to read the figures (payloads × paths) each test prints.
@@ -41,7 +51,7 @@ from coelab.documents.rooms import TEXT, append, catch_up, hold, rooms
 
 from .conftest import csrf_token, login
 from .test_deliverables import _partner
-from .xss_payloads import PAYLOADS, probes_for
+from .xss_payloads import FAMILIES, PAYLOADS, SAMPLE, probes_for
 
 # --- what counts as dangerous -----------------------------------------------------------
 
@@ -81,6 +91,12 @@ def _scheme(value: str) -> str | None:
     return None
 
 
+def _data_block(element) -> bool:
+    """A ``<script type="application/json">``: data the browser never runs (still a
+    dangerous element, compared with the page's own by its attributes)."""
+    return element.attrib.get("type", "").strip().lower() == "application/json"
+
+
 def dangers(root) -> list[tuple]:
     """Every dangerous thing in a parsed tree, without the values that change from one
     request to the next (tokens, nonces)."""
@@ -91,7 +107,7 @@ def dangers(root) -> list[tuple]:
         tag = _name(element.tag)
         if tag in DANGEROUS_TAGS:
             found.append(("element", tag, "src" in element.attrib))
-        if tag == "script" and "src" not in element.attrib:
+        if tag == "script" and "src" not in element.attrib and not _data_block(element):
             found.append(("inline-script",))
         for raw_name, value in element.attrib.items():
             attr = _name(raw_name)
@@ -130,8 +146,9 @@ def check_fragment(text: str, payload: str, where: str) -> None:
     check_not_evaluated(text, payload, where)
 
 
-def check_not_evaluated(text: str, payload: str, where: str) -> None:
-    decoded = htmllib.unescape(text)
+def check_not_evaluated(text: str, payload: str, where: str, decoded: str | None = None) -> None:
+    """(``decoded``: the text unescaped, when the caller has it already.)"""
+    decoded = htmllib.unescape(text) if decoded is None else decoded
     for shown in probes_for(payload):
         assert shown not in text and htmllib.unescape(shown) not in decoded, (
             f"{where}: template evaluated for {payload!r}")
@@ -176,10 +193,12 @@ def page_strings(root) -> list[str]:
     return out
 
 
-def shown_as_text(root, payload: str) -> bool:
-    """The payload is on the page as text (escaped), not as markup."""
+def shown_as_text(root, payload: str, strings: list[str] | None = None) -> bool:
+    """The payload is on the page as text (escaped), not as markup. (``strings``: the
+    page's, when the caller has them already.)"""
     wanted = " ".join(payload.replace("\x00", "\ufffd").split())
-    return any(wanted in value for value in page_strings(root))
+    return any(wanted in value for value in (page_strings(root) if strings is None
+                                              else strings))
 
 
 class Pages:
@@ -190,6 +209,7 @@ class Pages:
     def __init__(self) -> None:
         self.baseline: dict[str, set] = {}
         self.checked = Counter()  # path name -> payloads checked
+        self.parsed = 0  # whole pages checked (what a test's time goes to)
 
     def get(self, client, url: str, status: int = 200) -> str:
         response = client.get(url)
@@ -202,33 +222,43 @@ class Pages:
         assert ("inline-script",) not in dangers(root), f"{key}: inline script in the page"
         self.baseline[key] = self.baseline.get(key, set()) | page_dangers(root)
 
-    def check(self, key: str, text: str, payload: str, as_text: bool = False) -> None:
+    def check(self, key: str, text: str, payload: str, as_text: bool = False):
+        """A page showing one payload; returns the parsed page."""
+        return self.check_many(key, text, [payload], shown=[payload] if as_text else ())
+
+    def check_many(self, key: str, text: str, payloads: list[str], shown=()):
+        """A page showing several payloads at once (each row its own): the same checks,
+        each payload counted; every value of ``shown`` must be on the page as text."""
         root = parse_page(text)
+        source = repr(payloads[0]) if len(payloads) == 1 else f"{len(payloads)} payloads"
         extra = page_dangers(root) - self.baseline[key]
-        assert not extra, f"{key}: {sorted(extra)} from {payload!r}"
+        assert not extra, f"{key}: {sorted(extra)} from {source}"
         assert ("inline-script",) not in dangers(root), key
-        check_not_evaluated(text, payload, key)
-        if as_text:
-            assert shown_as_text(root, payload), f"{key}: {payload!r} not shown as text"
-        self.checked[key] += 1
+        decoded = htmllib.unescape(text)
+        for payload in payloads:
+            check_not_evaluated(text, payload, key, decoded)
+        strings = page_strings(root) if shown else []
+        for value in shown:
+            assert shown_as_text(root, value, strings), f"{key}: {value!r} not shown as text"
+        self.checked[key] += len(payloads)
+        self.parsed += 1
+        return root
 
 
 TOTALS = Counter()  # payload×path checks of the module, by test
 
 
-def report(name: str, pages: Pages, extra: dict[str, int] | None = None, capsys=None) -> None:
-    """Print what was checked (outside pytest's capture when given ``capsys``)."""
+def report(name: str, pages: Pages, corpus: list[str], extra: dict[str, int] | None = None
+           ) -> None:
+    """Print what was checked (read it with ``-s``)."""
     counts = dict(pages.checked) | (extra or {})
     total = sum(counts.values())
     TOTALS[name] = total
-    lines = [f"[xss] {name}: {len(PAYLOADS)} payloads, {len(counts)} paths, "
-             f"{total} payload×path checks (module so far: {sum(TOTALS.values())})"]
+    lines = [f"[xss] {name}: {len(corpus)} payloads, {len(counts)} paths, "
+             f"{total} payload×path checks in {pages.parsed} pages "
+             f"(module so far: {sum(TOTALS.values())})"]
     lines += [f"[xss]   {key}: {n}" for key, n in sorted(counts.items())]
-    if capsys is None:
-        print("\n" + "\n".join(lines))
-        return
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines))
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -264,15 +294,11 @@ def case(prog):
                              title="Étude témoin", team=prog.team_t, details=_partner())
 
 
-# --- the renderer ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def corpus(backend) -> list[str]:
-    """The payloads a page-rendering test sends: all of them on SQLite; on PostgreSQL,
-    where the same templates and renderer draw the same rows, every fourth one (from
-    each family), so that CI's second database stays within its time."""
-    return PAYLOADS if backend == "sqlite" else PAYLOADS[::4]
+@pytest.fixture(params=["sample", pytest.param("full", marks=pytest.mark.slow)])
+def corpus(request) -> list[str]:
+    """The payloads a path test sends: one of each family (the fast lane), or all of
+    them (``slow``), on every database."""
+    return SAMPLE if request.param == "sample" else PAYLOADS
 
 
 def test_the_corpus_is_large_and_varied():
@@ -280,7 +306,21 @@ def test_the_corpus_is_large_and_varied():
     assert sum("\n" in p for p in PAYLOADS) >= 10  # Markdown needs several lines
 
 
-def test_renderer_neutralises_every_payload(app, capsys):
+def test_the_sample_has_one_payload_of_each_family():
+    from .xss_payloads import BY_FAMILY
+
+    assert FAMILIES.keys() == BY_FAMILY.keys()
+    for family, payload in FAMILIES.items():
+        assert payload in BY_FAMILY[family], family
+    assert SAMPLE == list(FAMILIES.values())
+    assert sum(map(len, BY_FAMILY.values())) == len(PAYLOADS)
+
+
+# --- the renderer ----------------------------------------------------------------------
+
+
+def test_renderer_neutralises_every_payload(app):
+    """The whole corpus in both lanes: the renderer is cheap."""
     for payload in PAYLOADS:
         check_fragment(render_markdown(payload), payload, "render_markdown")
         # a payload after ordinary text, and all payloads in one text
@@ -289,9 +329,8 @@ def test_renderer_neutralises_every_payload(app, capsys):
     check_fragment(render_markdown("\n\n".join(PAYLOADS)), "(all payloads)", "render_markdown")
     check_fragment(render_markdown("\n".join(PAYLOADS)), "(all payloads)", "render_markdown")
     TOTALS["renderer"] = 2 * len(PAYLOADS)
-    with capsys.disabled():
-        print(f"\n[xss] renderer: {len(PAYLOADS)} payloads × 2 contexts (alone, in a text) "
-              "+ the whole corpus as one text, twice")
+    print(f"\n[xss] renderer: {len(PAYLOADS)} payloads × 2 contexts (alone, in a text) "
+          "+ the whole corpus as one text, twice")
 
 
 def test_renderer_keeps_what_it_allows():
@@ -326,7 +365,15 @@ def test_links_inside_the_site_keep_no_rel():
 # --- documents: preview, versions, diff, exports ----------------------------------------
 
 
-def test_document_paths(app, prog, case, capsys, corpus):
+def _lines(corpus: list[str]) -> list[str]:
+    return [line for payload in corpus for line in payload.split("\n")]
+
+
+def test_document_paths(app, prog, case, corpus):
+    """Each payload as a document's text: the preview, the stored version, its page and
+    the PDF export's HTML. Then the pages that show many versions at once: the versions
+    page (every payload a label), the diff (every payload line added, removed, unchanged,
+    and changed word by word against the next one) and the Markdown export."""
     from coelab.deliverables import export as exporting
 
     pages = Pages()
@@ -340,7 +387,6 @@ def test_document_paths(app, prog, case, capsys, corpus):
     pages.record_baseline("version page", pages.get(author, f"{doc_url}/versions/2"))
     pages.record_baseline("versions page", pages.get(author, f"{doc_url}/versions"))
     pages.record_baseline("diff page", pages.get(author, f"{doc_url}/diff?from=1&to=2"))
-    pages.record_baseline("deliverable page", pages.get(author, f"/deliverables/{case.id}"))
 
     def print_meta(payload: str):
         return exporting.ExportMeta(
@@ -363,32 +409,57 @@ def test_document_paths(app, prog, case, capsys, corpus):
         version = docs.save_version(prog.p1, document, payload)
         assert version.markdown == payload
         check_fragment(version.html, payload, "stored version HTML")
+        extra["stored version HTML"] += 1
         text = pages.get(author, f"{doc_url}/versions/{version.number}")
         pages.check("version page", text, payload)
         article = re.search(r'<article id="version-text"[^>]*>(.*?)</article>', text, re.S)
         check_fragment(article.group(1), payload, "version page article")
-        pages.check("versions page", pages.get(author, f"{doc_url}/versions"), payload)
-        for old in (1, version.number - 1):  # from the harmless text, from the last payload
-            pages.check("diff page", pages.get(
-                author, f"{doc_url}/diff?from={old}&to={version.number}"), payload)
-            pages.check("diff page", pages.get(
-                author, f"{doc_url}/diff?from={version.number}&to={old}"), payload)
-
-        for query in (f"?version={version.number}", ""):
-            response = author.get(f"/deliverables/{case.id}/export.md{query}")
-            assert response.status_code == 200
-            assert response.mimetype == "text/markdown"
-            assert response.headers["Content-Disposition"].startswith("attachment;")
-            assert response.headers["X-Content-Type-Options"] == "nosniff"
-            assert payload.replace("\r\n", "\n").strip("\n") in response.get_data(as_text=True)
-            extra["Markdown export"] += 1
+        extra["version page article"] += 1
 
         with app.test_request_context():
             printed = exporting.render_print_html(print_meta(payload), version.html)
         pages.check("PDF export HTML", printed, payload)
-    report("documents", pages, dict(extra) | {"stored version HTML": len(corpus),
-                                              "version page article": len(corpus)},
-           capsys=capsys)
+
+    # every version so far is on the versions page, its label a payload
+    pages.check_many("versions page", pages.get(author, f"{doc_url}/versions"), corpus)
+
+    # the diff: the whole corpus a line at a time, against harmless text (added,
+    # removed), against itself and one more line (unchanged), and against the corpus
+    # shifted by one line (every line changed, word by word, into another payload's)
+    lines = _lines(corpus)
+    texts = {
+        "harmless": "Texte témoin.",
+        "corpus": "\n".join(lines),
+        "corpus and one more line": "\n".join(lines) + "\nFin témoin.",
+        "corpus shifted": "\n".join(f"{lines[(n + 1) % len(lines)]} ·"
+                                    for n in range(len(lines))),
+    }
+    numbers = {}
+    for name, text in texts.items():
+        set_text(document, prog.p1, text)
+        numbers[name] = docs.save_version(prog.p1, document, name).number
+    kinds = Counter()
+    for other in ("harmless", "corpus and one more line", "corpus shifted"):
+        for old, new in ((numbers["corpus"], numbers[other]), (numbers[other],
+                                                               numbers["corpus"])):
+            text = pages.get(author, f"{doc_url}/diff?from={old}&to={new}")
+            pages.check_many("diff page", text, corpus)
+            kinds.update(re.findall(r'class="diff-(added|removed|changed|same)"', text))
+    assert {"added", "removed", "changed", "same"} <= set(kinds), kinds
+
+    # the Markdown export (a download, never HTML) of a version and of the current text
+    set_text(document, prog.p1, texts["corpus"])
+    for query in (f"?version={numbers['corpus']}", ""):
+        response = author.get(f"/deliverables/{case.id}/export.md{query}")
+        assert response.status_code == 200
+        assert response.mimetype == "text/markdown"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        exported = response.get_data(as_text=True)
+        for payload in corpus:
+            assert payload.replace("\r\n", "\n").strip("\n") in exported, payload
+        extra["Markdown export"] += len(corpus)
+    report("documents", pages, corpus, dict(extra))
 
 
 def test_pdf_export_of_every_payload(app, prog, case):
@@ -406,8 +477,12 @@ def test_pdf_export_of_every_payload(app, prog, case):
 
 # --- comments ---------------------------------------------------------------------------
 
+NOTIFICATIONS_SHOWN = 50  # the notifications page shows the latest ones: checked this often
 
-def test_comment_paths(app, prog, case, capsys, corpus):
+
+def test_comment_paths(app, prog, case, corpus):
+    """Each payload as a comment and a reply (their JSON); the notifications they send,
+    a page of them at a time; the list of threads and the deliverable page, once."""
     from .test_comments import ANCHOR
 
     pages = Pages()
@@ -429,7 +504,8 @@ def test_comment_paths(app, prog, case, capsys, corpus):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         check_not_evaluated(response.get_data(as_text=True), payload, "comment JSON")
 
-    for payload in corpus:
+    unseen: list[str] = []  # sent since the notifications page was last checked
+    for n, payload in enumerate(corpus):
         response = trainer.post(url, json={"anchor": ANCHOR, "quote": payload[:500],
                                            "body": payload}, headers=headers)
         assert response.status_code == 201, (payload, response.get_json())
@@ -444,21 +520,33 @@ def test_comment_paths(app, prog, case, capsys, corpus):
         assert response.status_code == 201, response.get_json()
         check_json(response, payload)
         extra["comment create/reply (JSON)"] += 1
-        response = author.get(url)
-        check_json(response, payload)
-        bodies = [c["body"] for t in response.get_json()["threads"] for c in t["comments"]]
-        assert payload.strip() in bodies
-        extra["comment list (JSON)"] += 1
-        pages.check("notifications page", pages.get(author, "/notifications"), payload)
-        pages.check("deliverable page", pages.get(author, f"/deliverables/{case.id}"), payload)
+        unseen.append(payload)
+        if len(unseen) == NOTIFICATIONS_SHOWN or n == len(corpus) - 1:
+            pages.check_many("notifications page", pages.get(author, "/notifications"),
+                             unseen)
+            unseen = []
         db.session.expire_all()
-    report("comments", pages, dict(extra), capsys=capsys)
+
+    response = author.get(url)
+    bodies = [c["body"] for t in response.get_json()["threads"] for c in t["comments"]]
+    for payload in corpus:
+        check_json(response, payload)
+        assert payload.strip() in bodies
+    extra["comment list (JSON)"] += len(corpus)
+    pages.check_many("deliverable page", pages.get(author, f"/deliverables/{case.id}"), corpus)
+    report("comments", pages, corpus, dict(extra))
 
 
 # --- recommendations and the corpus -----------------------------------------------------
 
+PER_LIST_PAGE = 20  # the corpus lists this many entries a page
 
-def test_recommendation_and_corpus_paths(app, prog, capsys):
+
+def test_recommendation_and_corpus_paths(app, prog, corpus):
+    """Each payload as a recommendation (title, text, a message, the reason it was set
+    aside) on its page, and as an entry of the shared corpus (title, text, cohort) on its
+    page; the pages listing many (the collection, the collection as one document, the
+    corpus's list and search results) every twenty payloads or once."""
     from coelab.deliverables.operations import start_deliverable
 
     from recommendations import operations as rops
@@ -489,18 +577,21 @@ def test_recommendation_and_corpus_paths(app, prog, capsys):
     pages.record_baseline("collection page", pages.get(client, f"/recueils/{collection.id}"))
     pages.record_baseline("collection document",
                           pages.get(client, f"/recueils/{collection.id}/document"))
-    corpus = rops.add_to_corpus(nadia, title="Témoin", theme_code=theme, markdown="Témoin",
-                                cohort_name="Cohorte témoin", cohort_start=cohort.start_date)
+    witness = rops.add_to_corpus(nadia, title="Témoin", theme_code=theme, markdown="Témoin",
+                                 cohort_name="Cohorte témoin", cohort_start=cohort.start_date)
     pages.record_baseline("corpus search", pages.get(client, "/bonnes-pratiques?q=T%C3%A9moin"))
     pages.record_baseline("corpus list", pages.get(client, "/bonnes-pratiques"))
-    pages.record_baseline("corpus entry", pages.get(client, f"/bonnes-pratiques/{corpus.id}"))
+    pages.record_baseline("corpus entry", pages.get(client, f"/bonnes-pratiques/{witness.id}"))
 
-    for n, payload in enumerate(PAYLOADS):
+    batch: list[str] = []  # since the collection's pages were last checked
+    adopted: list[str] = []
+    for n, payload in enumerate(corpus):
         title = payload[:rops.TITLE_MAX] if hasattr(rops, "TITLE_MAX") else payload[:200]
         entry = rops.propose_entry(nadia, collection, title=title, theme=theme, text_=payload)
         rops.post_message(paul, entry, payload)
         if n % 2:
             rops.adopt(nadia, entry)
+            adopted.append(payload)
         else:
             rops.set_aside(nadia, entry, payload)
         pages.check("recommendation page", pages.get(client, f"/recommandations/{entry.id}"),
@@ -508,29 +599,26 @@ def test_recommendation_and_corpus_paths(app, prog, capsys):
         item = rops.add_to_corpus(paul, title=payload, theme_code=theme, markdown=payload,
                                   cohort_name=payload, cohort_start=cohort.start_date)
         check_fragment(item.html, payload, "corpus entry HTML")
+        extra["corpus entry HTML"] += 1
         pages.check("corpus entry", pages.get(client, f"/bonnes-pratiques/{item.id}"), payload)
-        status = 200 if len(payload) <= 300 else None
-        response = client.get("/bonnes-pratiques", query_string={"q": payload})
-        assert response.status_code in (200, 400) and status in (200, None)
-        pages.check("corpus search", response.get_data(as_text=True), payload)
-        if n % 20 == 19 or n == len(PAYLOADS) - 1:  # the pages listing many entries
-            pages.check("collection page", pages.get(client, f"/recueils/{collection.id}"),
-                        "(the last 20 payloads)")
-            rendered = pages.get(client, f"/recueils/{collection.id}/document")
-            pages.check("collection document", rendered, "(the adopted payloads)")
-            article = re.search(r'<article class="card rendered">(.*?)</article>', rendered,
-                                re.S)
-            check_fragment(article.group(1), "(the adopted payloads)", "collection document")
-    for page_number in range(1, len(PAYLOADS) // 20 + 2):
-        pages.check("corpus list", pages.get(client, f"/bonnes-pratiques?page={page_number}"),
-                    "(20 payloads a page)")
-    # these pages list many payloads at once: every payload was on one of them (the
-    # collection document shows the adopted half)
-    pages.checked.update({"collection page": len(PAYLOADS) - pages.checked["collection page"],
-                          "corpus list": len(PAYLOADS) - pages.checked["corpus list"],
-                          "collection document": len(PAYLOADS) // 2
-                          - pages.checked["collection document"]})
-    report("recommendations and corpus", pages, dict(extra), capsys=capsys)
+        batch.append(payload)
+        if len(batch) == PER_LIST_PAGE or n == len(corpus) - 1:  # the pages listing many
+            pages.check_many("collection page",
+                             pages.get(client, f"/recueils/{collection.id}"), batch)
+            batch = []
+    rendered = pages.get(client, f"/recueils/{collection.id}/document")
+    pages.check_many("collection document", rendered, adopted)
+    article = re.search(r'<article class="card rendered">(.*?)</article>', rendered, re.S)
+    check_fragment(article.group(1), "(the adopted payloads)", "collection document")
+    # the corpus's list, and a search matching every entry, page by page
+    for page_number in range(1, (len(corpus) + 1) // PER_LIST_PAGE + 2):
+        for key, url in (("corpus list", f"/bonnes-pratiques?page={page_number}"),
+                         ("corpus search", f"/bonnes-pratiques?q=&theme={theme}"
+                                           f"&page={page_number}")):
+            pages.check_many(key, pages.get(client, url), corpus)
+    for key in ("corpus list", "corpus search"):  # every payload was on one of the pages
+        pages.checked[key] = len(corpus)
+    report("recommendations and corpus", pages, corpus, dict(extra))
 
 
 def test_the_checker_sees_what_it_must():
@@ -552,12 +640,35 @@ def test_the_checker_sees_what_it_must():
             if d[0] == "url"] == []
     with pytest.raises(AssertionError):
         check_fragment("<img src=x>", "<img src=x>", "checker self-test")
+    for script in ("<script>x</script>", '<script type="module">x</script>',
+                   '<script type="text/javascript">x</script>',
+                   '<script type="application/json ">{}</script><script>x</script>'):
+        assert ("inline-script",) in dangers(parse_fragment(script)), script
+    data = dangers(parse_fragment('<script type="application/json">{}</script>'))
+    assert data == [("element", "script", False)]
+    pages = Pages()
+    pages.record_baseline("self-test", "<!doctype html><title>t</title><p>x</p>")
+    with pytest.raises(AssertionError):  # one bad row among harmless ones
+        pages.check_many("self-test", "<!doctype html><title>t</title><p>a</p>"
+                         "<p><img src=x onerror=alert(1)></p>", ["a", "b"])
+    with pytest.raises(AssertionError):  # a value of the batch not shown as text
+        pages.check_many("self-test", "<!doctype html><title>t</title><p>a</p>", ["a", "b"],
+                         shown=["a", "b"])
 
 
 # --- names and titles -------------------------------------------------------------------
 
+NAME, TITLE, LONG_TITLE = 100, 200, 300  # what the fields hold
 
-def test_names_and_titles(app, prog, case, make, capsys, corpus):
+
+def test_names_and_titles(app, prog, case, make, corpus):
+    """Every payload as a person's name, a team's, a cohort's, the title of a
+    deliverable, a document and a jury panel, all at once, through one page of each
+    template that shows one of them at a time (the other pages, the same templates for
+    other roles, with one payload of each family); then the pages listing many people,
+    teams or panels once, with one payload a row."""
+    from coelab import operations as core
+    from coelab.audit import record
     from coelab.jury import operations as jops
     from coelab.jury.models import PanelRole
 
@@ -573,48 +684,97 @@ def test_names_and_titles(app, prog, case, make, capsys, corpus):
     as_trainer = client_for(app, prog.trainer)
     as_president = client_for(app, prog.other_trainer)
     as_admin = client_for(app, admin)
-    trainee_pages = ["/dashboard", f"/cohorts/{cohort.id}", f"/deliverables/{case.id}",
-                     f"/documents/{document.id}", f"/documents/{document.id}/versions",
-                     "/profile", "/passeport"]
-    coordinator_pages = [f"/cohorts/{cohort.id}/{p}" for p in (
-        "members", "teams", "enrolments", "settings", "juries", "audit")] + [
-        f"/juries/{panel.id}", f"/passeport/{trainee.id}", "/dashboard"]
-    visits = ([("trainee", as_trainee, url) for url in trainee_pages]
-              + [("coordinator", as_coordinator, url) for url in coordinator_pages]
-              + [("trainer", as_trainer, url) for url in (
-                  f"/cohorts/{cohort.id}/deliverables", "/dashboard",
-                  f"/deliverables/{case.id}")]
-              + [("jury president", as_president, url) for url in (
-                  "/juries", f"/juries/{panel.id}")]
-              + [("admin", as_admin, "/users")])
+    c = f"/cohorts/{cohort.id}"
+    # one page of each template (whole corpus)
+    each = ([("trainee", as_trainee, url) for url in (
+                "/profile", "/dashboard", c, f"/deliverables/{case.id}",
+                f"/documents/{document.id}", f"/documents/{document.id}/versions",
+                "/passeport")]
+            + [("coordinator", as_coordinator, url) for url in (
+                f"{c}/settings", f"/juries/{panel.id}")]
+            + [("trainer", as_trainer, f"{c}/deliverables")])
+    # the same templates for other roles, and the lists checked below with many rows
+    # (one payload of each family)
+    sampled = ([("coordinator", as_coordinator, url) for url in (
+                   f"{c}/members", f"{c}/teams", f"{c}/enrolments", f"{c}/juries",
+                   f"{c}/audit", f"/passeport/{trainee.id}", "/dashboard")]
+               + [("trainer", as_trainer, url) for url in (
+                   "/dashboard", f"/deliverables/{case.id}")]
+               + [("jury president", as_president, url) for url in (
+                   "/juries", f"/juries/{panel.id}")]
+               + [("admin", as_admin, "/users")])
     pages = Pages()
-    for role, client, url in visits:
+    for role, client, url in each + sampled:
         pages.record_baseline(f"{role} {url}", pages.get(client, url))
 
-    for payload in corpus:
-        values = {"first_name": payload[:100], "last_name": payload[:100]}
-        for key, value in values.items():
-            setattr(trainee, key, value)
-        team.name = payload[:100]
-        cohort.name = payload[:200]
-        case.title = payload[:300]
-        document.title = payload[:300]
-        panel.title = payload[:200]
+    def set_all(payload: str) -> None:
+        trainee.first_name = trainee.last_name = payload[:NAME]
+        team.name = payload[:NAME]
+        cohort.name = payload[:TITLE]
+        case.title = payload[:LONG_TITLE]
+        document.title = payload[:LONG_TITLE]
+        panel.title = payload[:TITLE]
         db.session.commit()
-        shown = {payload[:100], payload[:200], payload[:300]}
-        for role, client, url in visits:
-            text = pages.get(client, url)
-            pages.check(f"{role} {url}", text, payload)
-            root = parse_page(text)
-            assert any(shown_as_text(root, value) for value in shown), (
+
+    for payload in corpus:
+        set_all(payload)
+        shown = {payload[:NAME], payload[:TITLE], payload[:LONG_TITLE]}
+        for role, client, url in each + (sampled if payload in SAMPLE else []):
+            root = pages.check(f"{role} {url}", pages.get(client, url), payload)
+            strings = page_strings(root)
+            assert any(shown_as_text(root, value, strings) for value in shown), (
                 f"{url}: {payload!r} is not shown as text")
-    report("names and titles", pages, capsys=capsys)
+    set_all("Témoin")
+
+    # the lists: many people (trainees of the transversal cohort), teams and panels (of
+    # the thematic cohort), each named with its own payload
+    thematic = prog.thematic
+    people, teams, panels = [], [], []
+    for n, _payload in enumerate(corpus):
+        person = make.user(f"Témoin{n}", "Lot")
+        make.member(cohort, person, parcours="I")
+        people.append(person)
+        teams.append(core.create_team(None, thematic, f"Équipe témoin {n}"))
+        panels.append(jops.create_panel(prog.coordinator, thematic, f"Jury témoin {n}"))
+        jops.add_member(prog.coordinator, panels[-1], prog.other_trainer, PanelRole.PRESIDENT)
+    # one event of each person in the cohort's audit, its details a name too
+    events = [record("team.renamed", item, actor=person, cohort_id=cohort.id,
+                     before={"name": "Témoin"}, after={"name": item.name})
+              for person, item in zip(people, teams, strict=True)]
+    db.session.commit()
+    t = f"/cohorts/{thematic.id}"
+    lists = [("people", as_coordinator, f"{c}/members"),
+             ("people", as_coordinator, f"{c}/enrolments"),
+             ("people", as_coordinator, f"{c}/teams"),
+             ("people", as_coordinator, f"{c}/audit"),
+             ("people", as_trainee, c),
+             ("people", as_trainer, f"{c}/deliverables"),
+             ("people", as_admin, "/users"),
+             ("teams", as_coordinator, f"{t}/teams"),
+             ("teams", as_trainer, t),
+             ("panels", as_coordinator, f"{t}/juries"),
+             ("panels", as_president, "/juries")]
+    for kind, client, url in lists:
+        pages.record_baseline(f"{kind} list {url}", pages.get(client, url))
+    for person, item, jury, event, payload in zip(people, teams, panels, events, corpus,
+                                                  strict=True):
+        person.first_name = person.last_name = payload[:NAME]
+        item.name = payload[:NAME]
+        jury.title = payload[:TITLE]
+        event.after = {"name": payload[:NAME]}
+    db.session.commit()
+    values = {"people": [p[:NAME] for p in corpus], "teams": [p[:NAME] for p in corpus],
+              "panels": [p[:TITLE] for p in corpus]}
+    for kind, client, url in lists:
+        pages.check_many(f"{kind} list {url}", pages.get(client, url), corpus,
+                         shown=values[kind])
+    report("names and titles", pages, corpus)
 
 
 # --- what comes back from the URL ------------------------------------------------------
 
 
-def test_reflected_parameters_and_paths(app, prog, case, capsys, corpus):
+def test_reflected_parameters_and_paths(app, prog, case, corpus):
     """Payloads in query strings and paths: error pages, the search form, the login's
     ``next``; nothing of them may come back as markup."""
     from urllib.parse import quote
@@ -657,7 +817,7 @@ def test_reflected_parameters_and_paths(app, prog, case, capsys, corpus):
                 continue
             assert response.mimetype == "text/html", (key, response.mimetype)
             pages.check(key, response.get_data(as_text=True), payload)
-    report("reflected", pages, capsys=capsys)
+    report("reflected", pages, corpus)
 
 
 def urlsplit_netloc(url: str) -> str:
@@ -669,9 +829,13 @@ def urlsplit_netloc(url: str) -> str:
 # --- what trainers and juries write -----------------------------------------------------
 
 
-def test_review_assessment_and_jury_texts(app, prog, case, capsys, corpus):
-    """Review messages (workflow transitions), assessment comments, the jury's reasons."""
+def test_review_assessment_and_jury_texts(app, prog, case, corpus):
+    """Review messages (workflow transitions), assessment comments, the jury's reasons
+    (released, and an author's individual treatment): the author's deliverable and
+    assessment pages for every payload, the coordinator's and the trainer's (the same
+    templates) for one of each family."""
     from coelab.assessments import operations as aops
+    from coelab.db import utcnow
     from coelab.deliverables import workflow
     from coelab.deliverables.models import Transition
     from coelab.jury import operations as jops
@@ -689,32 +853,46 @@ def test_review_assessment_and_jury_texts(app, prog, case, capsys, corpus):
     workflow.ready_for_jury(prog.trainer, case, "Témoin")
     panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
     jops.assign(prog.coordinator, panel, case)
-    decision = JuryDecision(deliverable_id=case.id, panel_id=panel.id,
+    decision = JuryDecision(deliverable_id=case.id, panel_id=panel.id, round=case.round,
                             outcome=Outcome.NOT_VALIDATED, reasons="Témoin",
                             individual={str(prog.p3.id): {"validated": False,
                                                           "reason": "Témoin"}},
-                            decided_by_id=prog.coordinator.id)
+                            decided_by_id=prog.coordinator.id, released_at=utcnow())
     db.session.add(decision)
     db.session.commit()
-    author = client_for(app, prog.p3)
-    visits = [("author", author, f"/deliverables/{case.id}"),
-              ("author", author, f"/assessments/{assessment.id}"),
-              ("coordinator", client_for(app, prog.coordinator), f"/deliverables/{case.id}"),
-              ("trainer", client_for(app, prog.trainer), f"/assessments/{assessment.id}")]
-    pages = Pages()
-    for role, client, url in visits:
-        pages.record_baseline(f"{role} {url}", pages.get(client, url))
     transitions = list(db.session.scalars(select(Transition).where(
         Transition.deliverable_id == case.id, Transition.comment.is_not(None))))
     assert transitions
-    for payload in corpus:
+
+    def write(texts: dict[str, str]) -> None:
         for transition in transitions:
-            transition.comment = payload
-        assessment.overall_comment = payload
-        assessment.comments = dict.fromkeys(CASE_LEVELS, payload)
-        decision.reasons = payload
-        decision.individual = {str(prog.p3.id): {"validated": False, "reason": payload}}
+            transition.comment = texts["review message"]
+        assessment.overall_comment = texts["overall comment"]
+        assessment.comments = dict.fromkeys(CASE_LEVELS, texts["criterion comment"])
+        decision.reasons = texts["jury's reasons"]
+        decision.individual = {str(prog.p3.id): {"validated": False,
+                                                 "reason": texts["individual reason"]}}
         db.session.commit()
-        for role, client, url in visits:
+
+    author = client_for(app, prog.p3)
+    deliverable, assessed = f"/deliverables/{case.id}", f"/assessments/{assessment.id}"
+    each = [("author", author, deliverable), ("author", author, assessed)]
+    sampled = [("coordinator", client_for(app, prog.coordinator), deliverable),
+               ("trainer", client_for(app, prog.trainer), assessed)]
+    # each text is on the pages that must show it (a page not showing it would check
+    # nothing)
+    shows = {deliverable: ("review message", "jury's reasons", "individual reason"),
+             assessed: ("overall comment", "criterion comment")}
+    write({field: f"Témoin {n}" for n, field in enumerate(
+        field for fields in shows.values() for field in fields)})
+    pages = Pages()
+    for role, client, url in each + sampled:
+        text = pages.get(client, url)
+        pages.record_baseline(f"{role} {url}", text)
+        for n, field in enumerate(f for fields in shows.values() for f in fields):
+            assert (f"Témoin {n}" in text) == (field in shows[url]), (role, url, field)
+    for payload in corpus:
+        write(dict.fromkeys((f for fields in shows.values() for f in fields), payload))
+        for role, client, url in each + (sampled if payload in SAMPLE else []):
             pages.check(f"{role} {url}", pages.get(client, url), payload, as_text=True)
-    report("review, assessment and jury texts", pages, capsys=capsys)
+    report("review, assessment and jury texts", pages, corpus)

@@ -4,8 +4,9 @@ browser/test_xss_browser.py).
 Each payload that could run script either sets the global flag ``window.__xss`` or opens
 a dialog (``alert``/``confirm``/``prompt``), so that a browser test notices it. Several are
 multi-line (Markdown reference definitions, code fences), hence a Python list and not a
-text file. ``TEMPLATE_PROBES`` map template-injection payloads to what their evaluation
-would print.
+text file. ``BY_FAMILY`` groups them; ``FAMILIES`` names one of each family (``SAMPLE``,
+the fast lane's corpus). ``TEMPLATE_PROBES`` map template-injection payloads to what
+their evaluation would print.
 """
 
 from __future__ import annotations
@@ -257,8 +258,36 @@ TEMPLATE_INJECTION = [
     "[[7777*7777]] @(7777*7777) ${{7777*7777}}",
 ]
 
-PAYLOADS: list[str] = (SCRIPT_TAGS + EVENT_HANDLERS + URL_SCHEMES + MARKDOWN + SVG_MATHML
-                       + MALFORMED + ENCODINGS + OTHER_TAGS + TEMPLATE_INJECTION)
+BY_FAMILY: dict[str, list[str]] = {
+    "script tags": SCRIPT_TAGS,
+    "event handlers": EVENT_HANDLERS,
+    "URL schemes": URL_SCHEMES,
+    "Markdown": MARKDOWN,
+    "SVG and MathML": SVG_MATHML,
+    "malformed": MALFORMED,
+    "encodings": ENCODINGS,
+    "other tags": OTHER_TAGS,
+    "template injection": TEMPLATE_INJECTION,
+}
+PAYLOADS: list[str] = [payload for family in BY_FAMILY.values() for payload in family]
+
+# One representative of each family, for the fast lane (``pytest -m "not slow"``): each
+# chosen for what it tries on text shown in a page (leaving an attribute, hiding a script
+# URL, a multi-line Markdown reference, a parser differential, an unclosed tag, markup
+# already escaped once, a page-in-a-page, a template expression).
+FAMILIES: dict[str, str] = {
+    "script tags": '"><script>alert(1)</script>',
+    "event handlers": "<img src=\"x\" onerror  =  'window.__xss=1'>",
+    "URL schemes": '<a href="java&#x09;script:alert(1)">lien</a>',
+    "Markdown": "[référence][x]\n\n[x]: javascript:alert(1)",
+    "SVG and MathML": "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>"
+                      "</style></mglyph></table></mtext></math>",
+    "malformed": "<img src=x onerror=alert(1)//",
+    "encodings": "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "other tags": '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+    "template injection": "{{ config.SECRET_KEY }}",
+}
+SAMPLE: list[str] = list(FAMILIES.values())
 
 # what the evaluation of a template-injection payload would show (never on a page)
 TEMPLATE_PROBES = {

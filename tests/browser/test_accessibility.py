@@ -154,6 +154,7 @@ def report(role: str, found: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # a crawl of every page
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_a_role_reaches_has_no_serious_violation(role, axe_person, live_server,
                                                             capsys):
