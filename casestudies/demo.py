@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from coelab.db import db
-from coelab.deliverables.models import AuthorshipMode
-from coelab.deliverables.operations import (
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from coelab.api import (
+    AuthorshipMode,
+    Cohort,
+    CohortRole,
+    Deliverable,
+    PanelRole,
+    Team,
+    User,
+    authors_of,
+    db,
     find_deliverable,
     obligations_of,
+    registry,
     schedule_for,
     start_deliverable,
+    workflow,
 )
-from coelab.models import Cohort, CohortRole, User
-from coelab.plugins import registry
+from coelab.api import jury_operations as jops
 from sqlalchemy import select
 
 # invented partner organisations: none of them exists
@@ -72,15 +83,7 @@ def load_review_and_jury(actor: User) -> None:
     jury: Côte Bleue's thematic case study was handed in, reviewed by Claire Vidal and
     is ready for its panel (Marc Olivieri presiding, Rachid Amrani and Nathalie Roche,
     practising professionals); its soutenance is scheduled. The other teams' work stays in draft."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
 
-    from coelab.deliverables import workflow
-    from coelab.deliverables.models import Deliverable
-    from coelab.deliverables.operations import authors_of
-    from coelab.jury import operations as jops
-    from coelab.jury.models import PanelRole
-    from coelab.models import Team
 
     case = db.session.scalar(select(Deliverable).join(Team).where(
         Deliverable.kind == "thematic_case_study", Team.name == "Équipe Côte Bleue"))

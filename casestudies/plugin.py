@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from coelab.plugins import Criterion, DeliverableKind, DetailField, Plugin, Rubric, levels
+from coelab.api import Criterion, DeliverableKind, DetailField, Plugin, Rubric, levels, signals
 from flask_babel import lazy_gettext as _l
+
+from .demo import load_demo, load_review_and_jury
 
 SECTORS = (
     ("social", _l("Social")),
@@ -24,6 +26,7 @@ PARTNER = _l("Terrain professionnel partenaire")
 ORGANISATION = _l("Organisation du ou de la stagiaire")
 
 # a case study works on a situation provided by a partner organisation of the programme
+# (docs/domain.md, "Purpose")
 CASE_STUDY_FIELDS = (
     DetailField("partner_name", _l("Nom de la structure partenaire"), group=PARTNER),
     DetailField("partner_sector", _l("Secteur"), type="choice", choices=SECTORS,
@@ -187,8 +190,6 @@ class CaseStudiesPlugin(Plugin):
     name = "casestudies"
 
     def connect_signals(self, app) -> None:
-        from coelab import signals
-
         signals.demo_loaded.connect(_load_demo, sender=app)
 
     def deliverable_kinds(self):
@@ -244,8 +245,6 @@ class CaseStudiesPlugin(Plugin):
 
 
 def _load_demo(app, actor, **_kw) -> None:
-    from .demo import load_demo, load_review_and_jury
-
     load_demo(actor)
     load_review_and_jury(actor)
 

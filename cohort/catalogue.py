@@ -1,10 +1,11 @@
-"""The programme's reference data (modules, parcours, sites, costs)."""
+"""The programme's reference data (modules, parcours, sites, costs), as docs/domain.md
+gives it."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from coelab.models import ModuleScope
+from coelab.api import ModuleScope
 
 T, TH = ModuleScope.TRANSVERSAL, ModuleScope.THEMATIC
 

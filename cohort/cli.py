@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+
+from .demo import DEMO_PASSWORD, demo_accounts, load_demo
+from .operations import load_catalogue
 
 catalogue_cli = AppGroup("catalogue", help="The programme catalogue.")
 
@@ -11,7 +15,6 @@ catalogue_cli = AppGroup("catalogue", help="The programme catalogue.")
 @catalogue_cli.command("load")
 def load() -> None:
     """Add the programme's modules, parcours, sites and sessions that are missing."""
-    from .operations import load_catalogue
 
     added = load_catalogue()
     click.echo(f"Programme catalogue: {added} rows added.")
@@ -21,9 +24,7 @@ def load() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the fictional demo year (once) and print the demo accounts."""
-    from flask import current_app
 
-    from .demo import DEMO_PASSWORD, demo_accounts, load_demo
 
     # the fictional people's notifications (a submission, a soutenance...) are not sent
     backend = current_app.config["MAIL_BACKEND"]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from coelab import operations as core_ops
-from coelab import signals
-from coelab.db import db, transaction
-from coelab.deliverables.operations import set_schedule
-from coelab.documents.operations import create_document
-from coelab.models import CohortRole, Parcours, User
-from coelab.plugins import registry
+from coelab.api import (
+    CohortRole,
+    Parcours,
+    User,
+    create_document,
+    db,
+    registry,
+    set_schedule,
+    signals,
+    transaction,
+)
+from coelab.api import core_operations as core_ops
 from sqlalchemy import select
 
 from . import operations as ops

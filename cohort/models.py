@@ -5,8 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from coelab.db import UTCDateTime, db, str_enum, utcnow
-from coelab.models import Cohort, Membership, ModuleScope
+from coelab.api import Cohort, Membership, ModuleScope, UTCDateTime, db, str_enum, utcnow
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -139,7 +138,8 @@ class Enrolment(db.Model):
 
 class PassportEntry(db.Model):
     """A competency attested in a trainee's passeport compétences: validated by the jury
-    of one of their deliverables (the training programme's "Passeport compétences")."""
+    of one of their deliverables (docs/domain.md, "Competencies and the passeport
+    compétences")."""
 
     __tablename__ = "passport_entries"
     __table_args__ = (UniqueConstraint("user_id", "competency_code", "deliverable_id"),)

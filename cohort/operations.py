@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from coelab import operations as core_ops
-from coelab.audit import record, snapshot
-from coelab.db import db, transaction
-from coelab.models import Cohort, CohortRole, Membership, ModuleScope, Parcours, User
-from coelab.operations import OperationError
+from coelab.api import (
+    Cohort,
+    CohortRole,
+    Membership,
+    ModuleScope,
+    OperationError,
+    Parcours,
+    User,
+    db,
+    record,
+    snapshot,
+    transaction,
+)
+from coelab.api import core_operations as core_ops
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -294,7 +303,7 @@ def update_enrolment(actor: User, membership: Membership, *, parcours: Parcours,
 
 def remaining_cost_cents(membership: Membership, enrolment: Enrolment | None) -> int | None:
     """What the trainee pays: the parcours' remaining cost if employed, nothing if job
-    seeker (the training programme's "Coût de la formation")."""
+    seeker (docs/domain.md, "Sessions, sites, rhythm and costs")."""
     if membership.parcours is None:
         return None
     if enrolment is not None and enrolment.funding == Funding.JOB_SEEKER:

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from statistics import mean
 
-from coelab.assessments.operations import competencies_by_code, rubric_criteria
-from coelab.audit import record
-from coelab.db import db, transaction
-from coelab.deliverables.models import Deliverable
-from coelab.deliverables.operations import authors_of, kind_of
-from coelab.jury.models import outcome_for
-from coelab.jury.operations import counted_scores, decision_of
-from coelab.models import User
+from coelab.api import (
+    Deliverable,
+    User,
+    authors_of,
+    competencies_by_code,
+    counted_scores,
+    db,
+    decision_of,
+    kind_of,
+    outcome_for,
+    record,
+    rubric_criteria,
+    transaction,
+)
 from sqlalchemy import select
 
 from .models import PassportEntry

@@ -6,13 +6,36 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from coelab.db import local_today
-from coelab.models import Cohort, CohortRole, User
-from coelab.plugins import AttentionItem, NavLink, Plugin, Theme, WorkspacePanel
-from coelab.policy import cohort_role, is_staff
+from coelab.api import (
+    AttentionItem,
+    Cohort,
+    CohortCreation,
+    CohortRole,
+    ModuleScope,
+    NavLink,
+    Plugin,
+    Theme,
+    User,
+    WorkspacePanel,
+    cohort_role,
+    db,
+    is_staff,
+    local_today,
+    signals,
+)
 from flask import Flask, url_for
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from . import models  # noqa: F401
+from . import operations as ops
+from .cli import catalogue_cli, demo_command
+from .models import Module
+from .operations import ensure_enrolment
+from .passport import on_deliverable_decided
+from .views import bp, create_from_form, enrolment_rows, new_cohort_form
 
 
 def _may_see_passport(user, person: User) -> bool:
@@ -35,11 +58,9 @@ class CohortPlugin(Plugin):
     migrations_dir = Path(__file__).parent / "migrations" / "versions"
 
     def import_models(self) -> None:
-        from . import models  # noqa: F401
+        """The plugin's models are imported with this module (above)."""
 
     def blueprints(self):
-        from .views import bp
-
         return (bp,)
 
     def policy_rules(self):
@@ -51,16 +72,11 @@ class CohortPlugin(Plugin):
         }
 
     def connect_signals(self, app: Flask) -> None:
-        from coelab import signals
-
         signals.membership_added.connect(_open_enrolment, sender=app)
-        from .passport import on_deliverable_decided
 
         signals.deliverable_decided.connect(on_deliverable_decided, sender=app)
 
     def init_app(self, app: Flask) -> None:
-        from .cli import catalogue_cli, demo_command
-
         app.cli.add_command(catalogue_cli)
         app.cli.add_command(demo_command)
         app.add_template_filter(_euros, "euros")
@@ -69,30 +85,23 @@ class CohortPlugin(Plugin):
         yield NavLink(_l("Programme"), "cohort.catalogue", order=20)
         if any(m.role == CohortRole.TRAINEE for m in user.memberships):
             yield NavLink(_l("Mon passeport"), "cohort.passport", order=22)
-        if is_staff(user):
-            yield NavLink(_l("Nouvelle cohorte"), "cohort.new_cohort", order=30)
+
+    def cohort_creation(self) -> CohortCreation:
+        """A cohort follows a module of the catalogue, at a site, maybe in a session."""
+
+        return CohortCreation(form=new_cohort_form, create=create_from_form,
+                              template="cohort/cohort_form.html")
 
     def themes(self) -> Iterable[Theme]:
-        from coelab.db import db
-        from coelab.models import ModuleScope
-        from sqlalchemy import select
-
-        from .models import Module
-
         for module in db.session.scalars(select(Module).where(
                 Module.scope == ModuleScope.THEMATIC).order_by(Module.position, Module.code)):
             yield Theme(module.code, module.title)
 
     def cohort_module(self, cohort: Cohort) -> Theme | None:
-        from . import operations as ops
-
         setup = ops.setup_of(cohort)
         return Theme(setup.module.code, setup.module.title) if setup else None
 
     def workspace_panels(self, cohort: Cohort, user: User) -> Iterable[WorkspacePanel]:
-        from . import operations as ops
-        from .views import enrolment_rows
-
         setup = ops.setup_of(cohort)
         gatherings = ops.gatherings_of(cohort)
         manage = is_staff(user)
@@ -109,8 +118,6 @@ class CohortPlugin(Plugin):
                                  {"row": mine[0] if mine else None}, order=20)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
-        from . import operations as ops
-
         today = local_today()
         for membership in user.memberships:
             upcoming = [g for g in ops.gatherings_of(membership.cohort) if g.end_date >= today]
@@ -126,20 +133,15 @@ class CohortPlugin(Plugin):
 
 
 def _fmt(value: date) -> str:
-    from flask_babel import format_date
-
     return format_date(value, "d MMMM")
 
 
 def _euros(cents: int | None) -> str:
-    from flask_babel import format_currency
-
     return "—" if cents is None else format_currency(cents / 100, "EUR")
 
 
 def _open_enrolment(app, membership, actor, **_kw) -> None:
     """A trainee who joins a cohort gets an enrolment record, to be completed."""
-    from .operations import ensure_enrolment
 
     if membership.role == CohortRole.TRAINEE:
         ensure_enrolment(membership)

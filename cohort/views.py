@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from coelab.db import db
-from coelab.forms import ConfirmForm
-from coelab.models import Cohort, CohortRole, Membership, ModuleScope, Parcours
-from coelab.policy import can, require
-from coelab.views.helpers import get_or_404, submit_form
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from coelab.api import (
+    Cohort,
+    CohortRole,
+    ConfirmForm,
+    Membership,
+    ModuleScope,
+    Parcours,
+    User,
+    can,
+    db,
+    export_pdf_from_template,
+    require,
+    run_action,
+    slugify,
+    submit_form,
+)
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -26,6 +37,7 @@ from .forms import (
     SiteForm,
 )
 from .models import Enrolment, Gathering, Module, ParcoursDefinition, ProgrammeSession, Site
+from .passport import entries_of
 
 bp = Blueprint("cohort", __name__)
 
@@ -73,7 +85,7 @@ def catalogue():
 @login_required
 def edit_module(module_id: int):
     require("programme.edit")
-    module = get_or_404(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = ModuleForm(obj=module)
     done = submit_form(
         form, lambda: ops.update_module(current_user, module, title=form.title.data),
@@ -87,7 +99,7 @@ def edit_module(module_id: int):
 @login_required
 def edit_parcours(parcours_id: int):
     require("programme.edit")
-    parcours = get_or_404(ParcoursDefinition, parcours_id)
+    parcours = db.get_or_404(ParcoursDefinition, parcours_id)
     form = ParcoursForm(obj=parcours)
     if request.method == "GET":
         form.remaining_cost.data = Decimal(parcours.remaining_cost_cents) / 100
@@ -108,7 +120,7 @@ def edit_parcours(parcours_id: int):
 @login_required
 def edit_site(site_id: int | None):
     require("programme.edit")
-    site = get_or_404(Site, site_id) if site_id is not None else None
+    site = db.get_or_404(Site, site_id) if site_id is not None else None
     form = SiteForm(obj=site)
     done = submit_form(
         form, lambda: ops.save_site(current_user, site, name=form.name.data,
@@ -123,7 +135,7 @@ def edit_site(site_id: int | None):
 @login_required
 def edit_session(session_id: int | None):
     require("programme.edit")
-    session = get_or_404(ProgrammeSession, session_id) if session_id is not None else None
+    session = db.get_or_404(ProgrammeSession, session_id) if session_id is not None else None
     form = SessionForm(obj=session)
     if request.method == "GET" and session is not None:
         form.scope.data = session.scope.value
@@ -158,23 +170,22 @@ def _cohort_values(form: CohortForm) -> dict:
             "start_date": form.start_date.data, "end_date": form.end_date.data}
 
 
-@bp.route("/cohorts/new", methods=["GET", "POST"])
-@login_required
-def new_cohort():
-    require("cohort.create")
+def new_cohort_form() -> CohortForm:
+    """The form of the core's "new cohort" page with this plugin (see
+    :meth:`CohortPlugin.cohort_creation`): a module, a site and a session as well."""
     form = CohortForm()
     _cohort_form(form)
-    done = submit_form(
-        form, lambda: ops.create_cohort(current_user, **_cohort_values(form)),
-        done=lambda cohort: _("Cohorte « %(name)s » créée.", name=cohort.name),
-        next_url=lambda cohort: url_for("core.workspace", cohort_id=cohort.id))
-    return done or render_template("cohort/cohort_form.html", form=form, cohort=None)
+    return form
+
+
+def create_from_form(actor, form: CohortForm) -> Cohort:
+    return ops.create_cohort(actor, **_cohort_values(form))
 
 
 @bp.route("/cohorts/<int:cohort_id>/settings", methods=["GET", "POST"])
 @login_required
 def edit_cohort(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     setup = ops.setup_of(cohort)
     if setup is None:
@@ -195,7 +206,7 @@ def edit_cohort(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/gatherings", methods=["GET", "POST"])
 @login_required
 def gatherings(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     form = GatheringForm()
     form.site.choices = [(0, _("— site de la cohorte —"))] + [(s.id, s.name) for s in _sites()]
@@ -213,21 +224,20 @@ def gatherings(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/gatherings/<int:gathering_id>/delete", methods=["POST"])
 @login_required
 def delete_gathering(cohort_id: int, gathering_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
-    gathering = get_or_404(Gathering, gathering_id)
+    gathering = db.get_or_404(Gathering, gathering_id)
     if gathering.cohort_id != cohort.id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        ops.delete_gathering(current_user, gathering)
-        flash(_("Regroupement supprimé."), "success")
-    return redirect(url_for("cohort.gatherings", cohort_id=cohort.id))
+    return run_action(ConfirmForm(), lambda: ops.delete_gathering(current_user, gathering),
+                      done=_("Regroupement supprimé."),
+                      next_url=url_for("cohort.gatherings", cohort_id=cohort.id), invalid=None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/enrolments")
 @login_required
 def enrolments(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.view_enrolments", cohort)
     rows = enrolment_rows(cohort)
     return render_template("cohort/enrolments.html", cohort=cohort, rows=rows)
@@ -248,9 +258,9 @@ def enrolment_rows(cohort: Cohort) -> list[dict]:
 @bp.route("/cohorts/<int:cohort_id>/enrolments/<int:membership_id>", methods=["GET", "POST"])
 @login_required
 def edit_enrolment(cohort_id: int, membership_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
-    membership = get_or_404(Membership, membership_id)
+    membership = db.get_or_404(Membership, membership_id)
     if membership.cohort_id != cohort.id or membership.role != CohortRole.TRAINEE:
         abort(404)
     enrolment = db.session.get(Enrolment, membership.id)
@@ -284,12 +294,10 @@ def edit_enrolment(cohort_id: int, membership_id: int):
 def passport(user_id: int | None, fmt: str):
     """A trainee's passeport compétences: their parcours as personalised at enrolment,
     and the competencies their juries validated."""
-    from coelab.models import User
 
-    from .passport import entries_of
 
-    person = current_user._get_current_object() if user_id is None else get_or_404(User,
-                                                                                    user_id)
+    person = (current_user._get_current_object() if user_id is None
+              else db.get_or_404(User, user_id))
     if not can(current_user, "passport.view", person):
         abort(404)
     memberships = [m for m in person.memberships if m.role == CohortRole.TRAINEE]
@@ -298,8 +306,6 @@ def passport(user_id: int | None, fmt: str):
     context = {"person": person, "memberships": memberships, "enrolments": enrolments,
                "entries": entries_of(person)}
     if fmt == "pdf":
-        from coelab.deliverables.export import export_pdf_from_template, slugify
-        from flask import Response
 
         response = Response(export_pdf_from_template("cohort/passport_print.html", **context),
                             mimetype="application/pdf")

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from coelab import operations as core_ops
-from coelab.db import db
-from coelab.deliverables.models import Deliverable
-from coelab.deliverables.operations import kind_of, set_schedule, start_deliverable
-from coelab.models import Cohort, CohortRole, ModuleScope, User
-from coelab.operations import OperationError
+from coelab.api import (
+    Cohort,
+    CohortRole,
+    Deliverable,
+    ModuleScope,
+    OperationError,
+    User,
+    db,
+    find_deliverable,
+    kind_of,
+    schedule_for,
+    set_schedule,
+    start_deliverable,
+)
+from coelab.api import core_operations as core_ops
 from sqlalchemy import select
 
 from . import operations as ops
 from .models import CorpusEntry, EntryStatus
-from .plugin import KIND
+from .operations import KIND
 
 PAST_COHORT = "Module 2.4 — Martigues 2025-2026"
 
@@ -140,7 +149,6 @@ def _authors(collection: Deliverable) -> list[User]:
 def load_demo(actor: User) -> None:
     """The demo year: last year's validated entries in the corpus, and a collection per
     team of the thematic cohorts with a few proposed entries."""
-    from coelab.deliverables.operations import find_deliverable, schedule_for
 
     load_demo_corpus(actor)
     kind = kind_of(KIND)

@@ -10,10 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from coelab.db import UTCDateTime, db, str_enum, utcnow
-from coelab.deliverables.models import Deliverable
-from coelab.documents.models import Document
-from coelab.models import User
+from coelab.api import Deliverable, Document, User, UTCDateTime, db, str_enum, utcnow
 from sqlalchemy import DDL, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

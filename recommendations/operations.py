@@ -3,7 +3,8 @@
 Each public function that changes state validates, writes inside one
 :func:`coelab.db.transaction` and records an audit event on the entry (or corpus entry)
 it changes. Those audit events are also the collection's activity list: the trace of
-who proposed, discussed, endorsed and decided what, which the programme asks for.
+who proposed, discussed, endorsed and decided what: the co-élaboration the collection is
+assessed on (docs/domain.md, "Purpose").
 Views check the policy; these functions check that the change makes sense.
 """
 
@@ -13,15 +14,23 @@ import re
 import unicodedata
 from datetime import date
 
-from coelab.audit import record
-from coelab.db import db, transaction, utcnow
-from coelab.deliverables.models import Deliverable
-from coelab.deliverables.workflow import WRITING
-from coelab.documents.operations import create_document, current_markdown
-from coelab.documents.render import render_markdown
-from coelab.models import AuditEvent, User
-from coelab.operations import OperationError
-from coelab.plugins import Theme, registry
+from coelab.api import (
+    WRITING,
+    AuditEvent,
+    Deliverable,
+    OperationError,
+    Theme,
+    User,
+    create_document,
+    current_markdown,
+    db,
+    load_room,
+    record,
+    registry,
+    render_markdown,
+    transaction,
+    utcnow,
+)
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, and_, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +44,9 @@ from .models import (
     EntryStatus,
     RecommendationEntry,
 )
-from .plugin import KIND
 
+#: the deliverable kind of a collection, and the document kind of one of its entries
+KIND = "recommendation_collection"
 ENTRY_KIND = "recommendation_entry"
 TITLE_MAX = 300
 MESSAGE_MAX = 5000
@@ -102,11 +112,31 @@ def adopted_entries(collection: Deliverable) -> list[RecommendationEntry]:
     return [e for e in entries_of(collection) if e.status == EntryStatus.ADOPTED]
 
 
-def combined_markdown(collection: Deliverable) -> str:
-    """The collection as one document: its own text (the introduction), then the text of
-    each adopted entry in the collection's order. The export reuses this."""
-    parts = [current_markdown(collection.document).rstrip()]
-    parts += [current_markdown(e.document).strip() for e in adopted_entries(collection)]
+def combined_markdown(collection: Deliverable, text: str | None = None) -> str:
+    """The collection as one document: its own text (the introduction; ``text`` when
+    given, else its document's live text), then the live text of each adopted entry in
+    the collection's order. The kind's export (``DeliverableKind.export``) is this."""
+    own = current_markdown(collection.document) if text is None else text
+    return _joined(own, [current_markdown(e.document) for e in adopted_entries(collection)])
+
+
+def frozen_markdown(collection: Deliverable, text: str) -> str:
+    """What the collection's version frozen at submission holds
+    (``DeliverableKind.freeze``): ``text``, its own text just frozen, then its adopted
+    entries, as :func:`combined_markdown` composes them.
+
+    It runs inside the submission's transaction. The collection's row is locked first:
+    an entry adopted or set aside meanwhile waits, then finds the collection submitted.
+    Each entry's text is read as stored, without waiting for its co-editing room: a
+    writer holding that room may be waiting for the row lock this read takes."""
+    db.session.execute(select(Deliverable.id).where(Deliverable.id == collection.id)
+                       .with_for_update())
+    return _joined(text, [load_room(e.document_id).markdown()
+                          for e in adopted_entries(collection)])
+
+
+def _joined(own: str, entries: list[str]) -> str:
+    parts = [own.rstrip()] + [entry.strip() for entry in entries]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

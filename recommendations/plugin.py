@@ -6,23 +6,30 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from coelab.deliverables.workflow import WRITING
-from coelab.models import CohortRole, User
-from coelab.plugins import (
+from coelab.api import (
+    WRITING,
+    CohortRole,
     Criterion,
+    Deliverable,
     DeliverableKind,
     DetailField,
     NavLink,
     Plugin,
     Rubric,
+    User,
     WorkspacePanel,
+    cohort_role,
+    is_document_author,
     levels,
+    signals,
 )
-from coelab.policy import cohort_role, is_document_author
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-KIND = "recommendation_collection"
+from . import models  # noqa: F401
+from .demo import load_demo
+from .operations import KIND, combined_markdown, frozen_markdown, on_deliverable_decided
+from .views import bp, collection_context
 
 # the collection: recommendations of good professional practice, co-written and shared
 COLLECTION_RUBRIC = Rubric((
@@ -122,11 +129,9 @@ class RecommendationsPlugin(Plugin):
     migrations_dir = Path(__file__).parent / "migrations" / "versions"
 
     def import_models(self) -> None:
-        from . import models  # noqa: F401
+        """The plugin's models are imported with this module (above)."""
 
     def blueprints(self):
-        from .views import bp
-
         return (bp,)
 
     def deliverable_kinds(self):
@@ -145,6 +150,9 @@ class RecommendationsPlugin(Plugin):
             template=COLLECTION_TEMPLATE,
             soutenance=True,
             rubric=COLLECTION_RUBRIC,
+            # the collection is its text, then its adopted entries
+            export=_collection_markdown,
+            freeze=_frozen_collection_markdown,
             fields=(
                 DetailField("themes", _l("Thématiques"), type="themes", required=False,
                             help=_l("Les thématiques que peuvent prendre les recommandations "
@@ -162,36 +170,31 @@ class RecommendationsPlugin(Plugin):
         }
 
     def connect_signals(self, app: Flask) -> None:
-        from coelab import signals
-
-        from .operations import on_deliverable_decided
-
         signals.deliverable_decided.connect(on_deliverable_decided, sender=app)
         signals.demo_loaded.connect(_load_demo, sender=app)
-
-    def export_markdown(self, deliverable: Any, markdown: str) -> str | None:
-        if getattr(deliverable, "kind", None) != KIND:
-            return None
-        from .operations import combined_markdown
-
-        return combined_markdown(deliverable)
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Bonnes pratiques"), "recommendations.corpus", order=40)
 
-    def deliverable_panels(self, deliverable: Any, user: User) -> Iterable[WorkspacePanel]:
+    def deliverable_panels(self, deliverable: Deliverable,
+                           user: User) -> Iterable[WorkspacePanel]:
         if getattr(deliverable, "kind", None) != KIND:
             return
-        from .views import collection_context
 
         yield WorkspacePanel(_l("Recommandations du recueil"),
                              "recommendations/panel_entries.html",
                              collection_context(deliverable, user), order=10)
 
 
-def _load_demo(app, actor, **_kw) -> None:
-    from .demo import load_demo
+def _collection_markdown(collection: Deliverable, markdown: str) -> str:
+    return combined_markdown(collection, markdown)
 
+
+def _frozen_collection_markdown(collection: Deliverable, markdown: str) -> str:
+    return frozen_markdown(collection, markdown)
+
+
+def _load_demo(app, actor, **_kw) -> None:
     load_demo(actor)
 
 

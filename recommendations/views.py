@@ -3,16 +3,13 @@ discussion, the collection as one document, the shared corpus."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from coelab.deliverables.models import Deliverable
-from coelab.forms import ConfirmForm
-from coelab.models import User
-from coelab.operations import OperationError
-from coelab.policy import can, require
-from coelab.views.helpers import get_or_404
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from coelab.api import ConfirmForm, Deliverable, User, can, db, require, run_action, submit_form
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from . import operations as ops
@@ -25,7 +22,7 @@ PAGE_SIZE = 20
 
 
 def _collection(collection_id: int) -> Deliverable:
-    collection = get_or_404(Deliverable, collection_id)
+    collection = db.get_or_404(Deliverable, collection_id)
     if not ops.is_collection(collection):
         abort(404)
     require("deliverable.read", collection)
@@ -33,7 +30,7 @@ def _collection(collection_id: int) -> Deliverable:
 
 
 def _entry(entry_id: int) -> RecommendationEntry:
-    entry = get_or_404(RecommendationEntry, entry_id)
+    entry = db.get_or_404(RecommendationEntry, entry_id)
     require("deliverable.read", entry.collection)  # 404 to anyone outside
     return entry
 
@@ -70,16 +67,13 @@ def collection(collection_id: int):
         form = _propose_form(collection)
     if request.method == "POST":
         require("recommendation.propose", collection)
-        if form.validate_on_submit():
-            try:
-                entry = ops.propose_entry(current_user, collection, title=form.title.data,
-                                          theme=form.theme.data)
-            except OperationError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                flash(_("Recommandation « %(title)s » proposée.", title=entry.title),
-                      "success")
-                return redirect(url_for(".entry", entry_id=entry.id))
+        done = submit_form(
+            form, lambda: ops.propose_entry(current_user, collection, title=form.title.data,
+                                            theme=form.theme.data),
+            done=lambda entry: _("Recommandation « %(title)s » proposée.", title=entry.title),
+            next_url=lambda entry: url_for(".entry", entry_id=entry.id))
+        if done:
+            return done
     return render_template("recommendations/collection.html",
                            activity=ops.activity(collection),
                            **collection_context(collection, current_user, form))
@@ -101,14 +95,12 @@ def entry(entry_id: int):
     message_form = MessageForm() if may_discuss else None
     if request.method == "POST":
         require("recommendation.discuss", entry)
-        if message_form.validate_on_submit():
-            try:
-                ops.post_message(current_user, entry, message_form.body.data)
-            except OperationError as exc:
-                message_form.form_errors.append(str(exc))
-            else:
-                flash(_("Message publié."), "success")
-                return redirect(url_for(".entry", entry_id=entry.id, _anchor="discussion"))
+        done = submit_form(
+            message_form, lambda: ops.post_message(current_user, entry, message_form.body.data),
+            done=_("Message publié."),
+            next_url=url_for(".entry", entry_id=entry.id, _anchor="discussion"))
+        if done:
+            return done
     return _entry_page(entry, message_form=message_form)
 
 
@@ -130,70 +122,62 @@ def _entry_page(entry: RecommendationEntry, *, message_form: MessageForm | None 
     ), status
 
 
-def _entry_action(entry_id: int, action: str, operation, done: str):
-    """A button on an entry (endorse, adopt...): CSRF, policy, operation, back."""
+class EntryAction(NamedTuple):
+    """A button on an entry, posted to a route of its own."""
+
+    segment: str  # the last part of the route's URL
+    endpoint: str
+    permission: str
+    operation: Callable[[RecommendationEntry], object]
+    done: str  # a lazy translation
+
+
+ENTRY_ACTIONS = [
+    EntryAction("soutenir", "endorse", "recommendation.endorse",
+                lambda entry: ops.endorse(current_user, entry),
+                _l("Vous soutenez cette recommandation.")),
+    EntryAction("retirer-soutien", "withdraw", "recommendation.endorse",
+                lambda entry: ops.withdraw_endorsement(current_user, entry),
+                _l("Votre soutien est retiré.")),
+    EntryAction("adopter", "adopt", "recommendation.decide",
+                lambda entry: ops.adopt(current_user, entry),
+                _l("Recommandation adoptée : elle figure dans le recueil.")),
+    EntryAction("rouvrir", "reopen", "recommendation.decide",
+                lambda entry: ops.reopen(current_user, entry),
+                _l("Recommandation rouverte : elle est de nouveau proposée.")),
+    EntryAction("monter", "move_up", "recommendation.decide",
+                lambda entry: ops.move_entry(current_user, entry, "up"),
+                _l("Recommandation déplacée.")),
+    EntryAction("descendre", "move_down", "recommendation.decide",
+                lambda entry: ops.move_entry(current_user, entry, "down"),
+                _l("Recommandation déplacée.")),
+]
+
+
+def _entry_action(entry_id: int, action: EntryAction):
+    """Policy, CSRF, the operation, then back to the entry or, when the button says so,
+    to its collection."""
     entry = _entry(entry_id)
-    require(action, entry)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(entry)
-    except OperationError as exc:
-        flash(str(exc), "error")
+    require(action.permission, entry)
+    if request.form.get("next") == "collection":
+        back = url_for(".collection", collection_id=entry.collection_id)
     else:
-        flash(done, "success")
-    back = request.form.get("next")
-    if back == "collection":
-        return redirect(url_for(".collection", collection_id=entry.collection_id))
-    return redirect(url_for(".entry", entry_id=entry.id))
+        back = url_for(".entry", entry_id=entry.id)
+    return run_action(ConfirmForm(), lambda: action.operation(entry), done=action.done,
+                      next_url=back, invalid=lambda _form: abort(400))
 
 
-@bp.route("/recommandations/<int:entry_id>/soutenir", methods=["POST"])
-@login_required
-def endorse(entry_id: int):
-    return _entry_action(entry_id, "recommendation.endorse",
-                         lambda e: ops.endorse(current_user, e),
-                         _("Vous soutenez cette recommandation."))
+def _entry_button(action: EntryAction) -> Callable:
+    def view(entry_id: int):
+        return _entry_action(entry_id, action)
+
+    view.__name__ = action.endpoint
+    return login_required(view)
 
 
-@bp.route("/recommandations/<int:entry_id>/retirer-soutien", methods=["POST"])
-@login_required
-def withdraw(entry_id: int):
-    return _entry_action(entry_id, "recommendation.endorse",
-                         lambda e: ops.withdraw_endorsement(current_user, e),
-                         _("Votre soutien est retiré."))
-
-
-@bp.route("/recommandations/<int:entry_id>/adopter", methods=["POST"])
-@login_required
-def adopt(entry_id: int):
-    return _entry_action(entry_id, "recommendation.decide",
-                         lambda e: ops.adopt(current_user, e),
-                         _("Recommandation adoptée : elle figure dans le recueil."))
-
-
-@bp.route("/recommandations/<int:entry_id>/rouvrir", methods=["POST"])
-@login_required
-def reopen(entry_id: int):
-    return _entry_action(entry_id, "recommendation.decide",
-                         lambda e: ops.reopen(current_user, e),
-                         _("Recommandation rouverte : elle est de nouveau proposée."))
-
-
-@bp.route("/recommandations/<int:entry_id>/monter", methods=["POST"])
-@login_required
-def move_up(entry_id: int):
-    return _entry_action(entry_id, "recommendation.decide",
-                         lambda e: ops.move_entry(current_user, e, "up"),
-                         _("Recommandation déplacée."))
-
-
-@bp.route("/recommandations/<int:entry_id>/descendre", methods=["POST"])
-@login_required
-def move_down(entry_id: int):
-    return _entry_action(entry_id, "recommendation.decide",
-                         lambda e: ops.move_entry(current_user, e, "down"),
-                         _("Recommandation déplacée."))
+for _action in ENTRY_ACTIONS:
+    bp.add_url_rule(f"/recommandations/<int:entry_id>/{_action.segment}", _action.endpoint,
+                    _entry_button(_action), methods=["POST"])
 
 
 @bp.route("/recommandations/<int:entry_id>/ecarter", methods=["POST"])
@@ -202,15 +186,10 @@ def set_aside(entry_id: int):
     entry = _entry(entry_id)
     require("recommendation.decide", entry)
     form = SetAsideForm()
-    if form.validate_on_submit():
-        try:
-            ops.set_aside(current_user, entry, form.reason.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Recommandation écartée."), "success")
-            return redirect(url_for(".entry", entry_id=entry.id))
-    return _entry_page(entry, set_aside_form=form, status=400)
+    done = submit_form(form, lambda: ops.set_aside(current_user, entry, form.reason.data),
+                       done=_("Recommandation écartée."),
+                       next_url=url_for(".entry", entry_id=entry.id))
+    return done or _entry_page(entry, set_aside_form=form, status=400)
 
 
 # --- the shared corpus -----------------------------------------------------------------
@@ -243,5 +222,5 @@ def corpus():
 @login_required
 def corpus_entry(corpus_id: int):
     require("corpus.view")
-    item = get_or_404(CorpusEntry, corpus_id)
+    item = db.get_or_404(CorpusEntry, corpus_id)
     return render_template("recommendations/corpus_entry.html", item=item)

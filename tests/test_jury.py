@@ -283,6 +283,13 @@ def test_deliberation_decision_minutes_and_release(prog, ready, client, outbox):
     db.session.expire_all()
     assert ready.state == DeliverableState.RELEASED
     assert any(m.to == prog.p1.email and "Résultat" in m.subject for m in outbox)
+    # a juror does not reopen the work: the operation and the route refuse them
+    with pytest.raises(OperationError, match="auteurs"):
+        jops.reopen_for_resubmission(pro.user, ready)
+    relog(client, pro.user)
+    assert post(client, url + "/jury/resubmission", token_from=url).status_code == 403
+    db.session.expire_all()
+    assert ready.state == DeliverableState.RELEASED
     # now the authors see it, and may hand in a new round as the jury allowed
     relog(client, prog.p1)
     text = page(client.get(url))
@@ -503,18 +510,20 @@ def test_blind_scoring_then_side_by_side_and_individual_treatment(prog, ready, c
 
 def test_calendar_text_cannot_add_a_property_of_its_own(app):
     """A place or a title holding line breaks (a lone carriage return included) stays
-    one escaped value: it cannot start a line of the calendar."""
+    one escaped value: it cannot start a line of the calendar. A long line is folded, never
+    inside a character, and reads back whole."""
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
     from coelab.jury.operations import ics
+    from icalendar import Calendar
 
     when = datetime(2027, 2, 12, 13, 30, tzinfo=UTC)
     soutenance = SimpleNamespace(
         starts_at=when, duration_minutes=45, updated_at=when, video_link=None,
         place="Salle 1\rATTENDEE:mailto:x@example.org\nRRULE:FREQ=DAILY\r\nX-A:1",
         panel=SimpleNamespace(title="Jury\rMETHOD:CANCEL"))
-    deliverable = SimpleNamespace(id=7, title="Étude\r\nSTATUS:CANCELLED")
+    deliverable = SimpleNamespace(id=7, title="Étude\r\nSTATUS:CANCELLED " + "é" * 60)
     with app.test_request_context():
         body = ics(soutenance, deliverable)
     starts = [line.split(":")[0] for line in body.split("\r\n") if line and not line[0] == " "]
@@ -522,3 +531,10 @@ def test_calendar_text_cannot_add_a_property_of_its_own(app):
                       "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION",
                       "END", "END"]
     assert "\r" not in body.replace("\r\n", "") and "\n" not in body.replace("\r\n", "")
+    lines = body.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert any(line.startswith(" ") for line in lines)  # the summary is folded
+    event = Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Soutenance : Étude\nSTATUS:CANCELLED " + "é" * 60
+    assert str(event["LOCATION"]) == (
+        "Salle 1\nATTENDEE:mailto:x@example.org\nRRULE:FREQ=DAILY\nX-A:1")

@@ -51,8 +51,10 @@ class PortfolioPlugin(Plugin):
 
 
 @pytest.fixture
-def app_config(tmp_path, database_url):
-    return base_config(tmp_path, database_url, PLUGINS_EXTRA=[PortfolioPlugin()])
+def app_config(request, tmp_path, database_url):
+    """The test plugin; a test may add settings (``indirect`` parametrisation)."""
+    return base_config(tmp_path, database_url, PLUGINS_EXTRA=[PortfolioPlugin()],
+                       **getattr(request, "param", {}))
 
 
 def test_installed_plugins_are_found_by_entry_point(app):
@@ -100,6 +102,42 @@ def test_plugins_can_be_disabled(tmp_path):
     names = [p.name for p in app.extensions["coelab_plugins"].plugins]
     assert "recommendations" not in names
     assert "recommendation_collection" not in app.extensions["coelab_plugins"].kinds
+
+
+@pytest.mark.parametrize("app_config", [{"PLUGINS_DISABLED": ("cohort",)}], indirect=True)
+def test_the_core_creates_a_cohort_without_the_cohort_plugin(client, make):
+    """The core owns cohorts: without the cohort package (its catalogue of modules and
+    sites), the coordination still creates one, with the core's fields."""
+    from coelab.db import db
+    from coelab.models import AuditEvent, Cohort
+    from sqlalchemy import select
+
+    from .conftest import post
+
+    assert "cohort" not in {p.name for p in client.application.extensions[
+        "coelab_plugins"].plugins}
+    trainee = make.user()
+    login(client, trainee.email)
+    assert client.get("/cohorts/new").status_code == 403
+    post(client, "/logout", token_from="/dashboard")
+    login(client, make.user(coordinator=True).email)
+    assert 'href="/cohorts/new"' in page(client.get("/dashboard"))
+    html = page(client.get("/cohorts/new"))
+    assert "Nom de la cohorte" in html and "Un module thématique" in html
+    assert 'name="site"' not in html
+    form = {"name": "Cohorte du cœur", "module_scope": "thematic",
+            "start_date": "2027-03-01", "end_date": "2027-05-28"}
+    response = post(client, "/cohorts/new", {**form, "end_date": "2027-01-01"},
+                    token_from="/cohorts/new")
+    assert "La date de fin précède la date de début." in page(response)
+    response = post(client, "/cohorts/new", form, token_from="/cohorts/new")
+    assert response.status_code == 302
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Cohorte du cœur"))
+    assert cohort.module_scope == "thematic"
+    assert response.headers["Location"].endswith(f"/cohorts/{cohort.id}")
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "cohort.created", AuditEvent.object_id == cohort.id))
+    assert "Cohorte du cœur" in page(client.get(f"/cohorts/{cohort.id}"))
 
 
 def test_two_plugins_declaring_one_kind_is_refused(tmp_path):

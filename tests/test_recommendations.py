@@ -316,6 +316,38 @@ def test_order_and_combined_rendering(client, world):
     assert "<script>" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
+def test_the_version_frozen_at_submission_holds_the_adopted_entries(client, world):
+    """What the authors hand in is the collection as one document: the version frozen at
+    submission, and its exports, hold the adopted entries (not the others)."""
+    import io
+
+    from coelab.deliverables import workflow
+    from pypdf import PdfReader
+
+    collection = world["collection"]
+    kept = _propose(world, "Gardée", text_="## Gardée\n\nTexte adopté.\n")
+    left = _propose(world, "Écartée", text_="## Écartée\n\nTexte refusé.\n")
+    ops.adopt(world["nadia"], kept)
+    ops.set_aside(world["nadia"], left, "Hors sujet")
+    submission = workflow.submit(world["nadia"], collection,
+                                 confirmed_authors=[world["nadia"].id, world["paul"].id],
+                                 statement_accepted=True)
+    version = submission.version
+    assert version.markdown.startswith("# Recueil de recommandations")
+    assert "Texte adopté." in version.markdown and "Texte refusé." not in version.markdown
+    assert "Texte adopté." in version.html
+    as_(client, world["paul"])
+    url = f"/deliverables/{collection.id}/export"
+    markdown = client.get(f"{url}.md?version={version.number}").get_data(as_text=True)
+    assert "Texte adopté." in markdown and "Texte refusé." not in markdown
+    data = client.get(f"{url}.pdf?version={version.number}").data
+    pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Texte adopté." in pdf and "Texte refusé." not in pdf
+    # the live export says the same
+    live = client.get(f"{url}.md").get_data(as_text=True)
+    assert "Texte adopté." in live and "Texte refusé." not in live
+
+
 def test_cohort_wide_collection_makes_every_trainee_an_author(client, make):
     cohort = make.cohort("Module 2.1", scope="thematic")
     a, b = make.user("Inès", "Roche"), make.user("Tom", "Lenoir")

@@ -1,4 +1,4 @@
-"""Sessions that really end (README, "Security: sessions").
+"""Sessions that really end (README, "Security: sessions and accounts").
 
 A session is a row on the server (``UserSession``); the session cookie and the
 "remember me" cookie only carry its key. Logging out ends it; a password change or reset

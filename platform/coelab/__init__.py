@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build a Coélab app (see :func:`coelab.app.create_app`)."""
-    from .app import create_app as factory
+    from .app import create_app as factory  # noqa: PLC0415 - lazily: importing the package stays cheap
 
     return factory(config)
 

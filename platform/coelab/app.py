@@ -11,16 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, lazy_gettext
 from flask_login import current_user
 from jinja2 import FileSystemLoader
 
 from . import config as config_module
+from . import sessions
+from .core_plugin import CorePlugin
 from .db import db
+from .documents import fanout, frames, sockets  # the socket handlers register on import
+from .documents.rooms import init_rooms
+from .errors import register_error_handlers
 from .extensions import babel, csrf, limiter, login_manager, socketio
 from .headers import NO_STORE, SecurityHeaders, security_headers
 from .i18n import select_locale
 from .plugins import init_plugins, registry
+from .policy import can_current
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    from . import sessions
 
     sessions.init_app(app)
-    from .documents import fanout, frames, sockets  # registers the socket handlers first
-    from .documents.rooms import init_rooms
 
     # in-process fan-out (no message queue): broadcasts framed once for every recipient
     manager = {} if app.config.get("MESSAGE_QUEUE") else {
@@ -94,16 +97,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     frames.install(socketio.server)  # after fanout: it wraps the transport fanout chose
     init_rooms(app)
 
-    from . import models  # noqa: F401 - the core's tables join the metadata
-    from .deliverables import models as deliverable_models  # noqa: F401
-    from .documents import models as document_models  # noqa: F401
-    from .errors import register_error_handlers
-    from .jury import models as jury_models  # noqa: F401
-    from .notifications import models as notification_models  # noqa: F401
 
-    init_plugins(app)
+    # the core's tables join the metadata in CorePlugin.import_models, as a plugin's do
+    init_plugins(app, CorePlugin())
     register_error_handlers(app)
     _template_helpers(app)
+    app.jinja_env.add_extension("coelab.documents.ui_strings.UiStringsExtension")
     return app
 
 
@@ -111,7 +110,7 @@ def _async_mode() -> str:
     """gevent when the process was patched for it (``coelab serve``), else threading
     (tests, shell commands)."""
     try:
-        from gevent import monkey
+        from gevent import monkey  # noqa: PLC0415 - gevent only where installed
     except ImportError:  # pragma: no cover - gevent is a dependency
         return "threading"
     return "gevent" if monkey.is_module_patched("socket") else "threading"
@@ -119,16 +118,10 @@ def _async_mode() -> str:
 
 @login_manager.user_loader
 def _load_user(session_key: str):
-    from . import sessions
-
     return sessions.load(session_key)
 
 
 def _template_helpers(app: Flask) -> None:
-    from flask_babel import lazy_gettext
-
-    from .policy import can_current
-
     login_manager.login_message = lazy_gettext("Connectez-vous pour accéder à cette page.")
 
     @app.context_processor

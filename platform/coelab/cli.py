@@ -1,21 +1,17 @@
-"""The ``coelab`` command. Its sub-commands live on ``app.cli``: the core adds its own
-(``db``, ``create-admin``, ``serve``) through its plugin, features add theirs the same way."""
+"""The core's sub-commands of the ``coelab`` command (``db``, ``create-admin``,
+``serve``...), added to ``app.cli`` through its plugin; features add theirs the same
+way. The command itself is :mod:`coelab.launcher`."""
 
 from __future__ import annotations
 
 import click
+from alembic import command
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from .app import create_app
-
-main = FlaskGroup(
-    name="coelab",
-    help="Coélab administration commands.",
-    create_app=lambda: create_app(),
-    add_version_option=False,
-    add_default_commands=False,
-)
+from . import operations as ops
+from .migrate import alembic_config, upgrade
+from .serving import serve as run_server
 
 db_cli = AppGroup("db", help="Database schema.")
 
@@ -24,7 +20,6 @@ db_cli = AppGroup("db", help="Database schema.")
 @click.argument("target", default="heads")
 def db_upgrade(target: str) -> None:
     """Apply the migrations of the core and every plugin."""
-    from .migrate import upgrade
 
     upgrade(current_app._get_current_object(), target)
     click.echo("Database schema is up to date.")
@@ -36,9 +31,7 @@ def db_upgrade(target: str) -> None:
               help="branch to extend, e.g. cohort@head")
 def db_revision(message: str, head: str) -> None:
     """Autogenerate a migration from the models (for developers)."""
-    from alembic import command
 
-    from .migrate import alembic_config
 
     command.revision(alembic_config(current_app._get_current_object()), message=message,
                      autogenerate=True, head=head)
@@ -51,7 +44,6 @@ def db_revision(message: str, head: str) -> None:
 @with_appcontext
 def create_admin(email: str, first_name: str, last_name: str) -> None:
     """Create an administrator and mail them their invitation link."""
-    from . import operations as ops
 
     user = ops.create_user(None, email=email, first_name=first_name, last_name=last_name,
                            is_admin=True, is_coordinator=True)
@@ -68,7 +60,6 @@ def serve(host: str, port: int) -> None:
 
     The ``coelab`` launcher has already monkey-patched the standard library.
     """
-    from .serving import serve as run_server
 
     click.echo(f"Coélab is running at http://{host}:{port}/  (Ctrl+C to stop)", err=False)
     run_server(current_app._get_current_object(), host, port)

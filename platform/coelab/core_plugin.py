@@ -3,65 +3,110 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from . import (
+    models,  # noqa: F401 - the core's tables join the metadata
+    signals,
+)
+from .assessments import models as assessment_models  # noqa: F401
+from .assessments.demo import load_demo
+from .assessments.rules import RULES as assessment_rules
+from .assessments.views import bp as assessments_bp
+from .assessments.views import section_context
+from .cli import COMMANDS
+from .comments import models as comment_models  # noqa: F401
+from .comments.rules import RULES as comment_rules
+from .comments.views import bp as comments_bp
 from .db import db
+from .deliverables import models as deliverable_models  # noqa: F401
+from .deliverables.operations import obligations_for
+from .deliverables.rules import RULES as deliverable_rules
+from .deliverables.views import bp as deliverables_bp
+from .documents import models as document_models  # noqa: F401
+from .documents.rules import RULES as document_rules
+from .documents.views import bp as documents_bp
+from .jury import models as jury_models  # noqa: F401
+from .jury.operations import panels_of
+from .jury.rules import RULES as jury_rules
+from .jury.views import bp as jury_bp
+from .jury.views import jury_context
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
-from .plugins import AttentionItem, NavLink, Plugin
-from .policy import is_staff
+from .notifications import models as notification_models  # noqa: F401
+from .notifications.views import bp as notifications_bp
+from .plugins import AttentionItem, NavLink, Plugin, WorkspacePanel
+from .policy import can, is_staff
+from .rules import RULES as core_rules
+from .views.auth import bp as auth_bp
+from .views.core import bp as core_bp
+
+if TYPE_CHECKING:
+    from .deliverables.models import Deliverable
 
 
 class CorePlugin(Plugin):
     name = "coelab"
 
     def blueprints(self):
-        from .assessments.views import bp as assessments_bp
-        from .comments.views import bp as comments_bp
-        from .deliverables.views import bp as deliverables_bp
-        from .documents.views import bp as documents_bp
-        from .jury.views import bp as jury_bp
-        from .notifications.views import bp as notifications_bp
-        from .views.auth import bp as auth_bp
-        from .views.core import bp as core_bp
-
         return (auth_bp, core_bp, documents_bp, deliverables_bp, comments_bp,
                 assessments_bp, jury_bp, notifications_bp)
 
     def import_models(self) -> None:
-        from .assessments import models  # noqa: F401
+        """The core's models are imported with this module (above), so that they join
+        the metadata before anything queries them."""
+
+    def policy_rules(self) -> dict:
+        """Each feature of the core gives its own rules, as a plugin does."""
+
+        rules: dict = {}
+        for part in (core_rules, document_rules, deliverable_rules, assessment_rules,
+                     comment_rules, jury_rules):
+            clash = set(rules) & set(part)
+            if clash:
+                raise RuntimeError(f"policy actions defined twice: {sorted(clash)}")
+            rules.update(part)
+        return rules
 
     def connect_signals(self, app) -> None:
-        from . import signals
-        from .assessments.demo import load_demo
-
         signals.demo_loaded.connect(load_demo, sender=app)
 
     def init_app(self, app) -> None:
-        from .cli import COMMANDS
-
         for command in COMMANDS:
             app.cli.add_command(command)
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)
-        from .jury.operations import panels_of
 
         if panels_of(user):
             yield NavLink(_l("Mes jurys"), "jury.mine", order=25)
+        if can(user, "cohort.create"):
+            yield NavLink(_l("Nouvelle cohorte"), "core.new_cohort", order=30)
         if is_staff(user):
             yield NavLink(_l("Personnes"), "core.users", order=80)
             yield NavLink(_l("Compétences"), "assessments.framework", order=85)
 
+    def deliverable_panels(self, deliverable: Deliverable,
+                           user: User) -> Iterable[WorkspacePanel]:
+        """The deliverable's rubric and assessments, then its jury: sections of its page
+        drawn by their own templates (their anchors, such as ``#jury-title``, stay)."""
+
+        assessment = section_context(deliverable, user)
+        if assessment["criteria"]:
+            yield WorkspacePanel(_l("Grille d'évaluation et évaluations"),
+                                 "coelab/assessments/_section.html", assessment, order=2,
+                                 framed=False)
+        jury = jury_context(deliverable, user)
+        if jury is not None:
+            yield WorkspacePanel(_l("Jury"), "coelab/jury/_deliverable.html", jury, order=4,
+                                 framed=False)
+
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
-        from flask_babel import format_date
-
-        from .deliverables.operations import obligations_for
-
         for o in obligations_for(user):
             if o.overdue:
                 text = _("%(kind)s : l'échéance du %(date)s est passée.",

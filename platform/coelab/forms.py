@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -15,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .models import CohortRole, Parcours
+from .models import CohortRole, ModuleScope, Parcours
 
 PARCOURS_CHOICES = [
     ("", _l("— (formateur·rice)")),
@@ -117,3 +118,16 @@ class RolesForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for buttons that change state (logout, remove): CSRF only."""
+
+
+class CohortForm(FlaskForm):
+    """A new cohort, as the core knows it (a plugin may ask for more: see
+    :meth:`coelab.plugins.Plugin.cohort_creation`)."""
+
+    name = StringField(_l("Nom de la cohorte"), validators=[DataRequired(), Length(max=200)])
+    module_scope = SelectField(_l("Module suivi"), choices=[
+        (ModuleScope.TRANSVERSAL.value, _l("Le module transversal")),
+        (ModuleScope.THEMATIC.value, _l("Un module thématique")),
+    ])
+    start_date = DateField(_l("Début"), validators=[DataRequired()])
+    end_date = DateField(_l("Fin"), validators=[DataRequired()])

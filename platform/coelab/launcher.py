@@ -11,14 +11,20 @@ import sys
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        from gevent import monkey
+        from gevent import monkey  # noqa: PLC0415 - before anything imports socket
 
         monkey.patch_all()
-    from .cli import main as cli_main
-    from .config import ConfigError
+    # imported only now, after gevent's patching (see above)
+    from flask.cli import FlaskGroup  # noqa: PLC0415 - after gevent's patching
 
+    from .app import create_app  # noqa: PLC0415 - after gevent's patching
+    from .config import ConfigError  # noqa: PLC0415 - after gevent's patching
+
+    command = FlaskGroup(name="coelab", help="Coélab administration commands.",
+                         create_app=lambda: create_app(), add_version_option=False,
+                         add_default_commands=False)
     try:
-        cli_main(standalone_mode=True)
+        command(standalone_mode=True)
     except ConfigError as exc:
         print(f"Coélab cannot start: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc

@@ -21,6 +21,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from .extensions import socketio
+
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 30
@@ -55,7 +57,6 @@ class MailJobs:
             start, self._running = not self._running, True
         if not start:
             return
-        from .extensions import socketio
 
         try:
             socketio.start_background_task(self._work)

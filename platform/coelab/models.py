@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import UTCDateTime, db, str_enum, utcnow
+from .programme import ModuleScope, Parcours
 
 
 class CohortRole(enum.StrEnum):
@@ -33,33 +34,6 @@ class CohortRole(enum.StrEnum):
 
     TRAINEE = "trainee"
     TRAINER = "trainer"
-
-
-class ModuleScope(enum.StrEnum):
-    """Which kind of module a cohort follows: the transversal one or a thematic one."""
-
-    TRANSVERSAL = "transversal"
-    THEMATIC = "thematic"
-
-
-class Parcours(enum.StrEnum):
-    """The three parcours of the programme (the training programme's "Parcours de formation")."""
-
-    I = "I"  # noqa: E741 - the programme's own name
-    II = "II"
-    III = "III"
-
-    def follows(self, scope: ModuleScope) -> bool:
-        """Whether a trainee on this parcours attends cohorts of this kind of module:
-        I is the transversal module, II one thematic module, III both."""
-        return scope in _PARCOURS_SCOPES[self]
-
-
-_PARCOURS_SCOPES = {
-    Parcours.I: {ModuleScope.TRANSVERSAL},
-    Parcours.II: {ModuleScope.THEMATIC},
-    Parcours.III: {ModuleScope.TRANSVERSAL, ModuleScope.THEMATIC},
-}
 
 
 class User(UserMixin, db.Model):

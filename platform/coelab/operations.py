@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from . import sessions, signals
 from .audit import record, snapshot
 from .db import db, transaction, utcnow
-from .mail import send_mail
+from .documents.models import Document
+from .mail import send_later, send_mail
 from .models import (
     AccountToken,
     Cohort,
@@ -34,7 +35,7 @@ from .models import (
     TokenPurpose,
     User,
 )
-from .passwords import hash_password, verify_password
+from .passwords import burn_time, hash_password, verify_password
 
 
 class OperationError(Exception):
@@ -295,7 +296,6 @@ def request_password_reset(email: str) -> None:
     The caller's time must not tell whether the address has an account: it only queues
     the same job for every address (:func:`coelab.mail.send_later`); after the request,
     the job looks the account up, issues the link and mails it."""
-    from .mail import send_later
 
     address = normalise_email(email)
 
@@ -351,7 +351,6 @@ def reset_password(raw: str, password: str) -> User:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this address and password, or None."""
-    from .passwords import burn_time
 
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
@@ -582,7 +581,6 @@ def rename_team(actor: User, team: Team, name: str) -> None:
 def delete_team(actor: User, team: Team) -> None:
     """Delete a team that has written nothing yet. A team with documents keeps them:
     deleting it would leave its work without authors (or open it to the whole cohort)."""
-    from .documents.models import Document
 
     written = db.session.scalar(select(func.count()).select_from(Document).where(
         Document.team_id == team.id))

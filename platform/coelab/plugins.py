@@ -31,30 +31,47 @@ While serving, the core asks plugins for contributions through:
   collection lists its entries there);
 - :meth:`Plugin.themes` and :meth:`Plugin.cohort_module` - the programme's themes and the
   module a cohort follows, which deliverables show and search by (the cohort package
-  knows the catalogue; the core and the other features ask through the contract).
+  knows the catalogue; the core and the other features ask through the contract);
+- :meth:`Plugin.cohort_creation` - a richer form for the core's "new cohort" page.
 
-The core registers its own blueprints through the same contract
-(:class:`coelab.core_plugin.CorePlugin`), so there is no back door that features could
-not use. The dependency rule follows: feature packages import the core; the core never
-imports a feature package, and finds them only through this contract.
+What varies with the kind of a deliverable rather than with the plugin is declared on
+its :class:`DeliverableKind` (its rubric, and its ``export`` and ``freeze`` hooks).
+
+The core registers its own blueprints, models, policy rules, panels and navigation
+through the same contract (:class:`coelab.core_plugin.CorePlugin`), so there is no back
+door that features could not use. The dependency rule follows: feature packages import
+the core's public API (:mod:`coelab.api`) and nothing else of it; the core never
+imports a feature package, and finds them only through this contract (both checked by
+import-linter, see ``pyproject.toml``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Blueprint, Flask, current_app
-from flask_babel import lazy_gettext as _l
 
+# the rubric types are part of the contract: plugins import them from here
+from .assessments.rubrics import LEVEL_LABELS, Criterion, Level, Rubric, levels
 from .policy import init_policy
+from .programme import MODULE_SCOPES, PARCOURS
 
 if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
+
+    from .deliverables.models import Deliverable
     from .models import Cohort, User
+
+__all__ = [
+    "AUTHORSHIPS", "LEVEL_LABELS", "AttentionItem", "CohortCreation", "Criterion",
+    "DeliverableKind", "DetailField", "Level", "NavLink", "Plugin", "PluginRegistry",
+    "Rubric", "Theme", "WorkspacePanel", "discover", "init_plugins", "levels", "registry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -96,70 +113,6 @@ class Theme:
 
 
 @dataclass(frozen=True)
-class Level:
-    """One level of a rubric's criterion, from the lowest to the highest."""
-
-    label: Any
-    description: Any = ""
-
-
-#: the four levels every default rubric uses, lowest first
-LEVEL_LABELS = (_l("Non atteint"), _l("Partiellement atteint"), _l("Atteint"), _l("Dépassé"))
-
-
-def levels(*descriptions: Any) -> tuple[Level, ...]:
-    """The four standard levels (:data:`LEVEL_LABELS`), with one description each."""
-    if len(descriptions) != len(LEVEL_LABELS):
-        raise ValueError(f"give {len(LEVEL_LABELS)} level descriptions")
-    return tuple(Level(label, text) for label, text in zip(LEVEL_LABELS, descriptions,
-                                                           strict=True))
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One criterion of a rubric: ordered ``levels`` (lowest first), a ``weight`` in the
-    score, and the codes of the competencies it assesses (see the competency framework,
-    :mod:`coelab.assessments`)."""
-
-    key: str
-    title: Any
-    levels: tuple[Level, ...]
-    description: Any = ""
-    weight: int = 1
-    competencies: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.key or len(self.key) > 40:
-            raise ValueError(f"criterion {self.key!r}: a key of 1 to 40 characters")
-        if len(self.levels) < 2:
-            raise ValueError(f"criterion {self.key!r}: at least two levels")
-        if not isinstance(self.weight, int) or self.weight < 1:
-            raise ValueError(f"criterion {self.key!r}: the weight is a positive integer")
-
-
-@dataclass(frozen=True)
-class Rubric:
-    """A deliverable kind's default assessment grid (:attr:`DeliverableKind.rubric`).
-
-    A coordinator may adapt it for one cohort until an assessment uses it."""
-
-    criteria: tuple[Criterion, ...]
-
-    def __post_init__(self) -> None:
-        keys = [c.key for c in self.criteria]
-        if not keys or len(keys) != len(set(keys)):
-            raise ValueError("a rubric has criteria with distinct keys")
-
-    def as_data(self) -> list[dict[str, Any]]:
-        """The criteria as plain JSON data (texts in the current language)."""
-        return [{"key": c.key, "title": str(c.title), "description": str(c.description),
-                 "weight": c.weight, "competencies": list(c.competencies),
-                 "levels": [{"label": str(lv.label), "description": str(lv.description)}
-                            for lv in c.levels]}
-                for c in self.criteria]
-
-
-@dataclass(frozen=True)
 class DeliverableKind:
     """A kind of assessed work (a case study, a mini-diagnostic...), declared by a plugin.
 
@@ -170,13 +123,28 @@ class DeliverableKind:
     (``"individual"``) or all the trainees of the cohort (``"cohort"``);
     ``authorship_options`` lists the ways a cohort's trainers may choose instead (a
     thematic case study is written by a team or individually, as they decide).
-    ``parcours`` lists the parcours ("I", "II", "III") that require it, and
-    ``module_scopes`` the kind of module ("transversal", "thematic") of the cohorts in
-    which it is produced. ``template`` is the Markdown a new document starts from.
+    ``parcours`` lists the parcours (:data:`coelab.programme.PARCOURS`) that require it,
+    and ``module_scopes`` the kind of module (:data:`coelab.programme.MODULE_SCOPES`) of
+    the cohorts in which it is produced. ``template`` is the Markdown a new document starts from.
     ``fields`` describe the deliverable beyond its text (:class:`DetailField`).
     ``soutenance`` says whether it is defended before a jury (its page then asks for
-    soutenance materials). ``rubric`` is the kind's default assessment grid
-    (:class:`Rubric`; None: the kind is not assessed with a grid).
+    soutenance materials; the workflow does not read it: every kind goes through a
+    soutenance, see docs/domain.md, "Known gaps"). ``rubric`` is the kind's default
+    assessment grid (:class:`Rubric`; None: the kind is not assessed with a grid).
+
+    Two optional hooks let a kind whose work is more than its document's text say what
+    that work is (a recommendation collection: its text, then its adopted entries);
+    each is given the deliverable and a Markdown text, and returns the whole Markdown:
+
+    - ``export(deliverable, markdown)``: what an export of the current state holds,
+      given the document's live text;
+    - ``freeze(deliverable, markdown)``: what the version frozen at a submission holds
+      (its Markdown, its rendering and the exports of that version), given the text
+      just frozen. It runs inside the submission's transaction, once the text is
+      read-only, and reads what it adds there (locking what could still change it).
+
+    None, the default: the document's text alone. There is no per-kind hook on
+    assessments: every kind is assessed the same way, with its ``rubric``.
     """
 
     name: str
@@ -191,6 +159,8 @@ class DeliverableKind:
     authorship_options: frozenset[str] = frozenset()
     soutenance: bool = False
     rubric: Rubric | None = None
+    export: Callable[[Deliverable, str], str] | None = None
+    freeze: Callable[[Deliverable, str], str] | None = None
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -204,10 +174,10 @@ class DeliverableKind:
         names = [f.name for f in self.fields]
         if len(names) != len(set(names)):
             raise ValueError(f"kind {self.name!r}: two detail fields share a name")
-        unknown = set(self.parcours) - {"I", "II", "III"}
+        unknown = set(self.parcours) - set(PARCOURS)
         if unknown:
             raise ValueError(f"kind {self.name!r}: unknown parcours {sorted(unknown)}")
-        unknown = set(self.module_scopes) - {"transversal", "thematic"}
+        unknown = set(self.module_scopes) - set(MODULE_SCOPES)
         if unknown:
             raise ValueError(f"kind {self.name!r}: unknown module scopes {sorted(unknown)}")
 
@@ -222,12 +192,18 @@ class DeliverableKind:
 
 @dataclass(frozen=True)
 class WorkspacePanel:
-    """A section a plugin adds to a cohort workspace page: a heading and a template."""
+    """A section a plugin adds to a cohort workspace page or to a deliverable's page: a
+    heading and a template, which reads ``context`` as ``ctx``.
+
+    The page draws the section and its heading around the template; with ``framed``
+    False the template draws its own (the core's jury section keeps its ``#jury-title``
+    anchor that way)."""
 
     title: Any
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
+    framed: bool = True
 
 
 @dataclass(frozen=True)
@@ -246,6 +222,22 @@ class NavLink:
     label: Any
     endpoint: str
     order: int = 100
+
+
+@dataclass(frozen=True)
+class CohortCreation:
+    """A plugin's way of creating a cohort, in place of the core's form (a name, the
+    kind of module, dates) on the core's page (``core.new_cohort``).
+
+    That page builds the form with ``form()``, renders ``template`` with it (as
+    ``form``, and ``cohort`` None), and on a valid post calls ``create(actor, form)``:
+    an operation that creates the cohort (through
+    :func:`coelab.operations.create_cohort`) and returns it, or raises
+    :class:`coelab.operations.OperationError`."""
+
+    form: Callable[[], FlaskForm]
+    create: Callable[[User, FlaskForm], Cohort]
+    template: str
 
 
 class Plugin:
@@ -289,14 +281,16 @@ class Plugin:
         """Header links for ``user`` (already logged in)."""
         return ()
 
-    def deliverable_panels(self, deliverable: Any, user: User) -> Iterable[WorkspacePanel]:
-        """Sections to add to the page of ``deliverable`` (a
-        :class:`coelab.deliverables.models.Deliverable`) as seen by ``user``."""
+    def deliverable_panels(self, deliverable: Deliverable,
+                           user: User) -> Iterable[WorkspacePanel]:
+        """Sections to add to the page of ``deliverable`` as seen by ``user``, in the
+        order of their ``order`` (the core's: the assessments at 2, the jury at 4)."""
         return ()
 
-    def export_markdown(self, deliverable: Any, markdown: str) -> str | None:
-        """The whole text of ``deliverable`` to export, given its document's current text
-        (a recommendation collection appends its adopted entries); None: unchanged."""
+    def cohort_creation(self) -> CohortCreation | None:
+        """How this plugin sets up a new cohort, when it asks for more than the core's
+        fields (the cohort package: its module, site and session); see
+        :class:`CohortCreation`."""
         return None
 
     def themes(self) -> Iterable[Theme]:
@@ -343,6 +337,13 @@ class PluginRegistry:
                 return module
         return None
 
+    def cohort_creation(self) -> CohortCreation | None:
+        for plugin in self.plugins:
+            creation = plugin.cohort_creation()
+            if creation is not None:
+                return creation
+        return None
+
     def collect(self, hook: str, *args: Any) -> list[Any]:
         items: list[Any] = []
         for plugin in self.plugins:
@@ -350,11 +351,11 @@ class PluginRegistry:
         return sorted(items, key=lambda item: item.order)
 
 
-def discover(extra: Iterable[Plugin] = (), disabled: Iterable[str] = ()) -> list[Plugin]:
-    """The core plugin, the installed plugins (by entry point) and ``extra`` ones."""
-    from .core_plugin import CorePlugin  # the core's own plugin; imported late (cycle)
-
-    found: dict[str, Plugin] = {"coelab": CorePlugin()}
+def discover(core: Plugin, extra: Iterable[Plugin] = (),
+             disabled: Iterable[str] = ()) -> list[Plugin]:
+    """The core's own plugin, the installed plugins (by entry point) and ``extra``
+    ones."""
+    found: dict[str, Plugin] = {core.name: core}
     skip = set(disabled)
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if ep.name in skip or ep.name in found:
@@ -370,9 +371,10 @@ def discover(extra: Iterable[Plugin] = (), disabled: Iterable[str] = ()) -> list
     return list(found.values())
 
 
-def init_plugins(app: Flask) -> PluginRegistry:
-    """Load the plugins and call their set-up hooks in the documented order."""
-    plugins = discover(app.config["PLUGINS_EXTRA"], app.config["PLUGINS_DISABLED"])
+def init_plugins(app: Flask, core: Plugin) -> PluginRegistry:
+    """Load the plugins, ``core`` (the core's own, :class:`coelab.core_plugin.CorePlugin`)
+    first, and call their set-up hooks in the documented order."""
+    plugins = discover(core, app.config["PLUGINS_EXTRA"], app.config["PLUGINS_DISABLED"])
     registry = PluginRegistry(plugins)
     app.extensions["coelab_plugins"] = registry
     for plugin in plugins:

@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve ``app`` until interrupted. The process must already be gevent-patched."""
-    from gevent import pywsgi
-    from geventwebsocket.handler import WebSocketHandler
+    from gevent import pywsgi  # noqa: PLC0415 - gevent's server, when serving only
+    from geventwebsocket.handler import WebSocketHandler  # noqa: PLC0415 - gevent's server, when serving only
 
     class Handler(WebSocketHandler):
         """Socket.IO sends a binary event as two frames: without TCP_NODELAY, Nagle's

@@ -4,7 +4,7 @@ Flask keeps its session in a signed cookie, which the server cannot take back: a
 made before logout would stay valid. So the cookies carry only the key of a
 ``UserSession`` row (Flask-Login's "alternative id": ``User.get_id`` returns it), and
 every request looks the row up. Ending the row ends every cookie that carries its key,
-wherever they were copied. The README ("Security: sessions") states the rules:
+wherever they were copied. The README ("Security: sessions and accounts") states the rules:
 
 - logging out ends the browser's session; the profile lists the open sessions and ends
   any of them, or all ("Se déconnecter partout");

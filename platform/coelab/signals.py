@@ -7,6 +7,7 @@ back with the change that triggered it, and an exception it raises cancels the c
 """
 
 from blinker import Namespace
+from flask import current_app
 
 _signals = Namespace()
 
@@ -41,7 +42,6 @@ user_activated = _signals.signal(
 
 def send(signal, **kwargs) -> None:
     """Send ``signal`` with the current app as sender."""
-    from flask import current_app
 
     signal.send(current_app._get_current_object(), **kwargs)
 
@@ -57,8 +57,10 @@ deliverable_decided = _signals.signal(
     "deliverable-decided",
     doc=(
         "A jury's decision on a deliverable was released to its authors (it stays "
-        "within the panel until then). Keyword arguments: "
-        "``deliverable``, ``validated`` (bool), ``actor``. The recommendations package "
+        "within the panel until then): sent by ``coelab.jury.operations.release``, not "
+        "by the decision. Keyword arguments: ``deliverable``, ``validated`` (bool), "
+        "``actor``. Receivers: the cohort package adds the validated competencies to "
+        "each author's passeport (``cohort/passport.py``); the recommendations package "
         "publishes a validated collection's adopted entries to the shared corpus."
     ),
 )

@@ -1,5 +1,6 @@
 """The demo competency framework (``coelab demo``): the programme's modules, and the
-diploma domains the programme says its parcours may lead to validating.
+diploma domains the programme says its parcours may lead to validating (docs/domain.md,
+"Diploma blocks").
 
 The diploma blocks' wordings are indicative, written for the demo: the coordination
 checks them against the official frameworks before any real use.

@@ -65,7 +65,7 @@ class CohortRubric(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(100))
-    # the criteria, as coelab.plugins.Rubric.as_data() gives them
+    # the criteria, as coelab.assessments.rubrics.Rubric.as_data() gives them
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,9 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record, snapshot
 from ..db import db, savepoint, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Submission
+from ..deliverables.steps import JURY_SCORING
+from ..jury.models import Impartiality, PanelMember, PanelRole
+from ..jury.queries import panel_of, scoring_complete
 from ..models import Cohort, User
+from ..notifications.operations import app_path, notify
 from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
+from ..policy import is_juror
 from .models import (
     Assessment,
     AssessmentKind,
@@ -30,6 +35,7 @@ from .models import (
     Competency,
     CompetencyBlock,
 )
+from .rubrics import LEVEL_LABELS
 
 MAX_WEIGHT = 100
 
@@ -273,7 +279,6 @@ def add_criterion(actor: User, cohort: Cohort, kind: DeliverableKind,
                   title: str) -> dict[str, Any]:
     """A new criterion at the end of the cohort's rubric: weight 1, the four standard
     levels, to be described and mapped to competencies next."""
-    from ..plugins import LEVEL_LABELS
 
     title = (title or "").strip()
     if not title:
@@ -375,15 +380,10 @@ def _clean_levels(criteria: list[dict[str, Any]], levels: dict[str, Any]) -> dic
     return clean
 
 
-JURY_SCORING = (DeliverableState.SOUTENANCE_SCHEDULED, DeliverableState.DELIBERATION)
-
-
 def _still_sitting(actor: User, panel_id: int | None) -> bool:
     """Whether the juror still sits on the panel, their member row locked until the
     score is saved: a removal from the panel then waits, and withdraws the score it
     finds (coelab.jury.operations.remove_member), rather than miss one saved meanwhile."""
-    from ..jury.models import Impartiality, PanelMember
-
     return db.session.execute(select(PanelMember.id).where(
         PanelMember.panel_id == panel_id, PanelMember.user_id == actor.id,
         PanelMember.impartiality == Impartiality.ACCEPTED).with_for_update()).first() is not None
@@ -395,16 +395,13 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
     """Save the actor's assessment of the deliverable's current round as a draft (made
     on first save), and submit it when ``submit``: every criterion then needs a level,
     and the submitted assessment never changes again."""
-    from ..jury.operations import panel_of
-    from ..policy import is_juror
-
     kind = _kind(deliverable)
     # trainers assess during the review; jurors score around the soutenance, until the
     # panel decides. What the assessment is (and for a score, its panel and round) is
     # settled here, once, from the state and the assessor's role at this moment.
     panel_id: int | None = None
     if deliverable.state == DeliverableState.IN_REVIEW:
-        open_states: tuple[DeliverableState, ...] = (DeliverableState.IN_REVIEW,)
+        open_states: frozenset[DeliverableState] = frozenset({DeliverableState.IN_REVIEW})
         what = AssessmentKind.REVIEW
     elif deliverable.state in JURY_SCORING and is_juror(actor, deliverable.id):
         open_states = JURY_SCORING
@@ -488,32 +485,15 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
                 # complete (reading after the commits, both could)
                 db.session.execute(select(Deliverable.id).where(
                     Deliverable.id == deliverable.id).with_for_update())
-                complete = _scoring_complete(deliverable)
+                complete = scoring_complete(deliverable)
     if complete:
         _tell_president_when_scored(deliverable)
     return assessment
 
 
-def _scoring_complete(deliverable: Deliverable) -> bool:
-    """Whether every sitting juror has submitted their score of the current round (a
-    withdrawn score does not count)."""
-    from ..jury.operations import counted_scores, panel_of, sitting
-
-    panel = panel_of(deliverable)
-    jurors = sitting(panel) if panel is not None else []
-    if not jurors:
-        return False
-    scored = {a.assessor_id for a in counted_scores(deliverable)}
-    return all(m.user_id in scored for m in jurors)
-
-
 def _tell_president_when_scored(deliverable: Deliverable) -> None:
     """"Scoring complete": once every sitting juror has submitted their score, the
     panel's president hears of it (the last juror to submit triggers it)."""
-    from ..jury.models import PanelRole
-    from ..jury.operations import panel_of
-    from ..notifications.operations import app_path, notify
-
     panel = panel_of(deliverable)
     presidents = [m.user for m in panel.members if m.role == PanelRole.PRESIDENT]
     notify(presidents, _("Notation terminée : %(title)s", title=deliverable.title),

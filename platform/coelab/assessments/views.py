@@ -9,12 +9,13 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..db import db
 from ..deliverables.models import Deliverable
+from ..forms import ConfirmForm
 from ..models import Cohort
-from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
 from ..policy import can, require
-from ..views.helpers import get_or_404, submit_form
+from ..views.helpers import flash_errors, run_action, submit_form
 from . import operations as ops
 from .forms import BlockForm, CompetencyForm, assessment_form, criterion_form
 from .models import Assessment, Competency, CompetencyBlock
@@ -84,7 +85,7 @@ def framework():
 @login_required
 def edit_block(block_id: int):
     require("competency.manage")
-    block = get_or_404(CompetencyBlock, block_id)
+    block = db.get_or_404(CompetencyBlock, block_id)
     form = BlockForm(prefix="block", obj=block)
     done = submit_form(
         form, lambda: ops.update_block(current_user, block, code=form.code.data,
@@ -102,7 +103,7 @@ def edit_block(block_id: int):
 @login_required
 def delete_block(block_id: int):
     require("competency.manage")
-    block = get_or_404(CompetencyBlock, block_id)
+    block = db.get_or_404(CompetencyBlock, block_id)
     ops.delete_block(current_user, block)
     flash(_("Bloc supprimé, avec ses compétences."), "success")
     return redirect(url_for("assessments.framework"))
@@ -112,31 +113,23 @@ def delete_block(block_id: int):
 @login_required
 def new_competency(block_id: int):
     require("competency.manage")
-    block = get_or_404(CompetencyBlock, block_id)
+    block = db.get_or_404(CompetencyBlock, block_id)
     form = CompetencyForm(prefix=f"comp-{block.id}")
-    back = url_for("assessments.framework") + f"#block-{block.id}"
-    if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            label = getattr(form, name).label.text if hasattr(form, name) else ""
-            for error in errors:
-                flash(f"{label} : {error}" if label else error, "error")
-        return redirect(back)
-    try:
-        ops.create_competency(current_user, block, code=form.code.data,
-                              title=form.title.data, description=form.description.data,
-                              position=len(block.competencies))
-    except OperationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Compétence ajoutée."), "success")
-    return redirect(back)
+    return run_action(
+        form, lambda: ops.create_competency(current_user, block, code=form.code.data,
+                                            title=form.title.data,
+                                            description=form.description.data,
+                                            position=len(block.competencies)),
+        done=_("Compétence ajoutée."),
+        next_url=url_for("assessments.framework") + f"#block-{block.id}",
+        invalid=lambda invalid_form: flash_errors(invalid_form, labelled=True))
 
 
 @bp.route("/competencies/<int:competency_id>", methods=["GET", "POST"])
 @login_required
 def edit_competency(competency_id: int):
     require("competency.manage")
-    competency = get_or_404(Competency, competency_id)
+    competency = db.get_or_404(Competency, competency_id)
     form = CompetencyForm(prefix="comp", obj=competency)
     done = submit_form(
         form, lambda: ops.update_competency(current_user, competency, code=form.code.data,
@@ -153,7 +146,7 @@ def edit_competency(competency_id: int):
 @login_required
 def delete_competency(competency_id: int):
     require("competency.manage")
-    competency = get_or_404(Competency, competency_id)
+    competency = db.get_or_404(Competency, competency_id)
     ops.delete_competency(current_user, competency)
     flash(_("Compétence supprimée."), "success")
     return redirect(url_for("assessments.framework"))
@@ -172,7 +165,7 @@ def _rubric_kind(cohort: Cohort, kind_name: str) -> DeliverableKind:
 @bp.route("/cohorts/<int:cohort_id>/rubrics")
 @login_required
 def cohort_rubrics(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("rubric.view", cohort)
     kinds = [k for k in registry().kinds_for(cohort) if k.rubric is not None]
     return render_template("coelab/assessments/rubrics.html", cohort=cohort, kinds=kinds,
@@ -198,7 +191,7 @@ def _render_rubric(cohort: Cohort, kind: DeliverableKind, posted: tuple[str, Any
 @bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>")
 @login_required
 def rubric(cohort_id: int, kind_name: str):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("rubric.view", cohort)
     return _render_rubric(cohort, _rubric_kind(cohort, kind_name))
 
@@ -206,7 +199,7 @@ def rubric(cohort_id: int, kind_name: str):
 @bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>/<key>", methods=["POST"])
 @login_required
 def edit_criterion(cohort_id: int, kind_name: str, key: str):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("rubric.edit", cohort)
     kind = _rubric_kind(cohort, kind_name)
     back = url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name)
@@ -236,40 +229,29 @@ def edit_criterion(cohort_id: int, kind_name: str, key: str):
 @bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>/criteria", methods=["POST"])
 @login_required
 def add_criterion(cohort_id: int, kind_name: str):
-    from ..forms import ConfirmForm
-
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("rubric.edit", cohort)
     kind = _rubric_kind(cohort, kind_name)
     back = url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        criterion = ops.add_criterion(current_user, cohort, kind,
-                                      request.form.get("title", ""))
-    except OperationError as exc:
-        flash(str(exc), "error")
-        return redirect(back)
-    flash(_("Critère ajouté : décrivez ses niveaux et ses compétences."), "success")
-    return redirect(back + f"#criterion-{criterion['key']}")
+    return run_action(
+        ConfirmForm(), lambda: ops.add_criterion(current_user, cohort, kind,
+                                                 request.form.get("title", "")),
+        done=_("Critère ajouté : décrivez ses niveaux et ses compétences."),
+        next_url=lambda criterion: back + f"#criterion-{criterion['key']}",
+        failed_url=back, invalid=lambda _form: abort(400))
 
 
 @bp.route("/cohorts/<int:cohort_id>/rubrics/<kind_name>/<key>/delete", methods=["POST"])
 @login_required
 def remove_criterion(cohort_id: int, kind_name: str, key: str):
-    from ..forms import ConfirmForm
-
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("rubric.edit", cohort)
     kind = _rubric_kind(cohort, kind_name)
-    if ConfirmForm().validate_on_submit():
-        try:
-            ops.remove_criterion(current_user, cohort, kind, key)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Critère retiré de la grille."), "success")
-    return redirect(url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name))
+    return run_action(
+        ConfirmForm(), lambda: ops.remove_criterion(current_user, cohort, kind, key),
+        done=_("Critère retiré de la grille."),
+        next_url=url_for("assessments.rubric", cohort_id=cohort.id, kind_name=kind.name),
+        invalid=None)
 
 
 # --- assessments -----------------------------------------------------------------------
@@ -280,7 +262,7 @@ def remove_criterion(cohort_id: int, kind_name: str, key: str):
 def assess(deliverable_id: int):
     """The current user's assessment of the deliverable's current round: open it,
     save it as a draft, submit it."""
-    deliverable = get_or_404(Deliverable, deliverable_id)
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
     require("assessment.create", deliverable)
     kind = registry().kind(deliverable.kind)
     submission = ops.current_submission(deliverable)
@@ -308,27 +290,22 @@ def assess(deliverable_id: int):
                 if not field.data:
                     field.errors = [*field.errors, _("Choisissez un niveau.")]
                     valid = False
-        if valid:
-            try:
-                ops.save_assessment(
-                    current_user, deliverable,
-                    levels={c["key"]: getattr(form, f"level_{c['key']}").data
-                            for c in criteria},
-                    comments={c["key"]: getattr(form, f"comment_{c['key']}").data or ""
-                              for c in criteria},
-                    overall_comment=form.overall.data, submit=submitting)
-            except OperationError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                if submitting:
-                    flash(_("Évaluation soumise."), "success")
-                    return redirect(url_for("deliverables.page", deliverable_id=deliverable.id)
-                                    + "#assessments")
-                flash(_("Brouillon enregistré."), "success")
-                return redirect(request.path)
-        else:
+        if not valid:
             form.form_errors.append(_("L'évaluation n'est pas enregistrée : corrigez ce qui "
                                       "est signalé ci-dessous."))
+        done = submit_form(
+            form, lambda: ops.save_assessment(
+                current_user, deliverable,
+                levels={c["key"]: getattr(form, f"level_{c['key']}").data for c in criteria},
+                comments={c["key"]: getattr(form, f"comment_{c['key']}").data or ""
+                          for c in criteria},
+                overall_comment=form.overall.data, submit=submitting),
+            done=_("Évaluation soumise.") if submitting else _("Brouillon enregistré."),
+            next_url=(url_for("deliverables.page", deliverable_id=deliverable.id)
+                      + "#assessments") if submitting else request.path,
+            valid=valid)
+        if done:
+            return done
     preview = ops.score_of(criteria, {c["key"]: int(mine.levels[c["key"]]) for c in criteria
                                       if mine is not None and c["key"] in mine.levels})
     return render_template("coelab/assessments/assess.html", deliverable=deliverable,
@@ -339,7 +316,7 @@ def assess(deliverable_id: int):
 @bp.route("/assessments/<int:assessment_id>")
 @login_required
 def view(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     require("deliverable.read", assessment.deliverable)
     require("assessment.read", assessment)
     return render_template("coelab/assessments/view.html", assessment=assessment,

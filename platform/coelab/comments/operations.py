@@ -18,8 +18,13 @@ from sqlalchemy import select
 from ..audit import record
 from ..db import db, transaction, utcnow
 from ..deliverables.models import Deliverable
+from ..deliverables.operations import authors_of
+from ..documents.connections import PREFIX
 from ..documents.models import DocumentVersion
+from ..extensions import socketio
 from ..models import User
+from ..notifications.operations import app_path
+from ..notifications.operations import notify as notify_people
 from ..operations import OperationError
 from ..policy import can
 from .models import Comment, CommentThread, CommentVisibility
@@ -204,9 +209,6 @@ def set_resolved(actor: User, thread: CommentThread, resolved: bool) -> CommentT
 
 def notify(thread: CommentThread) -> None:
     """Tell every browser on the document (after the commit) that the list changed."""
-    from ..documents.sockets import PREFIX
-    from ..extensions import socketio
-
     try:
         socketio.emit("comments-changed", {"thread_id": thread.id},
                       namespace=f"{PREFIX}{thread.deliverable.document_id}")
@@ -218,9 +220,6 @@ def _tell_readers(actor: User, thread: CommentThread, body: str, *, first: bool)
     """"Comment on your passage": the authors of the work when someone else writes, and
     on a reply whoever took part in the thread; never the writer, and only those who
     may read the thread (a juror's private note reaches no author)."""
-    from ..deliverables.operations import authors_of
-    from ..notifications.operations import app_path
-    from ..notifications.operations import notify as notify_people
 
     deliverable = thread.deliverable
     authors = authors_of(deliverable)

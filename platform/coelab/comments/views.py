@@ -1,7 +1,8 @@
 """JSON endpoints of the comments of a deliverable, used by the editor's script.
 
 Every answer is JSON, errors included (``{"error": "<message en français>"}``): a
-deliverable one may not read answers 404 as if it did not exist.
+deliverable one may not read answers 404 as if it did not exist, and an operation's
+refusal (OperationError) answers 400 with its message.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from ..db import db
 from ..deliverables.models import Deliverable
 from ..operations import OperationError
 from ..policy import can, require
-from ..views.helpers import get_or_404
 from . import operations as ops
 from .models import CommentThread
 
@@ -39,8 +39,14 @@ def json_error(exc: HTTPException):
     return jsonify(error=message), exc.code or 400
 
 
+@bp.errorhandler(OperationError)
+def refused(exc: OperationError):
+    """An operation (or a malformed request) refused: its message, as a 400."""
+    return jsonify(error=str(exc)), 400
+
+
 def _deliverable(deliverable_id: int) -> Deliverable:
-    deliverable = get_or_404(Deliverable, deliverable_id)
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
     require("deliverable.read", deliverable)
     return deliverable
 
@@ -93,10 +99,6 @@ def _done(thread: CommentThread, status: int = 200):
     return jsonify(thread=thread_json(thread)), status
 
 
-def _refused(exc: OperationError):
-    return jsonify(error=str(exc)), 400
-
-
 @bp.route("/deliverables/<int:deliverable_id>/comments")
 @login_required
 def index(deliverable_id: int):
@@ -120,21 +122,18 @@ def index(deliverable_id: int):
 def create(deliverable_id: int):
     deliverable = _deliverable(deliverable_id)
     require("comment.create", deliverable)
-    try:
-        data = _payload()
-        anchor = data.get("anchor")
-        if not isinstance(anchor, dict):
-            raise OperationError(_("Sélectionnez d'abord le passage à commenter."))
-        version = data.get("version")
-        if version is not None and type(version) is not int:
-            raise OperationError(_("Numéro de version invalide."))
-        thread = ops.create_thread(
-            current_user, deliverable,
-            anchor=ops.Anchor(anchor.get("start"), anchor.get("end"), version),
-            quote=data.get("quote"), body=data.get("body"),
-            visibility=data.get("visibility") or "authors")
-    except OperationError as exc:
-        return _refused(exc)
+    data = _payload()
+    anchor = data.get("anchor")
+    if not isinstance(anchor, dict):
+        raise OperationError(_("Sélectionnez d'abord le passage à commenter."))
+    version = data.get("version")
+    if version is not None and type(version) is not int:
+        raise OperationError(_("Numéro de version invalide."))
+    thread = ops.create_thread(
+        current_user, deliverable,
+        anchor=ops.Anchor(anchor.get("start"), anchor.get("end"), version),
+        quote=data.get("quote"), body=data.get("body"),
+        visibility=data.get("visibility") or "authors")
     return _done(thread, 201)
 
 
@@ -144,10 +143,7 @@ def create(deliverable_id: int):
 def reply(deliverable_id: int, thread_id: int):
     thread = _thread(_deliverable(deliverable_id), thread_id)
     require("comment.reply", thread)
-    try:
-        ops.reply(current_user, thread, _payload().get("body"))
-    except OperationError as exc:
-        return _refused(exc)
+    ops.reply(current_user, thread, _payload().get("body"))
     return _done(thread, 201)
 
 

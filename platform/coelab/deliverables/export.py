@@ -34,7 +34,7 @@ class ExportMeta:
     programme_title: str = PROGRAMME_TITLE
     kind_label: str  # e.g. "Étude de cas collective"
     title: str
-    module: str | None = None  # e.g. "2.3 Ouverture de la structure à son environnement"
+    module: str | None = None  # e.g. "2.3 Piloter l'ouverture de son établissement à…"
     cohort_name: str
     authors: list[str] = field(default_factory=list)
     team_name: str | None = None
@@ -46,7 +46,7 @@ class ExportMeta:
 def _fetch_nothing():
     """A WeasyPrint URL fetcher that refuses every URL (imported lazily: WeasyPrint
     loads Pango when imported)."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - WeasyPrint loads on the first PDF
 
     class RefusingFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -80,7 +80,7 @@ def export_pdf_from_template(template: str, **context) -> bytes:
 
 
 def _print(page: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint loads on the first PDF
 
     document = HTML(string=page, base_url=None, url_fetcher=_fetch_nothing(),
                     media_type="print")

@@ -23,8 +23,9 @@ from ..models import Cohort, Team, User
 
 
 class DeliverableState(enum.StrEnum):
-    """The workflow states of every deliverable (README, "How it is built"); the review and jury
-    workflow moves a deliverable through them, from ``draft``."""
+    """The workflow states of every deliverable (docs/architecture.md, "The workflow
+    table"); the review and jury workflow moves a deliverable through them, from
+    ``draft``."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -26,6 +26,7 @@ from ..documents.operations import create_document
 from ..models import Cohort, CohortRole, Membership, Team, TeamMember, User
 from ..operations import OperationError
 from ..plugins import DeliverableKind, DetailField, registry
+from ..policy import can
 from . import files
 from .models import (
     Attachment,
@@ -401,7 +402,6 @@ def cohort_deliverables(cohort: Cohort) -> list[Deliverable]:
 
 def readable_deliverables(user: User, cohort: Cohort) -> list[Deliverable]:
     """The deliverables of a cohort this user may read (a trainee: their own)."""
-    from ..policy import can
 
     return [d for d in cohort_deliverables(cohort) if can(user, "deliverable.read", d)]
 

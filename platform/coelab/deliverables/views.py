@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -13,22 +14,28 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..audit import events_for
-from ..db import db
+from ..db import db, utcnow
+from ..documents.awareness import user_colour
 from ..documents.models import DocumentVersion
+from ..documents.operations import contributions, current_markdown, versions_of
+from ..documents.render import render_markdown
 from ..forms import ConfirmForm
 from ..models import AuditEvent, Cohort, CohortRole, Team
 from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
-from ..policy import can, cohort_role, is_staff, require
-from ..views.helpers import get_or_404, submit_form
+from ..policy import can, require
+from ..views.helpers import run_action, submit_form
+from . import export as exporting
+from . import files, workflow
 from . import operations as ops
-from . import workflow
+from .files import BY_CONTENT_TYPE
 from .forms import (
     AttachmentForm,
     ExtensionForm,
@@ -90,17 +97,6 @@ def deliverable_state_label(state) -> str:
     return state_label(state)
 
 
-def _valid(form) -> bool:
-    """Whether a form posted from the deliverable's page is valid; if not, its errors
-    are flashed, to be read on that page once redirected back to it."""
-    if form.validate_on_submit():
-        return True
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-    return False
-
-
 def _kind(name: str) -> DeliverableKind:
     kind = registry().kind(name)
     if kind is None:
@@ -109,7 +105,7 @@ def _kind(name: str) -> DeliverableKind:
 
 
 def _deliverable(deliverable_id: int, action: str = "deliverable.read") -> Deliverable:
-    deliverable = get_or_404(Deliverable, deliverable_id)
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
     require(action, deliverable)
     return deliverable
 
@@ -143,7 +139,7 @@ def table_rows(cohort: Cohort, deliverables: list[Deliverable]) -> list[dict]:
 def cohort_table(cohort_id: int):
     """Trainers and coordinators: every deliverable of the cohort, sortable, and what
     each trainee owes. Trainees: their own checklist."""
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.view", cohort)
     if not can(current_user, "deliverable.list_cohort", cohort):
         obligations = [o for o in ops.obligations_for(current_user) if o.cohort.id == cohort.id]
@@ -178,47 +174,43 @@ def cohort_table(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/deliverables/schedule/<kind_name>", methods=["POST"])
 @login_required
 def set_schedule(cohort_id: int, kind_name: str):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("deliverable.set_authorship", cohort)
     kind = _kind(kind_name)
     form = ScheduleForm(prefix=f"s-{kind.name}")
     form.authorship.choices = [(m.value, m.value) for m in AuthorshipMode]
-    back = url_for("deliverables.cohort_table", cohort_id=cohort.id)
-    if not _valid(form):
-        return redirect(back)
     # trainers choose who writes it; only the coordination moves due dates
     change_due = can(current_user, "deliverable.schedule", cohort)
-    try:
-        ops.set_schedule(current_user, cohort, kind, due_date=form.due_date.data,
-                         change_due_date=change_due, authorship=form.authorship.data or None,
-                         reason=form.reason.data or "")
-    except OperationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("« %(kind)s » : calendrier enregistré.", kind=kind.label), "success")
-    return redirect(back)
+    return run_action(
+        form, lambda: ops.set_schedule(
+            current_user, cohort, kind, due_date=form.due_date.data,
+            change_due_date=change_due, authorship=form.authorship.data or None,
+            reason=form.reason.data or ""),
+        done=_("« %(kind)s » : calendrier enregistré.", kind=kind.label),
+        next_url=url_for("deliverables.cohort_table", cohort_id=cohort.id))
 
 
 def _start_targets(cohort: Cohort, kind: DeliverableKind) -> list[tuple[str, str, object]]:
     """Whom the current user may start this kind for: (value, label, team or user)."""
     mode = ops.schedule_for(cohort, kind).authorship
-    staff = is_staff(current_user) or cohort_role(current_user, cohort) == CohortRole.TRAINER
+    staff = can(current_user, "deliverable.start_for_others", cohort)
     if mode == AuthorshipMode.COHORT:
         return [("cohort", _("Toute la cohorte"), None)]
     if mode == AuthorshipMode.TEAM:
         teams = cohort.teams if staff else [
             t for t in cohort.teams if any(m.user_id == current_user.id for m in t.members)]
         return [(f"team:{t.id}", t.name, t) for t in teams]
+    # anyone else who may start one (a trainee of the cohort) starts their own
     people = cohort.members(CohortRole.TRAINEE) if staff else (
         [current_user._get_current_object()]
-        if cohort_role(current_user, cohort) == CohortRole.TRAINEE else [])
+        if can(current_user, "deliverable.start", cohort) else [])
     return [(f"user:{u.id}", u.full_name, u) for u in people]
 
 
 @bp.route("/cohorts/<int:cohort_id>/deliverables/start/<kind_name>", methods=["GET", "POST"])
 @login_required
 def start(cohort_id: int, kind_name: str):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("deliverable.start", cohort)
     kind = _kind(kind_name)
     if not kind.applies_to(cohort):
@@ -275,14 +267,10 @@ def _grouped(rows: list) -> list[tuple[object, list]]:
 @bp.route("/deliverables/<int:deliverable_id>")
 @login_required
 def page(deliverable_id: int):
-    from ..assessments.views import section_context
-    from ..documents.awareness import user_colour
-    from ..documents.operations import contributions, versions_of
-    from ..jury.views import jury_context
-
     deliverable = _deliverable(deliverable_id)
     kind = ops.kind_of(deliverable)
     document = deliverable.document
+    # the core's assessment and jury sections among them (coelab.core_plugin)
     panels = registry().collect("deliverable_panels", deliverable, current_user)
     return render_template(
         "coelab/deliverables/page.html",
@@ -305,8 +293,6 @@ def page(deliverable_id: int):
         submissions=workflow.submissions(deliverable),
         transitions=workflow.history(deliverable),
         attachment_form=AttachmentForm(prefix="att"),
-        assessment=section_context(deliverable, current_user),
-        jury=jury_context(deliverable, current_user),
     )
 
 
@@ -331,23 +317,15 @@ def edit(deliverable_id: int):
 def extend(deliverable_id: int):
     deliverable = _deliverable(deliverable_id, "deliverable.schedule")
     form = ExtensionForm(prefix="ext")
-    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#due"
-    if not _valid(form):
-        return redirect(back)
-    try:
-        ops.grant_extension(current_user, deliverable, due_date=form.due_date.data,
-                            reason=form.reason.data)
-    except OperationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Report accordé."), "success")
-    return redirect(back)
+    return run_action(
+        form, lambda: ops.grant_extension(current_user, deliverable,
+                                          due_date=form.due_date.data, reason=form.reason.data),
+        done=_("Report accordé."),
+        next_url=url_for("deliverables.page", deliverable_id=deliverable.id) + "#due")
 
 
 @bp.app_template_filter("filesize")
 def filesize(size: int | None) -> str:
-    from flask_babel import format_decimal
-
     if size is None:
         return "—"
     if size < 1024:
@@ -359,8 +337,6 @@ def filesize(size: int | None) -> str:
 
 @bp.app_template_filter("attachment_kind")
 def attachment_kind(content_type: str) -> str:
-    from .files import BY_CONTENT_TYPE
-
     kind = BY_CONTENT_TYPE.get(content_type)
     return kind.label if kind else content_type
 
@@ -370,18 +346,12 @@ def attachment_kind(content_type: str) -> str:
 def upload(deliverable_id: int):
     deliverable = _deliverable(deliverable_id, "deliverable.attach")
     form = AttachmentForm(prefix="att")
-    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#files-title"
-    if not _valid(form):
-        return redirect(back)
-    upload_file = form.file.data
-    try:
-        attachment = ops.add_attachment(current_user, deliverable, upload_file.stream,
-                                        upload_file.filename)
-    except OperationError as exc:
-        flash(str(exc), "error")
-        return redirect(back)
-    flash(_("« %(name)s » est joint au livrable.", name=attachment.filename), "success")
-    return redirect(back)
+    return run_action(
+        form, lambda: ops.add_attachment(current_user, deliverable, form.file.data.stream,
+                                         form.file.data.filename),
+        done=lambda attachment: _("« %(name)s » est joint au livrable.",
+                                  name=attachment.filename),
+        next_url=url_for("deliverables.page", deliverable_id=deliverable.id) + "#files-title")
 
 
 def _attachment(deliverable: Deliverable, attachment_id: int) -> Attachment:
@@ -394,8 +364,6 @@ def _attachment(deliverable: Deliverable, attachment_id: int) -> Attachment:
 @bp.route("/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(deliverable_id: int, attachment_id: int):
-    from . import files
-
     deliverable = _deliverable(deliverable_id)
     item = _attachment(deliverable, attachment_id)
     return files.send(item.stored_name, item.filename, item.content_type,
@@ -419,12 +387,7 @@ def remove_attachment(deliverable_id: int, attachment_id: int):
 @login_required
 def export(deliverable_id: int, fmt: str):
     """A version (``?version=N``) or the current text, as PDF or Markdown."""
-    from flask import Response
 
-    from ..db import utcnow
-    from ..documents.operations import current_markdown
-    from ..documents.render import render_markdown
-    from . import export as exporting
 
     deliverable = _deliverable(deliverable_id)
     if fmt not in ("pdf", "md"):
@@ -443,8 +406,8 @@ def export(deliverable_id: int, fmt: str):
         label = _("Version %(n)s — %(label)s", n=version.number, label=version.label)
     else:
         markdown, moment = current_markdown(deliverable.document), utcnow()
-        for plugin in registry().plugins:
-            markdown = plugin.export_markdown(deliverable, markdown) or markdown
+        if kind.export is not None:
+            markdown = kind.export(deliverable, markdown)
         version = None
         label = _("État actuel, non versionné")
     module = registry().cohort_module(deliverable.cohort)
@@ -508,23 +471,21 @@ def review(deliverable_id: int, action: str):
              "ready_for_jury": workflow.ready_for_jury}
     if action not in steps:
         abort(404)
-    deliverable = _deliverable(deliverable_id, "deliverable.review")
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
+    require(f"deliverable.{action}", deliverable, any_state=True)
     form = ReviewForm(prefix="review")
-    back = url_for("deliverables.page", deliverable_id=deliverable.id) + "#workflow-title"
-    if not _valid(form):
-        return redirect(back)
-    if not can(current_user, f"deliverable.{action}", deliverable):
-        # a reviewer, but not from this state (the page was old, or someone was faster)
-        flash(workflow.impossible(deliverable.state), "error")
-        return redirect(back)
-    try:
+
+    def take():
+        if not can(current_user, f"deliverable.{action}", deliverable):
+            # a reviewer, but not from this state (the page was old, or someone was faster)
+            raise OperationError(workflow.impossible(deliverable.state))
         if action == "start_review":
-            steps[action](current_user, deliverable)
-        else:
-            steps[action](current_user, deliverable, form.comment.data or "")
-    except OperationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("C'est fait : le livrable est maintenant « %(state)s ».",
-                state=state_label(deliverable.state)), "success")
-    return redirect(back)
+            return steps[action](current_user, deliverable)
+        return steps[action](current_user, deliverable, form.comment.data or "")
+
+    return run_action(
+        form, take,
+        done=lambda _transition: _("C'est fait : le livrable est maintenant « %(state)s ».",
+                                   state=state_label(deliverable.state)),
+        next_url=url_for("deliverables.page", deliverable_id=deliverable.id)
+        + "#workflow-title")

@@ -1,9 +1,11 @@
 """The workflow of every deliverable: submission, review rounds, and on to the jury.
 
 ``draft → submitted → in_review → (changes_requested → submitted …) → ready_for_jury →
-soutenance_scheduled → deliberation → decided → released`` (README, "How it is built").
+soutenance_scheduled → deliberation → decided → released`` (docs/architecture.md, "The
+workflow table").
 
-Each transition is one operation: the policy says who may take it, the deliverable's
+Each step is declared once, in the workflow table (:mod:`.steps`), and taken by one
+operation: the policy says who may take it (its rule derives from the table), the deliverable's
 state moves by a conditional UPDATE (``… WHERE state IN (allowed states)``), so that
 of two people acting at once exactly one succeeds on SQLite and PostgreSQL alike, and
 the step is recorded (a :class:`Transition` row and an audit event) in the same
@@ -13,7 +15,6 @@ transaction. An impossible step raises :class:`OperationError` with a plain mess
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,12 +24,18 @@ from ..audit import record
 from ..db import db, transaction, utcnow
 from ..documents.operations import freeze, unfreeze
 from ..documents.rooms import rooms
+from ..jury.queries import panel_of, sitting
 from ..models import CohortRole, User
+from ..notifications.operations import app_path, notify
 from ..operations import OperationError
-from .models import Deliverable, DeliverableState, Submission, Transition
+from ..policy import can
+from .models import Deliverable, Submission, Transition
 from .operations import authors_of, kind_of
+from .steps import STEPS, WRITING, Step, impossible, state_label
 
-S = DeliverableState
+__all__ = ["STEPS", "WRITING", "Step", "announce", "available_steps", "history",
+           "impossible", "move", "ready_for_jury", "request_changes", "start_review",
+           "state_label", "statement_for", "submissions", "submit"]
 
 #: the statement every submitter accepts, kept with each submission
 STATEMENT = _l(
@@ -41,40 +48,23 @@ STATEMENT_INDIVIDUAL = _l(
     "sont cités comme tels, avec leur source."
 )
 
-# states in which the authors write
-WRITING = (S.DRAFT, S.CHANGES_REQUESTED)
-
-
-@dataclass(frozen=True)
-class Step:
-    action: str
-    label: object
-    sources: tuple[DeliverableState, ...]
-    target: DeliverableState
-
-
-STEPS = {
-    "submit": Step("submit", _l("Remettre"), WRITING, S.SUBMITTED),
-    "start_review": Step("start_review", _l("Commencer la relecture"), (S.SUBMITTED,),
-                         S.IN_REVIEW),
-    "request_changes": Step("request_changes", _l("Demander des modifications"),
-                            (S.IN_REVIEW,), S.CHANGES_REQUESTED),
-    "ready_for_jury": Step("ready_for_jury", _l("Prêt pour le jury"), (S.IN_REVIEW,),
-                           S.READY_FOR_JURY),
-}
-
 
 def statement_for(deliverable: Deliverable) -> str:
     return str(STATEMENT_INDIVIDUAL if deliverable.owner_id is not None else STATEMENT)
 
 
-def _move(actor: User | None, deliverable: Deliverable, step: Step,
-          comment: str | None = None, **values) -> Transition:
-    """Move the deliverable along ``step`` if it is still in one of its source states.
+def move(actor: User | None, deliverable: Deliverable, name: str,
+         comment: str | None = None, **values) -> Transition:
+    """Take the step ``name`` of the workflow table (:mod:`.steps`) if the deliverable
+    is still in one of its source states, inside the caller's transaction.
 
     The conditional UPDATE is the arbiter: a concurrent transition that committed first
-    changed the state, so this one matches no row and is refused.
+    changed the state, so this one matches no row and is refused. The step is recorded
+    as a :class:`Transition` row and an audit event.
     """
+    step = STEPS[name]
+    if step.target is None:
+        raise ValueError(f"step {name!r} does not move the state")
     before = db.session.scalar(select(Deliverable.state).where(Deliverable.id == deliverable.id))
     result = db.session.execute(
         update(Deliverable)
@@ -85,37 +75,39 @@ def _move(actor: User | None, deliverable: Deliverable, step: Step,
         raise OperationError(impossible(before))
     db.session.refresh(deliverable)
     transition = Transition(
-        deliverable_id=deliverable.id, action=step.action, from_state=before,
+        deliverable_id=deliverable.id, action=step.name, from_state=before,
         to_state=step.target, round=deliverable.round, comment=comment,
         actor_id=getattr(actor, "id", None))
     db.session.add(transition)
     db.session.flush()
-    record(f"deliverable.{step.action}", deliverable, actor=actor,
-           cohort_id=deliverable.cohort_id,
+    record(step.audit, deliverable, actor=actor, cohort_id=deliverable.cohort_id,
            before={"state": before}, after={"state": step.target, "round": deliverable.round,
                                             "comment": comment})
     return transition
 
 
-def state_label(state: str) -> str:
-    return {
-        "not_started": _("pas encore commencé"),
-        DeliverableState.DRAFT: _("en cours de rédaction"),
-        DeliverableState.SUBMITTED: _("remis"),
-        DeliverableState.IN_REVIEW: _("en relecture"),
-        DeliverableState.CHANGES_REQUESTED: _("modifications demandées"),
-        DeliverableState.READY_FOR_JURY: _("prêt pour le jury"),
-        DeliverableState.SOUTENANCE_SCHEDULED: _("soutenance programmée"),
-        DeliverableState.DELIBERATION: _("en délibération"),
-        DeliverableState.DECIDED: _("décision prise"),
-        DeliverableState.RELEASED: _("résultats publiés"),
-    }.get(state, str(state))
+def audience(name: str, deliverable: Deliverable) -> list[User]:
+    """The people a step's ``notify`` names: the deliverable's ``authors``, the
+    ``trainers`` of its cohort, or the ``panel`` members who sit (declared impartial)."""
+    if name == "authors":
+        return authors_of(deliverable)
+    if name == "trainers":
+        return list(deliverable.cohort.members(CohortRole.TRAINER))
+    if name == "panel":
+        panel = panel_of(deliverable)
+        return [m.user for m in sitting(panel)] if panel is not None else []
+    raise KeyError(f"unknown audience {name!r}")
 
 
-def impossible(state) -> str:
-    """What someone is told when a step no longer applies."""
-    return _("Impossible : ce livrable est maintenant « %(state)s ». La page a peut-être "
-             "changé entre-temps ; rechargez-la.", state=state_label(state))
+def announce(name: str, deliverable: Deliverable, text: str = "", *,
+             people: Iterable[User] | None = None, **params) -> None:
+    """Tell the step's audience (or ``people``) that it was taken, in the app and by
+    mail, after the change is committed: a failing notification never undoes it."""
+    step = STEPS[name]
+    if people is None:
+        people = [u for who in step.notify for u in audience(who, deliverable)]
+    subject = str(step.subject) % {"title": deliverable.title, **params}
+    _notify(people, deliverable, subject, text)
 
 
 def submit(actor: User, deliverable: Deliverable, *, confirmed_authors: Iterable[int],
@@ -142,22 +134,25 @@ def submit(actor: User, deliverable: Deliverable, *, confirmed_authors: Iterable
     rooms().get(deliverable.document_id)
     with transaction():
         # the document first: its lock is taken before any write of this transaction
-        version = freeze(actor, deliverable.document, _("Remise n° %(n)s", n=round_))
-        _move(actor, deliverable, STEPS["submit"], round=round_)
+        kind = kind_of(deliverable)
+        compose = (None if kind.freeze is None
+                   else lambda markdown: kind.freeze(deliverable, markdown))
+        version = freeze(actor, deliverable.document, _("Remise n° %(n)s", n=round_),
+                         compose)
+        move(actor, deliverable, "submit", round=round_)
         submission = Submission(
             deliverable_id=deliverable.id, round=round_, version_id=version.id,
             submitted_by_id=actor.id, co_authors=[u.full_name for u in authors],
             statement=statement_for(deliverable))
         db.session.add(submission)
         db.session.flush()
-    _notify_trainers(deliverable, _("« %(title)s » a été remis (remise n° %(n)s).",
-                                    title=deliverable.title, n=round_))
+    announce("submit", deliverable, n=round_)
     return submission
 
 
 def start_review(actor: User, deliverable: Deliverable) -> Transition:
     with transaction():
-        return _move(actor, deliverable, STEPS["start_review"])
+        return move(actor, deliverable, "start_review")
 
 
 def request_changes(actor: User, deliverable: Deliverable, summary: str) -> Transition:
@@ -166,18 +161,16 @@ def request_changes(actor: User, deliverable: Deliverable, summary: str) -> Tran
     if not summary:
         raise OperationError(_("Résumez les modifications attendues."))
     with transaction():
-        transition = _move(actor, deliverable, STEPS["request_changes"], comment=summary[:5000])
+        transition = move(actor, deliverable, "request_changes", comment=summary[:5000])
         unfreeze(actor, deliverable.document)
-    _notify(authors_of(deliverable), deliverable,
-            _("Des modifications sont demandées sur « %(title)s ».", title=deliverable.title),
-            summary)
+    announce("request_changes", deliverable, summary)
     return transition
 
 
 def ready_for_jury(actor: User, deliverable: Deliverable, comment: str = "") -> Transition:
     with transaction():
-        return _move(actor, deliverable, STEPS["ready_for_jury"],
-                     comment=(comment or "").strip()[:5000] or None)
+        return move(actor, deliverable, "ready_for_jury",
+                    comment=(comment or "").strip()[:5000] or None)
 
 
 def history(deliverable: Deliverable) -> list[Transition]:
@@ -190,23 +183,12 @@ def submissions(deliverable: Deliverable) -> list[Submission]:
         Submission.deliverable_id == deliverable.id).order_by(Submission.round)))
 
 
-def available_steps(user, deliverable: Deliverable) -> list[Step]:
-    """The steps this user may take now, for the page's buttons."""
-    from ..policy import can
-
-    return [step for action, step in STEPS.items()
-            if deliverable.state in step.sources and can(user, f"deliverable.{action}",
-                                                         deliverable)]
-
-
-def _notify_trainers(deliverable: Deliverable, subject: str) -> None:
-    _notify(deliverable.cohort.members(CohortRole.TRAINER), deliverable, subject, "")
+def available_steps(user, deliverable: Deliverable, route: str = "review") -> list[Step]:
+    """The steps of ``route`` this user may take now, for the page's buttons."""
+    return [step for step in STEPS.values()
+            if step.route == route and can(user, step.action, deliverable)]
 
 
 def _notify(people: Iterable[User], deliverable: Deliverable, subject: str, text: str) -> None:
-    """Notify (in the app and by mail) after the change is committed; a failing
-    notification never undoes it."""
-    from ..notifications.operations import app_path, notify
-
     body = "\n\n".join(p for p in (text, str(kind_of(deliverable).label)) if p)
     notify(people, subject, body, app_path("deliverables.page", deliverable_id=deliverable.id))

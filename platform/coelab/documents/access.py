@@ -50,6 +50,8 @@ from ..extensions import socketio
 from ..jury.models import JuryPanel, PanelDeliverable, PanelMember
 from ..models import Cohort, Membership, Team, TeamMember, User, UserSession
 from ..policy import can
+from .connections import MESSAGES, PREFIX
+from .connections import connections as _connections
 from .models import Document
 
 log = logging.getLogger(__name__)
@@ -268,7 +270,6 @@ def announce(app: Flask, change: Change) -> None:
 def _deliver(app: Flask, change: Change, in_background: bool) -> None:
     global _generation
     _generation += 1
-    from .sockets import _connections
 
     if not any(change.concerns(c.user_id, c.document_id) for c in list(_connections.values())):
         return
@@ -285,7 +286,6 @@ def joined(app: Flask, sid: str, seen: int) -> None:
         app.extensions["coelab_access_listener"] = True
         socketio.start_background_task(_listen, app)
     if _generation != seen:
-        from .sockets import _connections
 
         connection = _connections.get(sid)
         if connection is not None:
@@ -338,7 +338,6 @@ def _may(user_id: int, document_id: int) -> tuple[bool, bool]:
 
 def recheck(app: Flask, change: Change) -> None:
     """Look again at this process's sockets that ``change`` concerns."""
-    from .sockets import PREFIX, _connections
 
     server = socketio.server
     with app.app_context():
@@ -372,7 +371,6 @@ def recheck(app: Flask, change: Change) -> None:
 def _revoke(app: Flask, server, sid: str, namespace: str, environ: dict,
             code: str = CODE) -> None:
     """Tell the socket why, then disconnect it (which forgets its presence)."""
-    from .sockets import MESSAGES
 
     # a socket still connecting (its connect handler running) cannot be disconnected yet
     for _ in range(100):

@@ -97,7 +97,7 @@ def install(server: socketio.Server) -> None:
     manager = server.manager
     if not isinstance(manager, FramingManager) or server.async_mode != "gevent":
         return
-    from engineio.async_drivers import gevent as eio_gevent
+    from engineio.async_drivers import gevent as eio_gevent  # noqa: PLC0415 - engineio's gevent driver, under gevent only
 
     if getattr(eio_gevent, "SimpleWebSocketWSGI", None) is not None:
         return  # simple-websocket transport: keep the stock path

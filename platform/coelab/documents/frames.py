@@ -36,7 +36,7 @@ def install(server) -> None:
     """Wrap the gevent-websocket transport of ``server`` (a python-socketio server)."""
     if server.async_mode != "gevent":
         return
-    from engineio.async_drivers import gevent as eio_gevent
+    from engineio.async_drivers import gevent as eio_gevent  # noqa: PLC0415 - engineio's gevent driver, under gevent only
 
     if getattr(eio_gevent, "SimpleWebSocketWSGI", None) is not None:
         return  # simple-websocket transport: not wrapped

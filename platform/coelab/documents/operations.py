@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pycrdt
@@ -15,6 +16,7 @@ from ..audit import record
 from ..db import db, transaction
 from ..models import Cohort, CohortRole, Team, User
 from ..operations import OperationError
+from ..policy import can, cohort_role, is_staff
 from .authorship import Authorship
 from .models import Document, DocumentContribution, DocumentUpdate, DocumentVersion
 from .render import render_markdown
@@ -82,7 +84,8 @@ def save_version(actor: User | None, document: Document, label: str,
         return _store_version(actor, document, label, state, markdown, automatic)
 
 
-def freeze(actor: User | None, document: Document, label: str) -> DocumentVersion:
+def freeze(actor: User | None, document: Document, label: str,
+           compose: Callable[[str], str] | None = None) -> DocumentVersion:
     """Make the document read-only and keep its exact state as a version, atomically:
     no update is stored between the state taken and the freeze (a submission).
 
@@ -91,6 +94,11 @@ def freeze(actor: User | None, document: Document, label: str) -> DocumentVersio
     Called inside an operation's transaction, the room must already be open: opening it
     there would keep a share lock on the row while waiting for the room (a deadlock
     with a concurrent freeze).
+
+    The version's state is the document's; its Markdown (and its rendering) is the
+    document's text, or what ``compose`` makes of it, inside the same transaction (a
+    submission passes its kind's ``DeliverableKind.freeze``: a recommendation collection
+    adds its adopted entries).
     """
     room = rooms().get(document.id)
     with transaction():
@@ -100,6 +108,8 @@ def freeze(actor: User | None, document: Document, label: str) -> DocumentVersio
             catch_up(room)
             state = room.doc.get_update()
             markdown = room.markdown()
+        if compose is not None:
+            markdown = compose(markdown)
         version = _store_version(actor, document, label, state, markdown, True)
         record("document.frozen", document, actor=actor, cohort_id=document.cohort_id,
                after={"version": version.number})
@@ -143,7 +153,8 @@ def versions_of(document: Document) -> list[DocumentVersion]:
 
 def version_text(version: DocumentVersion) -> str:
     """The text of a version, decoded from its stored Yjs state (the stored Markdown is
-    a convenience copy; this checks they agree)."""
+    a convenience copy; this checks they agree, except where a submitted version holds
+    more than its document's text, see :func:`freeze`)."""
     doc = pycrdt.Doc()
     text = doc.get(TEXT, type=pycrdt.Text)
     doc.apply_update(version.state)
@@ -231,7 +242,6 @@ def contributions(document: Document) -> list[Contribution]:
 
 def documents_for(user, cohort: Cohort) -> list[Document]:
     """The documents of a cohort this user may read."""
-    from ..policy import can
 
     docs = db.session.scalars(select(Document).where(Document.cohort_id == cohort.id)
                               .order_by(Document.title))
@@ -240,7 +250,6 @@ def documents_for(user, cohort: Cohort) -> list[Document]:
 
 def writable_teams(user, cohort: Cohort) -> list[Team]:
     """Teams for which this user may start a document."""
-    from ..policy import cohort_role, is_staff
 
     if is_staff(user):
         return list(cohort.teams)

@@ -18,9 +18,11 @@ from sqlalchemy import select
 
 from .. import sessions
 from ..db import db
+from ..deliverables.models import Deliverable
+from ..deliverables.operations import deliverable_of_document
 from ..models import Cohort, Team
 from ..policy import can, require
-from ..views.helpers import get_or_404, submit_form
+from ..views.helpers import submit_form
 from . import operations as ops
 from .awareness import user_colour
 from .forms import NewDocumentForm, VersionForm
@@ -32,7 +34,7 @@ bp = Blueprint("documents", __name__)
 
 
 def _document(document_id: int, action: str = "document.read") -> Document:
-    document = get_or_404(Document, document_id)
+    document = db.get_or_404(Document, document_id)
     require(action, document)
     return document
 
@@ -40,8 +42,6 @@ def _document(document_id: int, action: str = "document.read") -> Document:
 @bp.route("/documents/<int:document_id>")
 @login_required
 def editor(document_id: int):
-    from ..deliverables.operations import deliverable_of_document
-
     document = _document(document_id)
     deliverable = deliverable_of_document(document)
     if deliverable is not None:  # a deliverable's text is edited on its own page
@@ -108,8 +108,6 @@ def _version(document: Document, number: int) -> DocumentVersion:
 @bp.route("/documents/<int:document_id>/versions/<int:number>")
 @login_required
 def version(document_id: int, number: int):
-    from ..deliverables.models import Deliverable
-
     document = _document(document_id)
     # a deliverable's versions are commented inline (coelab.comments)
     deliverable = db.session.scalar(select(Deliverable).where(
@@ -141,7 +139,7 @@ def _new_document_form(cohort: Cohort) -> tuple[NewDocumentForm, list[Team]]:
 @bp.route("/cohorts/<int:cohort_id>/documents", methods=["POST"])
 @login_required
 def create(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("document.create", cohort)
     form, teams = _new_document_form(cohort)
 
@@ -162,7 +160,7 @@ def create(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/documents/new")
 @login_required
 def new(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("document.create", cohort)
     form, _teams = _new_document_form(cohort)
     return render_template("coelab/new_document.html", cohort=cohort, form=form)

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import operations as core_ops
-from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
+from .. import signals
+from ..assessments.models import Assessment, AssessmentKind
+from ..assessments.operations import rubric_criteria
 from ..audit import record
 from ..db import db, local_today, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
 from ..deliverables.operations import authors_of, kind_of
-from ..deliverables.workflow import S, Step, _move, _notify
+from ..deliverables.steps import STEPS
+from ..deliverables.workflow import announce, move
+from ..documents.operations import unfreeze
 from ..models import CohortRole, Membership, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError, external_url
@@ -34,11 +41,37 @@ from .models import (
     Soutenance,
 )
 
+# the queries, also reached from here by the views (explicit re-exports)
+from .queries import (
+    counted_scores as counted_scores,
+)
+from .queries import (
+    decision_of as decision_of,
+)
+from .queries import (
+    member_of as member_of,
+)
+from .queries import (
+    panel_of as panel_of,
+)
+from .queries import (
+    panels_of as panels_of,
+)
+from .queries import (
+    scoring_complete as scoring_complete,
+)
+from .queries import (
+    sitting as sitting,
+)
+from .queries import (
+    withdrawn_scores as withdrawn_scores,
+)
+
 log = logging.getLogger(__name__)
 
-SCHEDULE = Step("schedule_soutenance", "schedule", (S.READY_FOR_JURY, S.SOUTENANCE_SCHEDULED),
-                S.SOUTENANCE_SCHEDULED)
-REVIEW_ACTIONS = ("start_review", "request_changes", "ready_for_jury")
+# the steps a trainer takes when supervising the work (see supervisors_of)
+REVIEW_ACTIONS = tuple(name for name, step in STEPS.items() if step.route == "review"
+                       and step.who == "reviewers")
 
 
 def create_panel(actor: User, cohort, title: str) -> JuryPanel:
@@ -210,7 +243,7 @@ def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
         # the soutenances already set for the panel's work, which they may now see
         for soutenance in db.session.scalars(select(Soutenance).where(
                 Soutenance.panel_id == member.panel_id, Soutenance.starts_at > utcnow())):
-            _tell_soutenance([member.user], soutenance.deliverable, soutenance.starts_at)
+            _tell_soutenance(soutenance.deliverable, soutenance.starts_at, [member.user])
     else:
         notify(db.session.scalars(select(User).where(
                    User.is_coordinator.is_(True), User.active.is_(True))),
@@ -254,98 +287,61 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
         soutenance.starts_at, soutenance.duration_minutes = starts_at, duration_minutes
         soutenance.place, soutenance.video_link = place[:300] or None, video_link[:500] or None
         soutenance.updated_at = utcnow()
-        _move(actor, deliverable, SCHEDULE, comment=None)
+        move(actor, deliverable, "schedule_soutenance")
         record("jury.soutenance_scheduled", deliverable, actor=actor,
                cohort_id=deliverable.cohort_id, before=before,
                after={"starts_at": starts_at, "duration": duration_minutes, "place": place,
                       "video_link": video_link})
-    # like the rest of the work, the soutenance is for the members who declared their
-    # impartiality; one who has not yet is told when they do (see declare), one who
-    # declined never is
-    _tell_soutenance(authors_of(deliverable) + [m.user for m in sitting(panel)],
-                     deliverable, starts_at)
+    _tell_soutenance(deliverable, starts_at)
     return soutenance
 
 
-def _tell_soutenance(people: list[User], deliverable: Deliverable,
-                     starts_at: datetime) -> None:
-    _notify(people, deliverable, _("Soutenance de « %(title)s » programmée",
-                                   title=deliverable.title),
-            _("Date : %(when)s. Fichier agenda : %(ics)s", when=format_datetime(starts_at, "long"),
-              ics=external_url("jury.ics", deliverable_id=deliverable.id)))
+def _tell_soutenance(deliverable: Deliverable, starts_at: datetime,
+                     people: list[User] | None = None) -> None:
+    """The step's audience (the authors, the panel members who sit), or ``people``."""
+    announce("schedule_soutenance", deliverable,
+             _("Date : %(when)s. Fichier agenda : %(ics)s",
+               when=format_datetime(starts_at, "long"),
+               ics=external_url("jury.ics", deliverable_id=deliverable.id)),
+             people=people)
 
 
 def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
-    """An iCalendar (RFC 5545) event for the soutenance."""
-
-    def stamp(value: datetime) -> str:
-        return value.strftime("%Y%m%dT%H%M%SZ")
-
-    def escape(text: str) -> str:
-        text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        # every line break, a lone carriage return included (a calendar reads it as
-        # the end of the line: the rest would become a property of its own)
-        return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
+    """An iCalendar (RFC 5545) event for the soutenance, times in UTC."""
     end = soutenance.starts_at + timedelta(minutes=soutenance.duration_minutes)
-    where = soutenance.place or soutenance.video_link or ""
     description = _("Soutenance devant le jury « %(panel)s ».", panel=soutenance.panel.title)
     if soutenance.video_link:
         description += " " + soutenance.video_link
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Coelab//Soutenances//FR",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:soutenance-{deliverable.id}@coelab",
-        f"DTSTAMP:{stamp(soutenance.updated_at)}",
-        f"DTSTART:{stamp(soutenance.starts_at)}", f"DTEND:{stamp(end)}",
-        "SUMMARY:" + escape(_("Soutenance : %(title)s", title=deliverable.title)),
-        "LOCATION:" + escape(where), "DESCRIPTION:" + escape(description),
-        "END:VEVENT", "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    event = Event()
+    event.add("uid", f"soutenance-{deliverable.id}@coelab")
+    for name, when in (("dtstamp", soutenance.updated_at), ("dtstart", soutenance.starts_at),
+                       ("dtend", end)):
+        event.add(name, when.replace(tzinfo=UTC) if when.tzinfo is None
+                  else when.astimezone(UTC))
+    # icalendar escapes text values (a line break becomes "\n": it cannot start a
+    # property of its own) and folds lines longer than 75 octets
+    event.add("summary", _("Soutenance : %(title)s", title=deliverable.title))
+    event.add("location", soutenance.place or soutenance.video_link or "")
+    event.add("description", description)
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Coelab//Soutenances//FR")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    return calendar.to_ical(sorted=False).decode()  # properties in the order added
 
 
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (RFC 5545 §3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not parts else 74):
-            parts.append(current.decode())
-            current = b""
-        current += encoded
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
 
 
-def panels_of(user: User) -> list[JuryPanel]:
-    return list(db.session.scalars(select(JuryPanel).join(PanelMember).where(
-        PanelMember.user_id == user.id).order_by(JuryPanel.created_at.desc())))
-
-
-def member_of(user, panel: JuryPanel) -> PanelMember | None:
-    return next((m for m in panel.members if m.user_id == getattr(user, "id", None)), None)
 
 
 # --- deliberation, decision, minutes, release -------------------------------------------
 
-DELIBERATE = Step("open_deliberation", "deliberate", (S.SOUTENANCE_SCHEDULED,), S.DELIBERATION)
-DECIDE = Step("decide", "decide", (S.DELIBERATION,), S.DECIDED)
-RELEASE = Step("release", "release", (S.DECIDED,), S.RELEASED)
-RESUBMIT = Step("reopen_for_resubmission", "resubmit", (S.RELEASED,), S.CHANGES_REQUESTED)
 
 
-def panel_of(deliverable: Deliverable) -> JuryPanel | None:
-    return db.session.scalar(select(JuryPanel).join(PanelDeliverable).where(
-        PanelDeliverable.deliverable_id == deliverable.id))
 
 
-def sitting(panel: JuryPanel) -> list[PanelMember]:
-    """The members who sit: those who declared their impartiality."""
-    return [m for m in panel.members if m.impartiality == Impartiality.ACCEPTED]
 
 
 def open_deliberation(actor: User, deliverable: Deliverable) -> None:
@@ -359,16 +355,12 @@ def open_deliberation(actor: User, deliverable: Deliverable) -> None:
         raise OperationError(_("La soutenance n'est pas programmée."))
     if not can(actor, "deliverable.open_deliberation", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury ouvre la délibération."))
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     day = soutenance.starts_at.astimezone(zone).date()
     if local_today() < day:
         raise OperationError(_("La délibération s'ouvre le jour de la soutenance."))
     with transaction():
-        _move(actor, deliverable, DELIBERATE)
+        move(actor, deliverable, "open_deliberation")
 
 
 @dataclass(frozen=True)
@@ -384,38 +376,12 @@ class CriterionScores:
     suggested: int | None  # the median, rounded down
 
 
-def counted_scores(deliverable: Deliverable) -> list[Assessment]:
-    """The scores the deliberation of the deliverable's current round uses: submitted
-    jury scores of that round, given in the panel judging it, not withdrawn, by its
-    sitting members. What an assessment is comes from what was written when it was made,
-    never from who sits on the panel today."""
-    panel = panel_of(deliverable)
-    if panel is None:
-        return []
-    ids = {m.user_id for m in sitting(panel)}
-    return [a for a in db.session.scalars(select(Assessment).where(
-                Assessment.deliverable_id == deliverable.id,
-                Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == panel.id,
-                Assessment.round == deliverable.round,
-                Assessment.status == AssessmentStatus.SUBMITTED,
-                Assessment.withdrawn_at.is_(None)).order_by(Assessment.id))
-            if a.assessor_id in ids]
 
 
-def withdrawn_scores(deliverable: Deliverable) -> list[Assessment]:
-    """The submitted jury scores of the deliverable withdrawn when their juror left the
-    panel, every round, latest first (shown to the panel apart, as withdrawn)."""
-    return list(db.session.scalars(select(Assessment).where(
-        Assessment.deliverable_id == deliverable.id, Assessment.kind == AssessmentKind.JURY,
-        Assessment.status == AssessmentStatus.SUBMITTED,
-        Assessment.withdrawn_at.is_not(None)).order_by(Assessment.round.desc(),
-                                                       Assessment.id)))
 
 
 def jury_scores(deliverable: Deliverable) -> tuple[list[PanelMember], list[CriterionScores]]:
     """The sitting jurors and, per criterion, their submitted levels side by side."""
-    from ..assessments.operations import rubric_criteria
-
     panel = panel_of(deliverable)
     jurors = sitting(panel) if panel else []
     scores = {a.assessor_id: a for a in counted_scores(deliverable)}
@@ -436,11 +402,9 @@ def jury_scores(deliverable: Deliverable) -> tuple[list[PanelMember], list[Crite
 
 
 def all_scored(deliverable: Deliverable) -> bool:
-    """Whether every sitting juror has submitted a level for every criterion."""
-    jurors, rows = jury_scores(deliverable)
-    if not jurors or not rows:
-        return False
-    return all(row.by_juror[m.user_id] is not None for row in rows for m in jurors)
+    """Whether every sitting juror has submitted their score (a level for every
+    criterion) of the current round."""
+    return scoring_complete(deliverable)
 
 
 def _clean_agreed(deliverable: Deliverable, agreed: dict | None) -> dict[str, int]:
@@ -495,7 +459,7 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
     special = _clean_individual(deliverable, individual)
     with transaction():
         # the reasons stay with the decision, out of the steps the authors read
-        _move(actor, deliverable, DECIDE)
+        move(actor, deliverable, "decide")
         decision = JuryDecision(
             deliverable_id=deliverable.id, round=deliverable.round, panel_id=panel.id,
             outcome=Outcome.VALIDATED if validated else Outcome.NOT_VALIDATED,
@@ -507,20 +471,12 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
                after={"outcome": decision.outcome, "reasons": decision.reasons,
                       "resubmission_allowed": resubmission_allowed,
                       "agreed_levels": agreed, "individual": special})
-    notify([m.user for m in sitting(panel)],
-           _("Procès-verbal à signer : %(title)s", title=deliverable.title),
-           _("La décision du jury sur « %(title)s » est enregistrée. Relisez et signez le "
-             "procès-verbal.", title=deliverable.title),
-           app_path("deliverables.page", deliverable_id=deliverable.id))
+    announce("decide", deliverable,
+             _("La décision du jury sur « %(title)s » est enregistrée. Relisez et signez le "
+               "procès-verbal.", title=deliverable.title))
     return decision
 
 
-def decision_of(deliverable: Deliverable) -> JuryDecision | None:
-    """The decision on the deliverable's current round (none yet once the authors have
-    handed in again after a decision that allowed it)."""
-    return db.session.scalar(select(JuryDecision).where(
-        JuryDecision.deliverable_id == deliverable.id,
-        JuryDecision.round == deliverable.round))
 
 
 def sign(actor: User, decision: JuryDecision) -> MinutesSignature:
@@ -551,8 +507,6 @@ def release(actor: User, deliverable: Deliverable) -> JuryDecision:
     """The coordination releases the decision once every member has signed: the
     authors see it, and the packages hear of it (a validated collection joins the
     corpus)."""
-    from .. import signals
-
     if not can(actor, "deliverable.release", deliverable):
         raise OperationError(_("Seule la coordination publie les résultats."))
     decision = decision_of(deliverable)
@@ -563,26 +517,22 @@ def release(actor: User, deliverable: Deliverable) -> JuryDecision:
         raise OperationError(_("Le procès-verbal attend encore la signature de : %(names)s.",
                                names=", ".join(m.user.full_name for m in missing)))
     with transaction():
-        _move(actor, deliverable, RELEASE)
+        move(actor, deliverable, "release")
         decision.released_at = utcnow()
         signals.send(signals.deliverable_decided, deliverable=deliverable,
                      validated=decision.outcome == Outcome.VALIDATED, actor=actor)
-    _notify(authors_of(deliverable), deliverable,
-            _("Résultat de « %(title)s »", title=deliverable.title),
-            _("La décision du jury est publiée."))
+    announce("release", deliverable, _("La décision du jury est publiée."))
     return decision
 
 
 def reopen_for_resubmission(actor: User, deliverable: Deliverable) -> None:
     """After a released "not validated" that allows it, the authors write a new round."""
-    from ..documents.operations import unfreeze
-
     if not can(actor, "deliverable.reopen_for_resubmission", deliverable):
         raise OperationError(_("Seuls les auteurs ou la coordination rouvrent le travail."))
     decision = decision_of(deliverable)
     if decision is None or not decision.resubmission_allowed:
         raise OperationError(_("Le jury n'a pas prévu de nouvelle remise."))
     with transaction():
-        _move(actor, deliverable, RESUBMIT,
-              comment=_("Nouvelle remise autorisée par le jury."))
+        move(actor, deliverable, "reopen_for_resubmission",
+             comment=_("Nouvelle remise autorisée par le jury."))
         unfreeze(actor, deliverable.document)

@@ -6,92 +6,38 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    EmailField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..db import db
+from ..deliverables.export import export_pdf_from_template
 from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.operations import authors_of
+from ..forms import ConfirmForm
 from ..models import Cohort
 from ..operations import OperationError, find_user_by_email
-from ..policy import can, is_document_author, is_staff, require
-from ..views.helpers import get_or_404, submit_form
+from ..plugins import registry
+from ..policy import can, require
+from ..views.helpers import run_action, submit_form
 from . import operations as ops
+from .forms import (
+    AssignForm,
+    DecisionForm,
+    DeclarationForm,
+    ExternalForm,
+    MemberForm,
+    PanelForm,
+    ScheduleForm,
+)
 from .models import JuryPanel, PanelDeliverable, PanelRole, Soutenance
 
 bp = Blueprint("jury", __name__)
 
 
-class PanelForm(FlaskForm):
-    title = StringField(_l("Nom du jury"), validators=[DataRequired(), Length(max=200)])
-
-
-class MemberForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail d'une personne inscrite"),
-                       validators=[DataRequired(), Email()])
-    role = SelectField(_l("Rôle"), choices=[("member", _l("Membre")),
-                                            ("president", _l("Président·e"))])
-
-
-class ExternalForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email()])
-    first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
-    last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
-    organisation = StringField(_l("Structure où la personne exerce"),
-                               validators=[DataRequired(), Length(max=200)])
-
-
-class AssignForm(FlaskForm):
-    deliverable = SelectField(_l("Livrable prêt pour le jury"), coerce=int,
-                              validators=[InputRequired()])
-
-
-class DeclarationForm(FlaskForm):
-    decision = RadioField(_l("Votre déclaration"), choices=[
-        ("accept", _l("Je déclare n'avoir aucun lien avec les auteurs ni avec les travaux "
-                      "qui mettrait en cause mon impartialité.")),
-        ("decline", _l("Je me récuse.")),
-    ], validators=[InputRequired()])
-    reason = TextAreaField(_l("Raison de la récusation"), validators=[Optional(),
-                                                                      Length(max=2000)])
-
-
-class ScheduleForm(FlaskForm):
-    starts_at = DateTimeLocalField(_l("Date et heure (heure de Paris)"),
-                                   format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
-    duration = IntegerField(_l("Durée (minutes)"), default=45,
-                            validators=[InputRequired(), NumberRange(10, 480)])
-    place = StringField(_l("Site et salle"), validators=[Optional(), Length(max=300)])
-    video_link = StringField(_l("Ou lien de visioconférence"),
-                             validators=[Optional(), Length(max=500)])
-
-
 def _panel(panel_id: int, action: str = "jury.view") -> JuryPanel:
-    panel = get_or_404(JuryPanel, panel_id)
+    panel = db.get_or_404(JuryPanel, panel_id)
     require(action, panel)
     return panel
 
@@ -106,7 +52,7 @@ def mine():
 @bp.route("/cohorts/<int:cohort_id>/juries", methods=["GET", "POST"])
 @login_required
 def cohort_panels(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.view", cohort)
     require("jury.manage", cohort)
     form = PanelForm()
@@ -144,26 +90,13 @@ def panel(panel_id: int):
     soutenances = {s.deliverable_id: s for s in db.session.scalars(
         select(Soutenance).where(Soutenance.panel_id == panel.id))}
     return render_template(
-        "coelab/jury/panel.html", panel=panel, member=member, manage=is_staff(current_user),
+        "coelab/jury/panel.html", panel=panel, member=member,
+        manage=can(current_user, "jury.manage"),
         soutenances=soutenances, authors_of=authors_of, local=_local, **_forms(panel))
 
 
-def _back(panel: JuryPanel):
-    return redirect(url_for("jury.panel", panel_id=panel.id))
-
-
-def _run(form: FlaskForm, action, success: str):
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return
-    try:
-        action()
-    except OperationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(success, "success")
+def _back(panel: JuryPanel) -> str:
+    return url_for("jury.panel", panel_id=panel.id)
 
 
 @bp.route("/juries/<int:panel_id>/members", methods=["POST"])
@@ -179,8 +112,7 @@ def add_member(panel_id: int):
                                    "professionnel·le extérieur·e ci-dessous."))
         ops.add_member(current_user, panel, user, PanelRole(form.role.data))
 
-    _run(form, add, _("Membre ajouté·e au jury."))
-    return _back(panel)
+    return run_action(form, add, done=_("Membre ajouté·e au jury."), next_url=_back(panel))
 
 
 @bp.route("/juries/<int:panel_id>/externals", methods=["POST"])
@@ -188,25 +120,22 @@ def add_member(panel_id: int):
 def invite_external(panel_id: int):
     panel = _panel(panel_id, "jury.manage")
     form = ExternalForm(prefix="external")
-    _run(form, lambda: ops.invite_external(
+    return run_action(form, lambda: ops.invite_external(
         current_user, panel, email=form.email.data, first_name=form.first_name.data,
         last_name=form.last_name.data, organisation=form.organisation.data),
-        _("Invitation envoyée : la personne aura accès aux seuls travaux de ce jury."))
-    return _back(panel)
+        done=_("Invitation envoyée : la personne aura accès aux seuls travaux de ce jury."),
+        next_url=_back(panel))
 
 
 @bp.route("/juries/<int:panel_id>/members/<int:member_id>/remove", methods=["POST"])
 @login_required
 def remove_member(panel_id: int, member_id: int):
-    from ..forms import ConfirmForm
-
     panel = _panel(panel_id, "jury.manage")
     member = next((m for m in panel.members if m.id == member_id), None)
     if member is None:
         abort(404)
-    _run(ConfirmForm(), lambda: ops.remove_member(current_user, member),
-         _("Membre retiré·e du jury."))
-    return _back(panel)
+    return run_action(ConfirmForm(), lambda: ops.remove_member(current_user, member),
+                      done=_("Membre retiré·e du jury."), next_url=_back(panel))
 
 
 @bp.route("/juries/<int:panel_id>/assign", methods=["POST"])
@@ -215,10 +144,10 @@ def assign(panel_id: int):
     panel = _panel(panel_id, "jury.manage")
     form = AssignForm(prefix="assign")
     form.deliverable.choices = [(d.id, d.title) for d in _ready(panel)]
-    _run(form, lambda: ops.assign(current_user, panel,
-                                  db.session.get(Deliverable, form.deliverable.data)),
-         _("Livrable confié au jury."))
-    return _back(panel)
+    return run_action(form, lambda: ops.assign(current_user, panel,
+                                               db.session.get(Deliverable,
+                                                              form.deliverable.data)),
+                      done=_("Livrable confié au jury."), next_url=_back(panel))
 
 
 @bp.route("/juries/<int:panel_id>/declaration", methods=["POST"])
@@ -227,10 +156,10 @@ def declare(panel_id: int):
     panel = _panel(panel_id, "jury.declare")
     form = DeclarationForm(prefix="declare")
     member = ops.member_of(current_user, panel)
-    _run(form, lambda: ops.declare(member, impartial=form.decision.data == "accept",
-                                   reason=form.reason.data or ""),
-         _("Votre déclaration est enregistrée."))
-    return _back(panel)
+    return run_action(form, lambda: ops.declare(member,
+                                                impartial=form.decision.data == "accept",
+                                                reason=form.reason.data or ""),
+                      done=_("Votre déclaration est enregistrée."), next_url=_back(panel))
 
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -249,19 +178,19 @@ def schedule(panel_id: int, deliverable_id: int):
         abort(404)
     deliverable = db.session.get(Deliverable, deliverable_id)
     form = ScheduleForm(prefix="schedule")
-    _run(form, lambda: ops.schedule(
+    return run_action(form, lambda: ops.schedule(
         current_user, deliverable,
         starts_at=form.starts_at.data.replace(tzinfo=PARIS).astimezone(UTC),
         duration_minutes=form.duration.data, place=form.place.data or "",
         video_link=form.video_link.data or ""),
-        _("Soutenance programmée : les auteurs et le jury sont prévenus."))
-    return _back(panel)
+        done=_("Soutenance programmée : les auteurs et le jury sont prévenus."),
+        next_url=_back(panel))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/soutenance.ics")
 @login_required
 def ics(deliverable_id: int):
-    deliverable = get_or_404(Deliverable, deliverable_id)
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
     soutenance = db.session.scalar(select(Soutenance).where(
         Soutenance.deliverable_id == deliverable.id))
     if soutenance is None:
@@ -273,76 +202,61 @@ def ics(deliverable_id: int):
     return response
 
 
-class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Décision"), choices=[
-        ("validated", _l("Validé")), ("not_validated", _l("Non validé"))],
-        validators=[InputRequired()])
-    reasons = TextAreaField(_l("Motifs de la décision"), validators=[DataRequired(),
-                                                                     Length(max=5000)])
-    resubmission = BooleanField(_l("Le jury autorise une nouvelle remise"))
-
-
 def jury_context(deliverable: Deliverable, user) -> dict | None:
-    """What the deliverable's page shows of its jury to this user, or None."""
+    """What the deliverable's page shows of its jury to this user, or None. Who sees
+    what is the policy's: the decision (``jury.read_decision``), the panel's scores
+    (``jury.read_scores``), each withdrawn score (``assessment.read``); the buttons ask
+    each workflow step's rule."""
     panel = ops.panel_of(deliverable)
     if panel is None:
         return None
-    member = ops.member_of(user, panel)
-    staff = is_staff(user)
     decision = ops.decision_of(deliverable)
-    released = decision is not None and decision.released_at is not None
-    soutenance = db.session.scalar(select(Soutenance).where(
-        Soutenance.deliverable_id == deliverable.id))
-    sits = member is not None and member in ops.sitting(panel)
+    read_scores = can(user, "jury.read_scores", deliverable)
     return {
-        "panel": panel, "member": member, "sits": sits, "staff": staff,
-        "soutenance": soutenance,
-        # authors learn the decision when it is released; the panel and staff at once
-        "decision": decision if (staff or sits or released) else None,
-        "released": released,
+        "panel": panel, "member": ops.member_of(user, panel),
+        "soutenance": db.session.scalar(select(Soutenance).where(
+            Soutenance.deliverable_id == deliverable.id)),
+        "decision": decision if (decision is not None and can(
+            user, "jury.read_decision", deliverable)) else None,
+        "released": decision is not None and decision.released_at is not None,
         "unsigned": ops.unsigned(decision) if decision else [],
         "signed": decision is not None and any(s.user_id == user.id
                                                for s in decision.signatures),
-        "president": sits and member.role == PanelRole.PRESIDENT,
-        "scores": ops.jury_scores(deliverable) if (sits or staff) else ([], []),
+        "read_scores": read_scores,
+        "scores": ops.jury_scores(deliverable) if read_scores else ([], []),
         # scores withdrawn when their juror left the panel: the panel's history, apart
         "withdrawn": [a for a in ops.withdrawn_scores(deliverable)
-                      if can(user, "assessment.read", a)] if (sits or staff) else [],
+                      if can(user, "assessment.read", a)] if read_scores else [],
         "all_scored": ops.all_scored(deliverable),
         "authors": authors_of(deliverable),
-        "author": is_document_author(user, deliverable),
         "decision_form": DecisionForm(prefix="decision"),
     }
 
 
 def _jury_deliverable(deliverable_id: int) -> Deliverable:
-    deliverable = get_or_404(Deliverable, deliverable_id)
+    deliverable = db.get_or_404(Deliverable, deliverable_id)
     require("deliverable.read", deliverable)
     return deliverable
 
 
-def _to_page(deliverable: Deliverable):
-    return redirect(url_for("deliverables.page", deliverable_id=deliverable.id)
-                    + "#jury-title")
+def _to_page(deliverable: Deliverable) -> str:
+    return url_for("deliverables.page", deliverable_id=deliverable.id) + "#jury-title"
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/deliberation", methods=["POST"])
 @login_required
 def open_deliberation(deliverable_id: int):
-    from ..forms import ConfirmForm
-
     deliverable = _jury_deliverable(deliverable_id)
-    require("jury.deliberate", deliverable)
-    _run(ConfirmForm(), lambda: ops.open_deliberation(current_user, deliverable),
-         _("La délibération est ouverte."))
-    return _to_page(deliverable)
+    require("deliverable.open_deliberation", deliverable, any_state=True)
+    return run_action(ConfirmForm(), lambda: ops.open_deliberation(current_user, deliverable),
+                      done=_("La délibération est ouverte."), next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/decision", methods=["POST"])
 @login_required
 def decide(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
-    require("jury.decide", deliverable)
+    require("deliverable.decide", deliverable, any_state=True)
     form = DecisionForm(prefix="decision")
     agreed = {key.removeprefix("agreed-"): value for key, value in request.form.items()
               if key.startswith("agreed-")}
@@ -353,54 +267,47 @@ def decide(deliverable_id: int):
             individual[user_id] = {
                 "reason": reason,
                 "validated": request.form.get(f"individual-outcome-{user_id}") == "validated"}
-    _run(form, lambda: ops.decide(current_user, deliverable,
-                                  validated=form.outcome.data == "validated",
-                                  reasons=form.reasons.data,
-                                  resubmission_allowed=bool(form.resubmission.data),
-                                  agreed_levels=agreed, individual=individual),
-         _("Décision enregistrée : chaque membre signe maintenant le procès-verbal."))
-    return _to_page(deliverable)
+    return run_action(
+        form, lambda: ops.decide(current_user, deliverable,
+                                 validated=form.outcome.data == "validated",
+                                 reasons=form.reasons.data,
+                                 resubmission_allowed=bool(form.resubmission.data),
+                                 agreed_levels=agreed, individual=individual),
+        done=_("Décision enregistrée : chaque membre signe maintenant le procès-verbal."),
+        next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/signature", methods=["POST"])
 @login_required
 def sign(deliverable_id: int):
-    from ..forms import ConfirmForm
-
     deliverable = _jury_deliverable(deliverable_id)
     decision = ops.decision_of(deliverable)
     if decision is None:
         abort(404)
-    require("jury.sign", deliverable)
-    _run(ConfirmForm(), lambda: ops.sign(current_user, decision),
-         _("Procès-verbal signé."))
-    return _to_page(deliverable)
+    require("deliverable.sign_minutes", deliverable, any_state=True)
+    return run_action(ConfirmForm(), lambda: ops.sign(current_user, decision),
+                      done=_("Procès-verbal signé."), next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/release", methods=["POST"])
 @login_required
 def release(deliverable_id: int):
-    from ..forms import ConfirmForm
-
     deliverable = _jury_deliverable(deliverable_id)
-    # not the cohort: a juror who reads the work is refused, not told it is missing
-    require("jury.manage")
-    _run(ConfirmForm(), lambda: ops.release(current_user, deliverable),
-         _("Résultat publié : les auteurs le voient maintenant."))
-    return _to_page(deliverable)
+    require("deliverable.release", deliverable, any_state=True)
+    return run_action(ConfirmForm(), lambda: ops.release(current_user, deliverable),
+                      done=_("Résultat publié : les auteurs le voient maintenant."),
+                      next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/resubmission", methods=["POST"])
 @login_required
 def resubmission(deliverable_id: int):
-    from ..forms import ConfirmForm
-
     deliverable = _jury_deliverable(deliverable_id)
-    if not (is_staff(current_user) or is_document_author(current_user, deliverable)):
-        abort(403)
-    _run(ConfirmForm(), lambda: ops.reopen_for_resubmission(current_user, deliverable),
-         _("Le texte est rouvert pour une nouvelle remise."))
-    return _to_page(deliverable)
+    require("deliverable.reopen_for_resubmission", deliverable, any_state=True)
+    return run_action(ConfirmForm(),
+                      lambda: ops.reopen_for_resubmission(current_user, deliverable),
+                      done=_("Le texte est rouvert pour une nouvelle remise."),
+                      next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/minutes.pdf")
@@ -408,13 +315,11 @@ def resubmission(deliverable_id: int):
 def minutes(deliverable_id: int):
     """The procès-verbal, for the panel and the coordination (and the authors once the
     decision is released)."""
-    from ..deliverables.export import export_pdf_from_template
 
     deliverable = _jury_deliverable(deliverable_id)
     context = jury_context(deliverable, current_user)
     if context is None or context["decision"] is None:
         abort(404)
-    from ..plugins import registry
 
     context = {**context, "scores": ops.jury_scores(deliverable),
                "authors": authors_of(deliverable),

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,8 +25,9 @@ from ..db import db
 from ..extensions import limiter
 from ..forms import ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from ..models import SessionEnd, TokenPurpose, UserSession
-from ..operations import OperationError, TokenError
+from ..operations import TokenError
 from ..policy import require
+from .helpers import submit_form
 
 bp = Blueprint("auth", __name__)
 
@@ -118,21 +120,19 @@ def _token_page(purpose: TokenPurpose, token: str, action, template: str, done_m
     except TokenError as exc:
         return _invalid_link(exc, purpose)
     form = NewPasswordForm()
-    error = None
-    if form.validate_on_submit():
+
+    def choose_password() -> None:
         try:
-            user = action(token, form.password.data)
-        except TokenError as exc:
-            return _invalid_link(exc, purpose)
-        except OperationError as exc:
-            error = str(exc)
-        else:
-            if current_user.is_authenticated:
-                sign_out()
-            sign_in(user)
-            flash(done_message, "success")
-            return redirect(url_for("core.dashboard"))
-    return render_template(template, form=form, user=user, error=error)
+            chosen_by = action(token, form.password.data)
+        except TokenError as exc:  # the link expired or was used meanwhile
+            abort(make_response(_invalid_link(exc, purpose)))
+        if current_user.is_authenticated:
+            sign_out()
+        sign_in(chosen_by)
+
+    done = submit_form(form, choose_password, done=done_message,
+                       next_url=url_for("core.dashboard"))
+    return done or render_template(template, form=form, user=user)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from ..deliverables.views import table_rows
 from ..documents.operations import documents_for
 from ..forms import (
     ChangePasswordForm,
+    CohortForm,
     ConfirmForm,
     InviteCoordinatorForm,
     InviteMemberForm,
@@ -25,22 +26,23 @@ from ..forms import (
     TeamForm,
     TeamMembersForm,
 )
-from ..models import AuditEvent, Cohort, CohortRole, Membership, Parcours, Team, User
-from ..operations import OperationError
+from ..models import (
+    AuditEvent,
+    Cohort,
+    CohortRole,
+    Membership,
+    ModuleScope,
+    Parcours,
+    Team,
+    User,
+)
 from ..plugins import registry
-from ..policy import can, cohort_role, is_staff, require
+from ..policy import can, cohort_role, require
+from ..rules import visible_cohorts
 from .auth import sign_in
-from .helpers import get_or_404, submit_form
+from .helpers import run_action, submit_form
 
 bp = Blueprint("core", __name__)
-
-
-def user_cohorts(user: User) -> list[Cohort]:
-    """The cohorts a user works in; staff see every cohort."""
-    query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
-    if not is_staff(user):
-        query = query.join(Membership).where(Membership.user_id == user.id)
-    return list(db.session.scalars(query))
 
 
 @bp.route("/")
@@ -54,7 +56,7 @@ def index():
 @login_required
 def dashboard():
     require("dashboard.view")
-    cohorts = user_cohorts(current_user)
+    cohorts = visible_cohorts(current_user)
     roles = {c.id: cohort_role(current_user, c) for c in cohorts}
     attention = registry().collect("attention_items", current_user)
     return render_template("coelab/dashboard.html", cohorts=cohorts, roles=roles,
@@ -69,28 +71,28 @@ def profile():
     pw_form = ChangePasswordForm(prefix="password")
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
-    elif "profile-submit" in request.form and form.validate_on_submit():
-        try:
-            ops.update_profile(current_user, current_user, first_name=form.first_name.data,
-                               last_name=form.last_name.data,
-                               organisation=form.organisation.data, locale=form.locale.data)
-        except OperationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("Votre profil est enregistré."), "success")
-            return redirect(url_for("core.profile"))
-    elif "password-submit" in request.form and pw_form.validate_on_submit():
-        try:
-            remember = bool(sessions.current() and sessions.current().remember)
-            ops.change_password(current_user, pw_form.current.data, pw_form.password.data)
-        except OperationError as exc:
-            pw_form.form_errors.append(str(exc))
-        else:
-            # every session ended with the change; this browser starts a new one
-            sign_in(current_user._get_current_object(), remember=remember)
-            flash(_("Votre mot de passe a été changé. Vos autres sessions sont fermées."),
-                  "success")
-            return redirect(url_for("core.profile"))
+
+    def change_password() -> None:
+        remember = bool(sessions.current() and sessions.current().remember)
+        ops.change_password(current_user, pw_form.current.data, pw_form.password.data)
+        # every session ended with the change; this browser starts a new one
+        sign_in(current_user._get_current_object(), remember=remember)
+
+    done = None
+    if "profile-submit" in request.form:
+        done = submit_form(
+            form, lambda: ops.update_profile(
+                current_user, current_user, first_name=form.first_name.data,
+                last_name=form.last_name.data, organisation=form.organisation.data,
+                locale=form.locale.data),
+            done=_("Votre profil est enregistré."), next_url=url_for("core.profile"))
+    elif "password-submit" in request.form:
+        done = submit_form(
+            pw_form, change_password,
+            done=_("Votre mot de passe a été changé. Vos autres sessions sont fermées."),
+            next_url=url_for("core.profile"))
+    if done:
+        return done
     current = sessions.current()
     return render_template(
         "coelab/profile.html", form=form, pw_form=pw_form,
@@ -99,10 +101,37 @@ def profile():
         describe_agent=sessions.describe, confirm_form=ConfirmForm())
 
 
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@login_required
+def new_cohort():
+    """A new cohort: the core's fields (a name, the kind of module, dates), or the form
+    of the plugin that sets cohorts up further (:meth:`Plugin.cohort_creation`)."""
+    require("cohort.create")
+    creation = registry().cohort_creation()
+    if creation is None:
+        form, template = CohortForm(), "coelab/new_cohort.html"
+
+        def create() -> Cohort:
+            return ops.create_cohort(current_user, name=form.name.data,
+                                     module_scope=ModuleScope(form.module_scope.data),
+                                     start_date=form.start_date.data,
+                                     end_date=form.end_date.data)
+    else:
+        form, template = creation.form(), creation.template
+
+        def create() -> Cohort:
+            return creation.create(current_user, form)
+
+    done = submit_form(
+        form, create, done=lambda cohort: _("Cohorte « %(name)s » créée.", name=cohort.name),
+        next_url=lambda cohort: url_for("core.workspace", cohort_id=cohort.id))
+    return done or render_template(template, form=form, cohort=None)
+
+
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 def workspace(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.view", cohort)
     reg = registry()
     panels = reg.collect("workspace_panels", cohort, current_user)
@@ -138,7 +167,7 @@ def workspace(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["GET", "POST"])
 @login_required
 def members(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     form = InviteMemberForm()
     done = submit_form(
@@ -166,22 +195,21 @@ def members(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members/<int:membership_id>/remove", methods=["POST"])
 @login_required
 def remove_member(cohort_id: int, membership_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
-    membership = get_or_404(Membership, membership_id)
+    membership = db.get_or_404(Membership, membership_id)
     if membership.cohort_id != cohort.id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        name = membership.user.full_name
-        ops.remove_member(current_user, membership)
-        flash(_("%(name)s ne fait plus partie de la cohorte.", name=name), "success")
-    return redirect(url_for("core.members", cohort_id=cohort.id))
+    return run_action(
+        ConfirmForm(), lambda: ops.remove_member(current_user, membership),
+        done=_("%(name)s ne fait plus partie de la cohorte.", name=membership.user.full_name),
+        next_url=url_for("core.members", cohort_id=cohort.id), invalid=None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/teams", methods=["GET", "POST"])
 @login_required
 def teams(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
     form = TeamForm()
     done = submit_form(
@@ -206,8 +234,8 @@ def teams(cohort_id: int):
 
 
 def _team_in_cohort(cohort_id: int, team_id: int) -> Team:
-    cohort = get_or_404(Cohort, cohort_id)
-    team = get_or_404(Team, team_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
+    team = db.get_or_404(Team, team_id)
     if team.cohort_id != cohort.id:
         abort(404)
     require("team.manage", team)
@@ -221,18 +249,13 @@ def team_members(cohort_id: int, team_id: int):
     form = TeamMembersForm(prefix=f"team{team.id}")
     trainees = team.cohort.members(CohortRole.TRAINEE)
     form.members.choices = [(u.id, u.full_name) for u in trainees]
-    if form.validate_on_submit():
-        # no box ticked: the browser sends no field at all, and the team is emptied
-        chosen = [u for u in trainees if u.id in set(form.members.data or ())]
-        try:
-            ops.set_team_members(current_user, team, chosen)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Membres de l'équipe « %(name)s » enregistrés.", name=team.name), "success")
-    else:
-        flash(_("Sélection invalide : choisissez des stagiaires de la cohorte."), "error")
-    return redirect(url_for("core.teams", cohort_id=cohort_id))
+    # no box ticked: the browser sends no field at all, and the team is emptied
+    return run_action(
+        form, lambda: ops.set_team_members(
+            current_user, team, [u for u in trainees if u.id in set(form.members.data or ())]),
+        done=_("Membres de l'équipe « %(name)s » enregistrés.", name=team.name),
+        next_url=url_for("core.teams", cohort_id=cohort_id),
+        invalid=_("Sélection invalide : choisissez des stagiaires de la cohorte."))
 
 
 @bp.route("/cohorts/<int:cohort_id>/teams/<int:team_id>/rename", methods=["POST"])
@@ -240,31 +263,21 @@ def team_members(cohort_id: int, team_id: int):
 def rename_team(cohort_id: int, team_id: int):
     team = _team_in_cohort(cohort_id, team_id)
     form = TeamForm(prefix=f"rename{team.id}")
-    if form.validate_on_submit():
-        try:
-            ops.rename_team(current_user, team, form.name.data)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Équipe renommée « %(name)s ».", name=team.name), "success")
-    else:
-        flash(_("Le nom de l'équipe est obligatoire."), "error")
-    return redirect(url_for("core.teams", cohort_id=cohort_id))
+    return run_action(
+        form, lambda: ops.rename_team(current_user, team, form.name.data),
+        done=lambda _result: _("Équipe renommée « %(name)s ».", name=team.name),
+        next_url=url_for("core.teams", cohort_id=cohort_id),
+        invalid=_("Le nom de l'équipe est obligatoire."))
 
 
 @bp.route("/cohorts/<int:cohort_id>/teams/<int:team_id>/delete", methods=["POST"])
 @login_required
 def delete_team(cohort_id: int, team_id: int):
     team = _team_in_cohort(cohort_id, team_id)
-    if ConfirmForm().validate_on_submit():
-        name = team.name
-        try:
-            ops.delete_team(current_user, team)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Équipe « %(name)s » supprimée.", name=name), "success")
-    return redirect(url_for("core.teams", cohort_id=cohort_id))
+    return run_action(
+        ConfirmForm(), lambda: ops.delete_team(current_user, team),
+        done=_("Équipe « %(name)s » supprimée.", name=team.name),
+        next_url=url_for("core.teams", cohort_id=cohort_id), invalid=None)
 
 
 @bp.route("/audit/<string:object_type>/<int:object_id>")
@@ -281,7 +294,7 @@ def audit(object_type: str, object_id: int):
 @bp.route("/cohorts/<int:cohort_id>/audit")
 @login_required
 def cohort_audit(cohort_id: int):
-    cohort = get_or_404(Cohort, cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.view_audit", cohort)
     events = list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.cohort_id == cohort.id)
@@ -315,17 +328,14 @@ def users():
 @login_required
 def user_roles(user_id: int):
     require("users.admin")
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = RolesForm()
-    if form.validate_on_submit():
-        try:
-            ops.set_programme_roles(current_user, user, coordinator=form.coordinator.data,
-                                    admin=form.admin.data)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Rôles de %(name)s enregistrés.", name=user.full_name), "success")
-    return redirect(url_for("core.users"))
+    return run_action(
+        form, lambda: ops.set_programme_roles(current_user, user,
+                                              coordinator=form.coordinator.data,
+                                              admin=form.admin.data),
+        done=_("Rôles de %(name)s enregistrés.", name=user.full_name),
+        next_url=url_for("core.users"), invalid=None)
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -342,15 +352,10 @@ def reactivate_user(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     require("users.admin")
-    user = get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            ops.set_account_active(current_user, user, active)
-        except OperationError as exc:
-            flash(str(exc), "error")
-        else:
-            message = (_("Le compte de %(name)s est réactivé.", name=user.full_name) if active
-                       else _("Le compte de %(name)s est désactivé et ses sessions sont "
-                              "fermées.", name=user.full_name))
-            flash(message, "success")
-    return redirect(url_for("core.users"))
+    user = db.get_or_404(User, user_id)
+    return run_action(
+        ConfirmForm(), lambda: ops.set_account_active(current_user, user, active),
+        done=(_("Le compte de %(name)s est réactivé.", name=user.full_name) if active
+              else _("Le compte de %(name)s est désactivé et ses sessions sont fermées.",
+                     name=user.full_name)),
+        next_url=url_for("core.users"), invalid=None)

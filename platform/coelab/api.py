@@ -1,0 +1,73 @@
+"""The core's public API: what a feature package (a plugin) may import from the core.
+
+A plugin imports from this module and from nothing else of ``coelab`` (import-linter
+checks it, see ``pyproject.toml``; its Alembic revisions may also name ``coelab.db``'s
+column types). What is here is the contract the core keeps: the plugin hooks and their
+data types (:mod:`coelab.plugins`), the database session and transactions, the core's
+models, the policy's questions, the operations a package builds on, and the view
+helpers that keep every package's forms and buttons alike. Anything else of the core
+may change without notice.
+"""
+
+from __future__ import annotations
+
+from . import operations as core_operations
+from . import signals
+from .assessments.operations import competencies_by_code, rubric_criteria
+from .audit import record, snapshot
+from .db import UTCDateTime, db, local_today, str_enum, transaction, utcnow
+from .deliverables import workflow
+from .deliverables.export import export_pdf_from_template, slugify
+from .deliverables.models import AuthorshipMode, Deliverable
+from .deliverables.operations import (
+    authors_of,
+    find_deliverable,
+    kind_of,
+    obligations_of,
+    schedule_for,
+    set_schedule,
+    start_deliverable,
+)
+from .deliverables.steps import WRITING
+from .documents.models import Document
+from .documents.operations import create_document, current_markdown
+from .documents.render import render_markdown
+from .documents.rooms import load_room
+from .forms import ConfirmForm
+from .jury import operations as jury_operations
+from .jury.models import PanelRole, outcome_for
+from .jury.queries import counted_scores, decision_of
+from .models import AuditEvent, Cohort, CohortRole, Membership, ModuleScope, Parcours, Team, User
+from .operations import OperationError
+from .plugins import (
+    AttentionItem,
+    CohortCreation,
+    Criterion,
+    DeliverableKind,
+    DetailField,
+    Level,
+    NavLink,
+    Plugin,
+    Rubric,
+    Theme,
+    WorkspacePanel,
+    levels,
+    registry,
+)
+from .policy import can, cohort_role, is_document_author, is_staff, require
+from .views.helpers import run_action, submit_form
+
+__all__ = [
+    "WRITING", "AttentionItem", "AuditEvent", "AuthorshipMode", "Cohort", "CohortCreation",
+    "CohortRole", "ConfirmForm", "Criterion", "Deliverable", "DeliverableKind",
+    "DetailField", "Document", "Level", "Membership", "ModuleScope", "NavLink",
+    "OperationError", "PanelRole", "Parcours", "Plugin", "Rubric", "Team", "Theme", "User",
+    "UTCDateTime", "WorkspacePanel", "authors_of", "can", "cohort_role",
+    "competencies_by_code", "core_operations", "counted_scores", "create_document",
+    "current_markdown", "db", "decision_of", "export_pdf_from_template", "find_deliverable",
+    "is_document_author", "is_staff", "jury_operations", "kind_of", "levels", "load_room",
+    "local_today", "obligations_of", "outcome_for", "record", "registry", "render_markdown",
+    "require", "rubric_criteria", "run_action", "schedule_for", "set_schedule", "signals",
+    "slugify", "snapshot", "start_deliverable", "str_enum", "submit_form", "transaction",
+    "utcnow", "workflow",
+]

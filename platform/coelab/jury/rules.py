@@ -1,0 +1,51 @@
+"""Who composes a jury, who sees a panel, who declares, who reads the decision and the
+soutenance's calendar. The jury's workflow steps (schedule, deliberate, decide, sign,
+release, reopen) have their rules from the workflow table
+(:mod:`coelab.deliverables.steps`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..db import db
+from ..deliverables.models import Deliverable
+from ..policy import Rule, is_juror, is_staff, panel_member, reads_deliverable
+from .models import Impartiality, JuryDecision, JuryPanel
+
+
+def _decision_read(user: Any, deliverable: Deliverable) -> bool:
+    """The jury's decision on the deliverable's current round: the coordination and the
+    sitting panel at once, the deliverable's other readers once it is released."""
+    if is_staff(user) or is_juror(user, deliverable.id):
+        return True
+    return (db.session.execute(select(JuryDecision.id).where(
+        JuryDecision.deliverable_id == deliverable.id,
+        JuryDecision.round == deliverable.round,
+        JuryDecision.released_at.is_not(None))).first() is not None
+            and reads_deliverable(user, deliverable))
+
+
+def _view(user: Any, panel: JuryPanel) -> bool:
+    return is_staff(user) or panel_member(user, panel) is not None
+
+
+def _declare(user: Any, panel: JuryPanel) -> bool:
+    member = panel_member(user, panel)
+    return member is not None and member.impartiality == Impartiality.PENDING
+
+
+RULES: dict[str, Rule] = {
+    "jury.manage": lambda user, obj=None: is_staff(user),
+    "jury.view": _view,
+    "jury.declare": _declare,
+    "jury.read_decision": _decision_read,
+    # the panel's scores side by side on the deliverable's page: the coordination and
+    # the panel's sitting members (each score also asks assessment.read)
+    "jury.read_scores": lambda user, deliverable: (is_staff(user)
+                                                   or is_juror(user, deliverable.id)),
+    # the soutenance's calendar file names the work, its room and its panel: whoever
+    # reads the deliverable, so a juror only once impartial (never after a decline)
+    "jury.calendar": reads_deliverable,
+}
