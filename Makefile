@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TRANSLATIONS := platform/coelab/translations
 export COELAB_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test setup lint translations clean
+.PHONY: run test check setup lint translations clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -35,12 +35,19 @@ run: setup
 	$(BIN)/coelab serve --host 127.0.0.1 --port 5000
 
 ## Set up everything and run the whole test suite (lint included).
-test: setup
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## The fast lane, for the inner loop: lint, then the tests neither `slow` nor `browser`.
+check: lint
+	$(BIN)/python -m pytest -m "not slow and not browser" -q $(PYTEST_ARGS)
+
+## The linters: ruff, the code's layers (import-linter, contracts in pyproject.toml),
+## ESLint and the front end's unit tests.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	cd frontend && npm run --silent lint && npm test --silent
 
 ## After changing UI text: extract, merge into the English catalogue, compile.
 translations: setup
