@@ -21,6 +21,7 @@ from ..deliverables.models import Deliverable
 from ..deliverables.operations import authors_of
 from ..documents.connections import PREFIX
 from ..documents.models import DocumentVersion
+from ..documents.yencoding import UpdateFormatError, read_uint
 from ..extensions import socketio
 from ..models import User
 from ..notifications.operations import app_path
@@ -39,26 +40,19 @@ MAX_ANCHOR_BYTES = 256
 MAX_OFFSET = 10_000_000
 
 
-def _varuint(data: bytes, at: int) -> int:
-    """Skip one lib0 variable-length integer (unsigned or signed): its last byte has
-    no continuation bit."""
-    for i in range(at, min(len(data), at + 10)):
-        if not data[i] & 0x80:
-            return i + 1
-    raise ValueError("truncated integer")
-
-
 def _read_varuint(data: bytes, at: int) -> tuple[int, int]:
-    value, shift, i = 0, 0, at
-    while True:
-        if i >= len(data) or shift > 63:
-            raise ValueError("truncated integer")
-        byte = data[i]
-        value |= (byte & 0x7F) << shift
-        i += 1
-        if not byte & 0x80:
-            return value, i
-        shift += 7
+    """One lib0 variable-length integer and the position after it (the documents'
+    reader, documents/yencoding.read_uint), a ValueError when it is cut or too long."""
+    try:
+        return read_uint(data, at)
+    except (IndexError, UpdateFormatError):
+        raise ValueError("truncated integer") from None
+
+
+def _varuint(data: bytes, at: int) -> int:
+    """Skip one lib0 variable-length integer, unsigned or signed (both end at the first
+    byte without the continuation bit)."""
+    return _read_varuint(data, at)[1]
 
 
 def decode_anchor(value) -> bytes:
