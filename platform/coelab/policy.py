@@ -202,6 +202,16 @@ def trainer_of(user: Any, cohort_id: int) -> bool:
     return _role_in(user, cohort_id) == CohortRole.TRAINER
 
 
+def trainee_or_staff(user: Any, cohort: Cohort) -> bool:
+    """A trainee of this cohort, or the coordination (who start work in it)."""
+    return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINEE
+
+
+def trainer_or_staff(user: Any, cohort: Cohort) -> bool:
+    """A trainer of this cohort, or the coordination."""
+    return is_staff(user) or trainer_of(user, cohort.id)
+
+
 def reads_deliverable(user: Any, deliverable: Deliverable) -> bool:
     """Its authors, the trainers of its cohort, coordinators, and the jurors of its
     panel once impartial. A mini-diagnostic is thus private to its author among

@@ -3,18 +3,10 @@ engine's vocabulary: :func:`coelab.policy.reads_document`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..models import Cohort, CohortRole
-from ..policy import Rule, cohort_role, is_staff, reads_document, writes_document
-
-
-def _create(user: Any, cohort: Cohort) -> bool:
-    return is_staff(user) or cohort_role(user, cohort) == CohortRole.TRAINEE
-
+from ..policy import Rule, reads_document, trainee_or_staff, writes_document
 
 RULES: dict[str, Rule] = {
-    "document.create": _create,
+    "document.create": trainee_or_staff,
     "document.read": reads_document,
     "document.write": writes_document,
     "document.save_version": writes_document,
