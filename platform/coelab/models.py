@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Organisation the person comes from; external jurors are identified by it.
     organisation: Mapped[str | None] = mapped_column(String(200))
+    # what they do today (a practising professional on a jury: "directrice d'EHPAD"…)
+    job_title: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,6 +23,16 @@ from ..deliverables.models import Deliverable, Submission
 from ..models import Cohort, User
 
 
+class BlockScope(enum.StrEnum):
+    """What a block of the framework gathers: the competencies one module of the
+    programme works (its code is the module's, ``1.0``, ``2.4``…), or those of a
+    diploma's domain a parcours is capitalisable toward (``CAFERUIS-DC3``…), see
+    docs/domain.md, "Competencies and the passeport compétences"."""
+
+    MODULE = "module"
+    DIPLOMA = "diploma"
+
+
 class CompetencyBlock(db.Model):
     """A block of the framework: a module of the programme or a diploma's domain."""
 
@@ -33,6 +43,8 @@ class CompetencyBlock(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    scope: Mapped[BlockScope] = mapped_column(
+        str_enum(BlockScope, 20), default=BlockScope.MODULE, server_default="module")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     competencies: Mapped[list[Competency]] = relationship(
