@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from coelab.api import Cohort, Membership, ModuleScope, UTCDateTime, db, str_enum, utcnow
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from coelab.api import (
+    Cohort,
+    Membership,
+    ModuleScope,
+    Parcours,
+    User,
+    UTCDateTime,
+    db,
+    str_enum,
+    utcnow,
+)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -155,3 +176,80 @@ class PassportEntry(db.Model):
     source: Mapped[str] = mapped_column(String(500))
     cohort_name: Mapped[str] = mapped_column(String(200))
     validated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+class Attendance(db.Model):
+    """Whether a trainee attended one day of one of their cohort's gatherings, as the
+    coordination recorded it; the attestation states the hours actually followed
+    from it (docs/domain.md, "The attestation de fin de formation")."""
+
+    __tablename__ = "cohort_attendance"
+    __table_args__ = (UniqueConstraint("gathering_id", "user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gathering_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort_gatherings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus, 20))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    gathering: Mapped[Gathering] = relationship()
+
+
+class EligibilityStatus(enum.StrEnum):
+    """Whether a trainee meets a diploma's access conditions (cohort/framework.py)."""
+
+    TO_CHECK = "to_check"
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class DiplomaEligibility(db.Model):
+    """The coordination's record of whether a trainee meets the access conditions of a
+    diploma their parcours is capitalisable toward (``diploma``: a code of
+    cohort/framework.py ``DIPLOMAS``), with its note. Without a record, it is still to
+    be checked."""
+
+    __tablename__ = "diploma_eligibility"
+    __table_args__ = (UniqueConstraint("user_id", "diploma"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    diploma: Mapped[str] = mapped_column(String(20))
+    status: Mapped[EligibilityStatus] = mapped_column(str_enum(EligibilityStatus, 20))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attestation(db.Model):
+    """The attestation de fin de formation the coordination issues once a trainee's
+    parcours is validated. What it states (``content``: modules, days and hours followed,
+    dates, sites, deliverables and their decisions, competencies, diploma blocks) is
+    kept as issued, whatever the records become."""
+
+    __tablename__ = "training_attestations"
+    __table_args__ = (UniqueConstraint("user_id", "parcours"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    parcours: Mapped[Parcours] = mapped_column(str_enum(Parcours, 5))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    # who signs it, as printed: the programme lead's name and function
+    signatory: Mapped[str] = mapped_column(String(300))
+    hours_followed: Mapped[float] = mapped_column(Float)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
