@@ -22,10 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('competency_blocks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('scope', sa.Enum('module', 'diploma', name='blockscope', native_enum=False, length=20), server_default='module', nullable=False))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('job_title', sa.String(length=200), nullable=True))
+    # plain ADD COLUMN, which SQLite does in place: a batch copy of ``users`` would
+    # drop a table that every other table references
+    op.add_column('competency_blocks', sa.Column('scope', sa.Enum('module', 'diploma', name='blockscope', native_enum=False, length=20), server_default='module', nullable=False))
+    op.add_column('users', sa.Column('job_title', sa.String(length=200), nullable=True))
     blocks = sa.table('competency_blocks', sa.column('code', sa.String),
                       sa.column('scope', sa.String))
     op.get_bind().execute(blocks.update().where(sa.or_(
@@ -33,7 +33,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('job_title')
-    with op.batch_alter_table('competency_blocks', schema=None) as batch_op:
-        batch_op.drop_column('scope')
+    # SQLite (3.35 and later) drops a column in place, as it added it
+    op.drop_column('users', 'job_title')
+    op.drop_column('competency_blocks', 'scope')
