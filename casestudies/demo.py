@@ -41,6 +41,14 @@ TITLES = {
 # the demo trainee who has not started their mini-diagnostic yet, to show that state
 NOT_STARTED = "lucas.mercier@demo.coelab.invalid"
 
+# the practising professionals of the demo panel and what they do today (invented): a
+# panel counts an external member as a practising professional with their current role
+# and organisation (docs/domain.md, "Review, soutenance and jury")
+JUROR_ROLES = {
+    "rachid.amrani": "Directeur adjoint",
+    "nathalie.roche": "Cheffe de service éducatif",
+}
+
 
 def load_demo(actor: User) -> None:
     """Start the case studies of every team and the mini-diagnostics of the trainees."""
@@ -81,10 +89,11 @@ def load_demo(actor: User) -> None:
 def load_review_and_jury(actor: User) -> None:
     """One case study along the whole way to its soutenance, to show the review and the
     jury: Côte Bleue's thematic case study was handed in, reviewed by Claire Vidal and
-    is ready for its panel (Marc Olivieri presiding, Rachid Amrani and Nathalie Roche,
-    practising professionals); its soutenance is scheduled. The other teams' work stays in draft."""
-
-
+    is ready for its panel, composed as the programme asks (Marc Olivieri, a trainer of
+    the programme, presiding; Rachid Amrani and Nathalie Roche, practising professionals
+    invited with their current role); its soutenance is scheduled. Marc Olivieri and
+    Nathalie Roche have declared their impartiality, Rachid Amrani not yet. The other
+    teams' work stays in draft."""
     case = db.session.scalar(select(Deliverable).join(Team).where(
         Deliverable.kind == "thematic_case_study", Team.name == "Équipe Côte Bleue"))
     if case is None or case.state.value != "draft":
@@ -92,7 +101,7 @@ def load_review_and_jury(actor: User) -> None:
     trainer = db.session.scalar(select(User).where(User.email.startswith("formatrice@")))
     president = db.session.scalar(select(User).where(User.email.startswith("formateur@")))
     jurors = [db.session.scalar(select(User).where(User.email.startswith(f"{login}@")))
-              for login in ("rachid.amrani", "nathalie.roche")]
+              for login in JUROR_ROLES]
     if not (trainer and president and all(jurors)):
         return
     authors = authors_of(case)
@@ -103,9 +112,15 @@ def load_review_and_jury(actor: User) -> None:
     panel = jops.create_panel(actor, case.cohort, "Jury du 28 janvier 2027")
     jops.assign(actor, panel, case)
     chair = jops.add_member(actor, panel, president, PanelRole.PRESIDENT)
-    for juror in jurors:
-        jops.add_member(actor, panel, juror, PanelRole.MEMBER, external=True)
+    # invited as the coordination invites a practising professional: their accounts
+    # exist, the invitation records their current role
+    members = [jops.invite_external(actor, panel, email=juror.email,
+                                    first_name=juror.first_name, last_name=juror.last_name,
+                                    organisation=juror.organisation or "",
+                                    job_title=JUROR_ROLES[juror.email.partition("@")[0]])
+               for juror in jurors]
     jops.declare(chair, impartial=True)
+    jops.declare(members[1], impartial=True)
     paris = ZoneInfo("Europe/Paris")
     jops.schedule(actor, case, starts_at=datetime(2027, 1, 28, 10, 0, tzinfo=paris)
                   .astimezone(UTC), duration_minutes=45,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from coelab.api import Criterion, DeliverableKind, DetailField, Plugin, Rubric, levels, signals
 from flask_babel import lazy_gettext as _l
 
@@ -99,11 +101,20 @@ def _writing(competencies: tuple[str, ...]) -> Criterion:
         ))
 
 
-# the case study: a situation of a partner organisation, analysed by a team
+# The rubrics name the competencies of the module the deliverable's cohort follows with
+# the placeholder "{module}" (the five slots of every module block, cohort/framework.py:
+# 1 analyse, 2 situate in the environment, 3 préconisations, 4 co-élaboration, 5 the
+# written account), and diploma domains' competencies by their codes: which of these an
+# author is attested depends on their parcours (cohort/passport.py; docs/domain.md,
+# "Competencies and the passeport compétences").
+
+# the case study: a situation of a partner organisation, analysed by a team; collective
+# (module 1.0: CAFERUIS for parcours I, DEIS for parcours III) or thematic (modules
+# 2.1-2.6: DEIS for parcours III, no diploma for parcours II)
 CASE_STUDY_RUBRIC = Rubric((
     Criterion(
         "analyse", _l("Analyse de la situation"), weight=3,
-        competencies=("1.0-1", "1.0-2", "DEIS-DC3-1"),
+        competencies=("{module}-1", "{module}-2", "DEIS-DC3-1"),
         description=_l("Compréhension de la situation-problème et mobilisation des apports "
                        "de la formation pour l'analyser."),
         levels=levels(
@@ -113,7 +124,7 @@ CASE_STUDY_RUBRIC = Rubric((
             _l("Analyse approfondie, croisant plusieurs cadres et points de vue."),
         )),
     Criterion(
-        "preconisations", _l("Préconisations"), weight=3, competencies=("1.0-3",),
+        "preconisations", _l("Préconisations"), weight=3, competencies=("{module}-3",),
         description=_l("Préconisations de résolution réalistes, argumentées et "
                        "hiérarchisées."),
         levels=levels(
@@ -125,7 +136,7 @@ CASE_STUDY_RUBRIC = Rubric((
         )),
     Criterion(
         "ancrage", _l("Ancrage dans le terrain partenaire"), weight=2,
-        competencies=("1.0-2", "CAFERUIS-DC5-1"),
+        competencies=("{module}-2", "CAFERUIS-DC5-1"),
         description=_l("Prise en compte du contexte, des acteurs et des contraintes de la "
                        "structure partenaire."),
         levels=levels(
@@ -136,7 +147,7 @@ CASE_STUDY_RUBRIC = Rubric((
         )),
     Criterion(
         "cooperation", _l("Coopération et co-élaboration"), weight=1,
-        competencies=("1.0-4", "CAFERUIS-DC3-1", "DEIS-DC3-3"),
+        competencies=("{module}-4", "CAFERUIS-DC3-1", "DEIS-DC3-3"),
         description=_l("Travail réellement collectif : répartition, mise en commun, "
                        "cohérence de l'ensemble."),
         levels=levels(
@@ -145,13 +156,22 @@ CASE_STUDY_RUBRIC = Rubric((
             _l("Production co-élaborée et cohérente."),
             _l("Co-élaboration exemplaire, dont la démarche est explicitée."),
         )),
-    _writing(("1.0-5", "DEIS-DC3-2")),
+    _writing(("{module}-5", "DEIS-DC3-2")),
 ))
+
+# the mini-diagnostic: individual, in a thematic cohort (parcours II and III)
+# the thematic case study is assessed like the collective one, but no parcours that
+# writes it (II, III) is capitalisable toward the CAFERUIS (cohort/framework.py): its
+# criteria name no CAFERUIS competency nobody could earn
+THEMATIC_CASE_STUDY_RUBRIC = Rubric(tuple(
+    replace(c, competencies=tuple(code for code in c.competencies
+                                  if not code.startswith("CAFERUIS-")))
+    for c in CASE_STUDY_RUBRIC.criteria))
 
 MINI_DIAGNOSTIC_RUBRIC = Rubric((
     Criterion(
         "enjeu", _l("Présentation de l'organisation et de l'enjeu"), weight=2,
-        competencies=("1.0-2",),
+        competencies=("{module}-2",),
         description=_l("L'organisation est située et l'enjeu retenu, lié à la thématique, "
                        "est clairement posé."),
         levels=levels(
@@ -163,7 +183,7 @@ MINI_DIAGNOSTIC_RUBRIC = Rubric((
         )),
     Criterion(
         "diagnostic", _l("Diagnostic externe et interne"), weight=3,
-        competencies=("1.0-1", "DEIS-DC3-1"),
+        competencies=("{module}-1", "DEIS-DC3-1"),
         description=_l("Analyse de l'environnement et des ressources de l'organisation, "
                        "avec ses forces, faiblesses, opportunités et menaces."),
         levels=levels(
@@ -173,7 +193,7 @@ MINI_DIAGNOSTIC_RUBRIC = Rubric((
             _l("Diagnostic précis et documenté, synthèse éclairante."),
         )),
     Criterion(
-        "preconisations", _l("Préconisations"), weight=3, competencies=("1.0-3",),
+        "preconisations", _l("Préconisations"), weight=3, competencies=("{module}-3",),
         description=_l("Pistes d'action réalistes pour l'organisation, tirées du "
                        "diagnostic."),
         levels=levels(
@@ -182,7 +202,7 @@ MINI_DIAGNOSTIC_RUBRIC = Rubric((
             _l("Préconisations réalistes, tirées du diagnostic."),
             _l("Préconisations priorisées, avec moyens, étapes et indicateurs."),
         )),
-    _writing(("1.0-5",)),
+    _writing(("{module}-5", "DEIS-DC3-2")),
 ))
 
 
@@ -225,7 +245,7 @@ class CaseStudiesPlugin(Plugin):
             template=CASE_STUDY_TEMPLATE,
             fields=CASE_STUDY_FIELDS,
             soutenance=True,
-            rubric=CASE_STUDY_RUBRIC,
+            rubric=THEMATIC_CASE_STUDY_RUBRIC,
         )
         yield DeliverableKind(
             name="mini_diagnostic",

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .demo import DEMO_PASSWORD, demo_accounts, load_demo
+from .framework import load_framework
 from .operations import load_catalogue
 
 catalogue_cli = AppGroup("catalogue", help="The programme catalogue.")
@@ -14,10 +15,13 @@ catalogue_cli = AppGroup("catalogue", help="The programme catalogue.")
 
 @catalogue_cli.command("load")
 def load() -> None:
-    """Add the programme's modules, parcours, sites and sessions that are missing."""
+    """Add the programme's modules, parcours, sites and sessions that are missing, and
+    the blocks of its competency framework (cohort/framework.py)."""
 
     added = load_catalogue()
     click.echo(f"Programme catalogue: {added} rows added.")
+    blocks = load_framework()
+    click.echo(f"Competency framework: {blocks} blocks added.")
 
 
 @click.command("demo")
@@ -37,4 +41,4 @@ def demo_command() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for role, address in demo_accounts():
-        click.echo(f"  {role:<24} {address}")
+        click.echo(f"  {role:<44} {address}")

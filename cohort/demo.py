@@ -19,6 +19,8 @@ from coelab.api import core_operations as core_ops
 from sqlalchemy import select
 
 from . import operations as ops
+from .demo_history import NOT_VALIDATED, PAST_TRAINEES, complete_past_year, create_past_year
+from .framework import load_framework
 from .models import Funding, Module, Site
 
 DEMO_PASSWORD = "coelab-demo-2026"  # noqa: S105 - printed on purpose for local use
@@ -32,8 +34,9 @@ TRAINERS = [
 ]
 # practising professionals who sit on a jury (accounts limited to their panels)
 EXTERNAL_JURORS = [
-    ("rachid.amrani", "Rachid", "Amrani", "ITEP Les Pins (fictif)"),
-    ("nathalie.roche", "Nathalie", "Roche", "Association Horizons Partagés (fictive)"),
+    ("rachid.amrani", "Rachid", "Amrani", "ITEP Les Pins (fictif)", "Directeur adjoint"),
+    ("nathalie.roche", "Nathalie", "Roche", "Association Horizons Partagés (fictive)",
+     "Cheffe de service éducatif"),
 ]
 # login, first name, last name, organisation, parcours, funding
 TRAINEES = [
@@ -76,8 +79,11 @@ def demo_accounts() -> list[tuple[str, str]]:
         ("coordination", email(COORDINATOR[0])),
         ("administration", email(ADMIN[0])),
         *[("formateur·rice", email(t[0])) for t in TRAINERS],
-        *[("juré·e extérieur·e", email(j[0])) for j in EXTERNAL_JURORS],
+        *[("professionnel·le en exercice (jury)", email(j[0])) for j in EXTERNAL_JURORS],
         *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
+        *[(f"stagiaire 2025-2026, parcours {t[4]}"
+           + (" (non validé)" if t[0] == NOT_VALIDATED else " (validé)"), email(t[0]))
+          for t in PAST_TRAINEES],
     ]
 
 
@@ -91,12 +97,17 @@ def load_demo() -> bool:
     if db.session.scalar(select(User).where(User.email == email(COORDINATOR[0]))):
         return False
     ops.load_catalogue()
+    load_framework()
     with transaction():
         coordinator = _person(None, *COORDINATOR, is_coordinator=True)
         _person(coordinator, *ADMIN, is_admin=True, is_coordinator=True)
         trainers = [_person(coordinator, *t) for t in TRAINERS]
-        for juror in EXTERNAL_JURORS:
-            _person(coordinator, *juror)
+        for *juror, job_title in EXTERNAL_JURORS:
+            # a practising professional: what they do today makes them count on a jury
+            pro = _person(coordinator, *juror)
+            core_ops.update_profile(pro, pro, first_name=pro.first_name,
+                                    last_name=pro.last_name, organisation=pro.organisation,
+                                    locale=None, job_title=job_title)
         trainees = {t[0]: _person(coordinator, *t[:4]) for t in TRAINEES}
 
         martigues = db.session.scalar(select(Site).where(Site.name == "Martigues"))
@@ -122,14 +133,16 @@ def load_demo() -> bool:
         members = {}
         for login, *_rest, parcours, funding in TRAINEES:
             p = Parcours(parcours)
-            for cohort in (c1, c2):
-                if p.follows(cohort.module_scope):
-                    m = core_ops.add_member(coordinator, cohort, trainees[login],
-                                            CohortRole.TRAINEE, p)
-                    ops.update_enrolment(coordinator, m, parcours=p,
-                                         thematic_module=None if p == Parcours.I else thematic,
-                                         funding=Funding(funding), notes=None)
-                    members.setdefault(cohort.id, []).append(trainees[login])
+            # a parcours III trainee joins both cohorts before their enrolment is recorded
+            # (update_enrolment, cohort/operations.py, wants their other cohort)
+            joined = [core_ops.add_member(coordinator, cohort, trainees[login],
+                                          CohortRole.TRAINEE, p)
+                      for cohort in (c1, c2) if p.follows(cohort.module_scope)]
+            for m in joined:
+                ops.update_enrolment(coordinator, m, parcours=p,
+                                     thematic_module=None if p == Parcours.I else thematic,
+                                     funding=Funding(funding), notes=None)
+                members.setdefault(m.cohort_id, []).append(trainees[login])
         t1 = core_ops.create_team(coordinator, c1, "Équipe Calanques")
         t2 = core_ops.create_team(coordinator, c1, "Équipe Sainte-Victoire")
         core_ops.set_team_members(coordinator, t1, members[c1.id][:4])
@@ -150,8 +163,11 @@ def load_demo() -> bool:
         # a working document shared by the whole transversal cohort
         create_document(coordinator, c1, title="Notes du regroupement de novembre",
                         template="# Notes du regroupement\n\n")
+        # last year's promotion, whose work the jury has decided
+        past = create_past_year(coordinator, trainers, _person)
         # the deliverables themselves come from the packages that declare them
         signals.send(signals.demo_loaded, actor=coordinator)
+        complete_past_year(coordinator, past)
     return True
 
 

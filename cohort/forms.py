@@ -8,14 +8,16 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .models import Funding
+from .models import EligibilityStatus, Funding
 
 
 class CohortForm(FlaskForm):
@@ -41,14 +43,30 @@ class EnrolmentForm(FlaskForm):
         ("II", _l("Parcours II — un module thématique")),
         ("III", _l("Parcours III — transversal et thématique")),
     ])
-    thematic_module = SelectField(_l("Module thématique choisi"), coerce=int,
-                                  validators=[Optional()])
+    # parcours III: the trainee's cohort of the other kind of module (its label and
+    # choices are set by the view, from this cohort's kind)
+    other_cohort = SelectField(_l("Autre cohorte du parcours III"), coerce=int,
+                               validators=[Optional()])
     funding = SelectField(_l("Situation"), choices=[
         (Funding.EMPLOYED.value, _l("En emploi (reste à charge)")),
         (Funding.JOB_SEEKER.value, _l("En recherche d'emploi (gratuit)")),
     ])
     notes = TextAreaField(_l("Personnalisation du parcours"),
                           validators=[Optional(), Length(max=2000)])
+
+
+class EligibilityForm(FlaskForm):
+    """The coordination's record of a trainee's eligibility to one diploma."""
+
+    diploma = HiddenField(validators=[DataRequired()])
+    status = RadioField(_l("Conditions d'accès au diplôme"), choices=[
+        (EligibilityStatus.TO_CHECK.value, _l("À vérifier")),
+        (EligibilityStatus.ELIGIBLE.value, _l("Remplies : la personne est éligible")),
+        (EligibilityStatus.NOT_ELIGIBLE.value, _l("Non remplies : la personne n'est pas "
+                                                  "éligible")),
+    ], validators=[InputRequired(message=_l("Choisissez l'une des réponses proposées."))])
+    note = TextAreaField(_l("Note (pièces vues, diplôme ou expérience retenus, démarche "
+                            "à faire…)"), validators=[Optional(), Length(max=2000)])
 
 
 class ModuleForm(FlaskForm):

@@ -16,14 +16,18 @@ from coelab.api import (
     record,
     snapshot,
     transaction,
+    utcnow,
 )
 from coelab.api import core_operations as core_ops
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import catalogue
+from .framework import diplomas_for
 from .models import (
     CohortSetup,
+    DiplomaEligibility,
+    EligibilityStatus,
     Enrolment,
     Funding,
     Gathering,
@@ -32,6 +36,7 @@ from .models import (
     ProgrammeSession,
     Site,
 )
+from .results import parcours_of, scope_label
 
 GATHERING_MIN_DAYS = 2
 GATHERING_MAX_DAYS = 4
@@ -267,47 +272,213 @@ def ensure_enrolment(membership: Membership) -> Enrolment:
     return enrolment
 
 
+def _clean_text(value: str | None) -> str | None:
+    """A free text as stored: trimmed, None when empty, without NUL characters (which
+    PostgreSQL refuses in text and no one types)."""
+    return (value or "").replace("\x00", "").strip() or None
+
+
+def _other_scope(scope: ModuleScope) -> ModuleScope:
+    return ModuleScope.THEMATIC if scope == ModuleScope.TRANSVERSAL else ModuleScope.TRANSVERSAL
+
+
 def update_enrolment(actor: User, membership: Membership, *, parcours: Parcours,
-                     thematic_module: Module | None, funding: Funding,
-                     notes: str | None) -> Enrolment:
+                     funding: Funding, notes: str | None,
+                     thematic_module: Module | None = None,
+                     other_cohort: Cohort | None = None) -> Enrolment:
+    """Record a trainee's parcours, funding and personalisation notes.
+
+    A parcours III trainee follows a cohort of each kind of module (docs/domain.md,
+    "Parcours result and eligibility"): ``other_cohort`` is their cohort of the other
+    kind, which they join with parcours III in the same transaction (through the core's
+    ``add_member``), unless they already belong to one. The thematic module of a II or
+    III trainee is the module their thematic cohort follows; ``thematic_module``, when
+    given, must be that one (it is taken as given only for a cohort set up without a
+    module of the catalogue).
+    """
     if membership.role != CohortRole.TRAINEE:
         raise OperationError(_("Seul·e un·e stagiaire a une inscription."))
     parcours = Parcours(parcours)
-    if parcours == Parcours.I:
-        thematic_module = None
-    elif thematic_module is None:
-        raise OperationError(_("Les parcours II et III comprennent un module thématique : "
-                               "choisissez-le."))
-    elif thematic_module.scope != ModuleScope.THEMATIC:
-        raise OperationError(_("Choisissez un module thématique (2.1 à 2.6)."))
-    setup = setup_of(membership.cohort)
-    if (thematic_module is not None and setup is not None
-            and setup.module.scope == ModuleScope.THEMATIC and thematic_module != setup.module):
-        raise OperationError(_("Dans cette cohorte, le module thématique est le %(code)s.",
-                               code=setup.module.code))
+    cohort, person = membership.cohort, membership.user
+    if not parcours.follows(cohort.module_scope):
+        # the core's messages (_check_parcours, platform/coelab/operations.py)
+        raise OperationError(
+            _("Une cohorte du module transversal accueille les parcours I et III.")
+            if cohort.module_scope == ModuleScope.TRANSVERSAL else
+            _("Une cohorte de module thématique accueille les parcours II et III."))
+    others = [m for m in person.memberships
+              if m.role == CohortRole.TRAINEE and m.id != membership.id]
+    other_scope = _other_scope(cohort.module_scope)
+    target: Cohort | None = None
+    joined: Membership | None = None
+    if parcours == Parcours.III:
+        existing = [m for m in others if m.cohort.module_scope == other_scope]
+        if other_cohort is None:
+            if not existing:
+                raise OperationError(_(
+                    "Le parcours III se suit dans une cohorte du module transversal et dans "
+                    "une cohorte d'un module thématique : choisissez aussi la cohorte du "
+                    "module %(kind)s de %(name)s.", kind=scope_label(other_scope),
+                    name=person.full_name))
+            joined = existing[0]
+            target = joined.cohort
+        else:
+            if other_cohort.module_scope != other_scope:
+                raise OperationError(_(
+                    "La cohorte « %(cohort)s » suit un module %(kind)s, comme celle-ci : "
+                    "pour le parcours III, choisissez une cohorte du module %(other)s.",
+                    cohort=other_cohort.name, kind=scope_label(other_cohort.module_scope),
+                    other=scope_label(other_scope)))
+            joined = next((m for m in existing if m.cohort_id == other_cohort.id), None)
+            if joined is None and existing:
+                raise OperationError(_(
+                    "%(name)s est déjà inscrit·e dans la cohorte « %(cohort)s » du module "
+                    "%(kind)s. Pour changer de cohorte, retirez d'abord cette personne de "
+                    "« %(cohort)s » (page Membres de la cohorte).", name=person.full_name,
+                    cohort=existing[0].cohort.name, kind=scope_label(other_scope)))
+            if joined is None and any(m.cohort_id == other_cohort.id
+                                      for m in person.memberships):
+                raise OperationError(_(
+                    "%(name)s fait déjà partie de la cohorte « %(cohort)s » avec un autre "
+                    "rôle que stagiaire.", name=person.full_name, cohort=other_cohort.name))
+            target = other_cohort
+    else:
+        clash = next((m for m in others if m.parcours != parcours), None)
+        if clash is not None:
+            raise OperationError(_(
+                "%(name)s est aussi inscrit·e dans la cohorte « %(cohort)s » en parcours "
+                "%(p)s. Pour passer au parcours %(new)s, retirez d'abord cette personne de "
+                "« %(cohort)s » (page Membres de la cohorte).", name=person.full_name,
+                cohort=clash.cohort.name, p=clash.parcours.value if clash.parcours else "—",
+                new=parcours.value))
+    thematic_module = _thematic_module(parcours, cohort, target, thematic_module)
+    funding = Funding(funding)
     with transaction():
         core_ops.set_parcours(actor, membership, parcours)
-        enrolment = ensure_enrolment(membership)
-        before = {"thematic_module": enrolment.thematic_module.code
-                  if enrolment.thematic_module else None, "funding": enrolment.funding}
-        enrolment.thematic_module = thematic_module
-        enrolment.funding = Funding(funding)
-        enrolment.notes = (notes or "").strip() or None
-        record("enrolment.updated", membership, actor=actor, cohort_id=membership.cohort_id,
-               before=before,
-               after={"parcours": parcours,
-                      "thematic_module": thematic_module.code if thematic_module else None,
-                      "funding": enrolment.funding})
+        enrolment = _save_enrolment(actor, membership, parcours, thematic_module, funding,
+                                    _clean_text(notes))
+        if target is not None:
+            if joined is None:
+                joined = core_ops.add_member(actor, target, person, CohortRole.TRAINEE,
+                                             Parcours.III)
+            else:
+                core_ops.set_parcours(actor, joined, Parcours.III)
+            other = ensure_enrolment(joined)
+            _save_enrolment(actor, joined, Parcours.III, thematic_module, funding,
+                            other.notes)
     return enrolment
 
 
-def remaining_cost_cents(membership: Membership, enrolment: Enrolment | None) -> int | None:
+def _thematic_module(parcours: Parcours, cohort: Cohort, target: Cohort | None,
+                     given: Module | None) -> Module | None:
+    """The thematic module of an enrolment: none for parcours I, else the module the
+    trainee's thematic cohort follows."""
+    if parcours == Parcours.I:
+        return None
+    thematic = cohort if cohort.module_scope == ModuleScope.THEMATIC else target
+    setup = setup_of(thematic) if thematic is not None else None
+    if setup is None:
+        if given is not None and given.scope != ModuleScope.THEMATIC:
+            raise OperationError(_("Choisissez un module thématique (2.1 à 2.6)."))
+        return given
+    if given is not None and given.id != setup.module_id:
+        if thematic is cohort:
+            raise OperationError(_("Dans cette cohorte, le module thématique est le %(code)s.",
+                                   code=setup.module.code))
+        raise OperationError(_(
+            "La cohorte thématique « %(cohort)s » suit le module %(code)s : c'est le module "
+            "thématique de cette inscription.", cohort=thematic.name, code=setup.module.code))
+    return setup.module
+
+
+def _save_enrolment(actor: User, membership: Membership, parcours: Parcours,
+                    thematic_module: Module | None, funding: Funding,
+                    notes: str | None) -> Enrolment:
+    enrolment = ensure_enrolment(membership)
+    before = {"thematic_module": enrolment.thematic_module.code
+              if enrolment.thematic_module else None, "funding": enrolment.funding}
+    enrolment.thematic_module = thematic_module
+    enrolment.funding = funding
+    enrolment.notes = notes
+    record("enrolment.updated", membership, actor=actor, cohort_id=membership.cohort_id,
+           before=before,
+           after={"parcours": parcours,
+                  "thematic_module": thematic_module.code if thematic_module else None,
+                  "funding": enrolment.funding})
+    return enrolment
+
+
+def parcours_costs() -> dict[str, int]:
+    """What an employed trainee pays, by parcours code (euro cents)."""
+    return dict(db.session.execute(select(ParcoursDefinition.code,
+                                          ParcoursDefinition.remaining_cost_cents)).all())
+
+
+def remaining_cost_cents(membership: Membership, enrolment: Enrolment | None,
+                         costs: dict[str, int] | None = None) -> int | None:
     """What the trainee pays: the parcours' remaining cost if employed, nothing if job
-    seeker (docs/domain.md, "Sessions, sites, rhythm and costs")."""
+    seeker (docs/domain.md, "Sessions, sites, rhythm and costs"). ``costs``: the
+    parcours' costs already read (``parcours_costs``), for a table of trainees."""
     if membership.parcours is None:
         return None
     if enrolment is not None and enrolment.funding == Funding.JOB_SEEKER:
         return 0
-    definition = db.session.scalar(select(ParcoursDefinition).where(
-        ParcoursDefinition.code == membership.parcours.value))
-    return definition.remaining_cost_cents if definition else None
+    if costs is None:
+        costs = parcours_costs()
+    return costs.get(membership.parcours.value)
+
+
+# --- diploma eligibility ------------------------------------------------------------------
+
+ELIGIBILITY_NOTE_MAX = 2000
+
+
+def eligibility_of(person: User) -> dict[str, DiplomaEligibility]:
+    """What the coordination recorded of the person's eligibility, by diploma code."""
+    return {e.diploma: e for e in db.session.scalars(select(DiplomaEligibility).where(
+        DiplomaEligibility.user_id == person.id))}
+
+
+def record_eligibility(actor: User, person: User, *, diploma: str,
+                       status: EligibilityStatus | str, note: str | None
+                       ) -> DiplomaEligibility:
+    """Record whether a trainee meets the access conditions of a diploma their parcours
+    is capitalisable toward (cohort/framework.py ``diplomas_for``), with a note."""
+    parcours = parcours_of(person)
+    found = next((d for d in diplomas_for(parcours) if d.code == diploma), None)
+    if found is None:
+        if parcours is None:
+            raise OperationError(_("Le parcours de %(name)s n'est pas encore renseigné (ou "
+                                   "diffère selon ses cohortes) : complétez d'abord son "
+                                   "inscription.", name=person.full_name))
+        raise OperationError(_("Le parcours %(p)s ne prépare à aucun bloc de ce diplôme.",
+                               p=parcours.value))
+    try:
+        status = EligibilityStatus(status)
+    except ValueError:
+        raise OperationError(_("Choisissez l'une des réponses proposées.")) from None
+    note = _clean_text(note)
+    if note is not None and len(note) > ELIGIBILITY_NOTE_MAX:
+        raise OperationError(_("La note ne dépasse pas %(n)d caractères.",
+                               n=ELIGIBILITY_NOTE_MAX))
+    cohort_id = db.session.scalar(select(Membership.cohort_id).join(Membership.cohort).where(
+        Membership.user_id == person.id, Membership.role == CohortRole.TRAINEE)
+        .order_by(Cohort.start_date, Cohort.id).limit(1))
+    with transaction():
+        row = db.session.scalar(select(DiplomaEligibility).where(
+            DiplomaEligibility.user_id == person.id,
+            DiplomaEligibility.diploma == found.code).with_for_update())
+        before = None
+        if row is None:
+            row = DiplomaEligibility(user_id=person.id, diploma=found.code)
+            db.session.add(row)
+        else:
+            before = {"diploma": row.diploma, "status": row.status, "note": row.note}
+        row.status, row.note = status, note
+        row.recorded_by_id = getattr(actor, "id", None)
+        row.recorded_at = utcnow()
+        db.session.flush()
+        record("eligibility.recorded", row, actor=actor, cohort_id=cohort_id, before=before,
+               after={"user": person.email, "diploma": found.code, "status": status,
+                      "note": note})
+    return row

@@ -4,6 +4,13 @@ Opened with the enrolment (parcours, theme, personalisation notes), it gains the
 competencies the jury validated when a deliverable's result is released: those its
 rubric maps to criteria the panel judged at least "Atteint" (every competency of the
 rubric when the panel recorded no scores).
+
+An author is attested only what their training covers (docs/domain.md, "Competencies
+and the passeport compétences"): the competencies of the block of the module the
+deliverable's cohort follows, and those of the blocks of the diplomas their parcours in
+that cohort is capitalisable toward (cohort/framework.py, ``diplomas_for``). Whatever a
+rubric names beyond that (a cohort's copy made before rubrics named the cohort's module,
+a diploma of another parcours) is left out.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ from __future__ import annotations
 from statistics import mean
 
 from coelab.api import (
+    Competency,
     Deliverable,
+    Membership,
+    Parcours,
     User,
     authors_of,
     competencies_by_code,
@@ -21,20 +31,53 @@ from coelab.api import (
     kind_of,
     outcome_for,
     record,
+    registry,
     rubric_criteria,
     transaction,
 )
 from sqlalchemy import select
 
+from .framework import diploma_of_block, diplomas_for
 from .models import PassportEntry
 
 ACHIEVED = 2  # the rank of "Atteint" among the four levels
 
 
-def validated_competencies(deliverable: Deliverable) -> list[str]:
+def parcours_in(deliverable: Deliverable, author: User) -> Parcours | None:
+    """The author's parcours on their membership in the deliverable's cohort."""
+    return db.session.scalar(select(Membership.parcours).where(
+        Membership.cohort_id == deliverable.cohort_id, Membership.user_id == author.id))
+
+
+def attestable(competency: Competency, module: str | None,
+               parcours: Parcours | None) -> bool:
+    """Whether a competency may be attested to an author on ``parcours`` for work done in
+    a cohort of ``module``: its block is that module's, or a domain of a diploma the
+    parcours is capitalisable toward."""
+    block = competency.block
+    if block is None:
+        return False
+    if module is not None and block.code == module:
+        return True
+    return diploma_of_block(block.code) in diplomas_for(parcours)
+
+
+def validated_competencies(deliverable: Deliverable, author: User | None = None) -> list[str]:
     """The codes of the competencies a validated deliverable attests: those of the
     criteria the panel agreed at "Atteint" or above (else, without agreed levels, those
-    its jurors scored so on average; else every competency of the rubric)."""
+    its jurors scored so on average; else every competency of the rubric). For an
+    ``author``, only those they may be attested (:func:`attestable`)."""
+    codes = _validated_codes(deliverable)
+    if author is None:
+        return codes
+    module = registry().cohort_module(deliverable.cohort)
+    parcours = parcours_in(deliverable, author)
+    known = competencies_by_code(codes)
+    return [c for c in codes if c in known and attestable(
+        known[c], module.code if module is not None else None, parcours)]
+
+
+def _validated_codes(deliverable: Deliverable) -> list[str]:
     decision = decision_of(deliverable)
     if decision is not None and decision.agreed_levels:
         criteria = rubric_criteria(deliverable.cohort, kind_of(deliverable))
@@ -58,8 +101,8 @@ def validated_competencies(deliverable: Deliverable) -> list[str]:
 
 
 def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntry]:
-    """Add the deliverable's validated competencies to each author's passeport (once)."""
-    framework = competencies_by_code(validated_competencies(deliverable))
+    """Add the deliverable's validated competencies to each author's passeport (once),
+    those their module and parcours allow (:func:`validated_competencies`)."""
     kind = kind_of(deliverable)
     source = f"{kind.label} — {deliverable.title}"
     decision = decision_of(deliverable)
@@ -67,8 +110,11 @@ def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntr
     authors = [a for a in authors_of(deliverable)
                if decision is None or outcome_for(decision, a.id)]
     added = []
+    attested: dict[str, list[str]] = {}
     with transaction():
         for author in authors:
+            framework = competencies_by_code(validated_competencies(deliverable, author))
+            attested[author.email] = sorted(framework)
             have = set(db.session.scalars(select(PassportEntry.competency_code).where(
                 PassportEntry.user_id == author.id,
                 PassportEntry.deliverable_id == deliverable.id)))
@@ -88,7 +134,9 @@ def record_validation(deliverable: Deliverable, actor=None) -> list[PassportEntr
             record("passport.competencies_validated", deliverable, actor=actor,
                    cohort_id=deliverable.cohort_id,
                    after={"authors": [u.email for u in authors],
-                          "competencies": sorted(framework)})
+                          "competencies": sorted({c for codes in attested.values()
+                                                  for c in codes}),
+                          "by_author": attested})
     return added
 
 

@@ -29,12 +29,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import models  # noqa: F401
+from . import (
+    attendance_views,  # noqa: F401 - its pages join the blueprint
+    attestation_views,  # noqa: F401 - its pages join the blueprint
+    models,  # noqa: F401
+)
 from . import operations as ops
+from .attendance import POLICY_RULES as ATTENDANCE_RULES
+from .attestation import POLICY_RULES as ATTESTATION_RULES
 from .cli import catalogue_cli, demo_command
 from .models import Module
 from .operations import ensure_enrolment
 from .passport import on_deliverable_decided
+from .results import parcours_result
 from .views import bp, create_from_form, enrolment_rows, new_cohort_form
 
 
@@ -69,6 +76,10 @@ class CohortPlugin(Plugin):
             "programme.edit": lambda user, obj=None: is_staff(user),
             "cohort.view_enrolments": _may_see_enrolments,
             "passport.view": _may_see_passport,
+            # the coordination records a trainee's eligibility to a diploma
+            "passport.record_eligibility": lambda user, person=None: is_staff(user),
+            **ATTENDANCE_RULES,
+            **ATTESTATION_RULES,
         }
 
     def connect_signals(self, app: Flask) -> None:
@@ -113,9 +124,21 @@ class CohortPlugin(Plugin):
                                  {"rows": enrolment_rows(cohort), "cohort": cohort,
                                   "manage": manage}, order=20)
         elif cohort_role(user, cohort) == CohortRole.TRAINEE:
-            mine = [r for r in enrolment_rows(cohort) if r["membership"].user_id == user.id]
+            mine = enrolment_rows(cohort, only=user)
             yield WorkspacePanel(_l("Mon inscription"), "cohort/panel_my_enrolment.html",
                                  {"row": mine[0] if mine else None}, order=20)
+
+    def dashboard_panels(self, user: User) -> Iterable[WorkspacePanel]:
+        """A trainee's parcours: their cohorts (two for parcours III), each deliverable
+        they owe with its result, and the parcours' status (cohort/results.py)."""
+        memberships = [m for m in user.memberships if m.role == CohortRole.TRAINEE]
+        if memberships:
+            result = parcours_result(user)
+            yield WorkspacePanel(
+                _l("Mon parcours"), "cohort/panel_parcours.html",
+                {"result": result,
+                 "setups": {m.cohort_id: ops.setup_of(m.cohort) for m in result.memberships}},
+                order=10)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
         today = local_today()

@@ -3,6 +3,7 @@ enrolments."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from coelab.api import (
@@ -22,13 +23,16 @@ from coelab.api import (
     submit_form,
 )
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from . import operations as ops
 from .forms import (
     CohortForm,
+    EligibilityForm,
     EnrolmentForm,
     GatheringForm,
     ModuleForm,
@@ -36,8 +40,20 @@ from .forms import (
     SessionForm,
     SiteForm,
 )
-from .models import Enrolment, Gathering, Module, ParcoursDefinition, ProgrammeSession, Site
+from .framework import DIPLOMAS, Diploma, diploma_of_competency, diplomas_for
+from .models import (
+    DiplomaEligibility,
+    EligibilityStatus,
+    Enrolment,
+    Gathering,
+    Module,
+    ParcoursDefinition,
+    PassportEntry,
+    ProgrammeSession,
+    Site,
+)
 from .passport import entries_of
+from .results import parcours_of, parcours_result, parcours_results
 
 bp = Blueprint("cohort", __name__)
 
@@ -243,16 +259,40 @@ def enrolments(cohort_id: int):
     return render_template("cohort/enrolments.html", cohort=cohort, rows=rows)
 
 
-def enrolment_rows(cohort: Cohort) -> list[dict]:
-    trainees = [m for m in cohort.memberships if m.role == CohortRole.TRAINEE]
+def enrolment_rows(cohort: Cohort, only: User | None = None) -> list[dict]:
+    """A row per trainee of the cohort (or only ``only``'s): membership, enrolment, what
+    is left to pay and their parcours result, in a number of queries that does not grow
+    with the number of trainees."""
+    query = (select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+             .where(Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE))
+    if only is not None:
+        query = query.where(Membership.user_id == only.id)
+    trainees = list(db.session.scalars(query))
+    if not trainees:
+        return []
     found = {e.membership_id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.membership_id.in_([m.id for m in trainees])))}
+        select(Enrolment).where(Enrolment.membership_id.in_([m.id for m in trainees]))
+        .options(selectinload(Enrolment.thematic_module)))}
+    costs = ops.parcours_costs()
+    results = (parcours_results(cohort) if only is None
+               else {only.id: parcours_result(only)})
     rows = []
-    for m in sorted(trainees, key=lambda m: (m.user.last_name.lower(), m.user.first_name)):
+    for m in sorted(trainees, key=lambda m: (m.user.last_name.lower(),
+                                            m.user.first_name.lower(), m.id)):
         enrolment = found.get(m.id)
+        result = results.get(m.user_id)
         rows.append({"membership": m, "enrolment": enrolment,
-                     "cost": ops.remaining_cost_cents(m, enrolment)})
+                     "cost": ops.remaining_cost_cents(m, enrolment, costs),
+                     "result": result,
+                     "diplomas": diplomas_for(result.parcours) if result else ()})
     return rows
+
+
+def _cohort_label(c: Cohort) -> str:
+    setup = ops.setup_of(c)
+    module = f"{setup.module.code} — " if setup else ""
+    return _("%(module)s%(name)s (du %(start)s au %(end)s)", module=module, name=c.name,
+             start=format_date(c.start_date, "short"), end=format_date(c.end_date, "short"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/enrolments/<int:membership_id>", methods=["GET", "POST"])
@@ -263,27 +303,47 @@ def edit_enrolment(cohort_id: int, membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     if membership.cohort_id != cohort.id or membership.role != CohortRole.TRAINEE:
         abort(404)
+    person = membership.user
     enrolment = db.session.get(Enrolment, membership.id)
+    other_scope = (ModuleScope.THEMATIC if cohort.module_scope == ModuleScope.TRANSVERSAL
+                   else ModuleScope.TRANSVERSAL)
+    current_other = next((m.cohort for m in person.memberships
+                          if m.role == CohortRole.TRAINEE and m.cohort_id != cohort.id
+                          and m.cohort.module_scope == other_scope), None)
     form = EnrolmentForm()
-    form.thematic_module.choices = [(0, _("— aucun (parcours I) —"))] + [
-        (m.id, m.label) for m in _modules(ModuleScope.THEMATIC)]
+    form.other_cohort.label.text = (
+        _("Cohorte du module thématique (parcours III)")
+        if other_scope == ModuleScope.THEMATIC
+        else _("Cohorte du module transversal (parcours III)"))
+    form.other_cohort.choices = [(0, _("— à choisir pour le parcours III —"))] + [
+        (c.id, _cohort_label(c)) for c in db.session.scalars(
+            select(Cohort).where(Cohort.module_scope == other_scope)
+            .order_by(Cohort.start_date.desc(), Cohort.name))]
     if request.method == "GET":
         form.parcours.data = membership.parcours.value if membership.parcours else "I"
+        form.other_cohort.data = current_other.id if current_other else 0
         if enrolment is not None:
-            form.thematic_module.data = enrolment.thematic_module_id or 0
             form.funding.data = enrolment.funding.value
             form.notes.data = enrolment.notes
+
+    def save():
+        parcours = Parcours(form.parcours.data)
+        other = (db.session.get(Cohort, form.other_cohort.data)
+                 if parcours == Parcours.III and form.other_cohort.data else None)
+        return ops.update_enrolment(current_user, membership, parcours=parcours,
+                                    other_cohort=other, funding=form.funding.data,
+                                    notes=form.notes.data)
+
     done = submit_form(
-        form, lambda: ops.update_enrolment(
-            current_user, membership, parcours=Parcours(form.parcours.data),
-            thematic_module=db.session.get(Module, form.thematic_module.data)
-            if form.thematic_module.data else None,
-            funding=form.funding.data, notes=form.notes.data),
-        done=_("Inscription de %(name)s enregistrée.", name=membership.user.full_name),
+        form, save,
+        done=_("Inscription de %(name)s enregistrée.", name=person.full_name),
         next_url=url_for("cohort.enrolments", cohort_id=cohort.id))
-    return done or render_template("cohort/edit_form.html", form=form,
-                           title=_("Inscription de %(name)s", name=membership.user.full_name),
-                           back=url_for("cohort.enrolments", cohort_id=cohort.id))
+    setup = ops.setup_of(cohort)
+    return done or render_template(
+        "cohort/enrolment_form.html", form=form, cohort=cohort, membership=membership,
+        person=person, setup=setup, current_other=current_other,
+        other_setup=ops.setup_of(current_other) if current_other else None,
+        result=parcours_result(person))
 
 
 @bp.route("/passeport", defaults={"user_id": None, "fmt": "html"})
@@ -293,20 +353,14 @@ def edit_enrolment(cohort_id: int, membership_id: int):
 @login_required
 def passport(user_id: int | None, fmt: str):
     """A trainee's passeport compétences: their parcours as personalised at enrolment,
-    and the competencies their juries validated."""
-
-
+    its result, the competencies their juries validated, and the diploma blocks they
+    are capitalisable toward."""
     person = (current_user._get_current_object() if user_id is None
               else db.get_or_404(User, user_id))
     if not can(current_user, "passport.view", person):
         abort(404)
-    memberships = [m for m in person.memberships if m.role == CohortRole.TRAINEE]
-    enrolments = {e.membership_id: e for e in db.session.scalars(select(Enrolment).where(
-        Enrolment.membership_id.in_([m.id for m in memberships])))}
-    context = {"person": person, "memberships": memberships, "enrolments": enrolments,
-               "entries": entries_of(person)}
+    context = passport_context(person)
     if fmt == "pdf":
-
         response = Response(export_pdf_from_template("cohort/passport_print.html", **context),
                             mimetype="application/pdf")
         response.headers["Content-Disposition"] = (
@@ -314,3 +368,88 @@ def passport(user_id: int | None, fmt: str):
         response.headers["Cache-Control"] = "private, no-store"
         return response
     return render_template("cohort/passport.html", **context)
+
+
+@dataclass(frozen=True)
+class DiplomaSection:
+    """A diploma in the passeport: whether the trainee's parcours is capitalisable
+    toward it, their eligibility as recorded, and the attested competencies of each of
+    its blocks ``[(block code as people say it: "DC3", entries)]``."""
+
+    diploma: Diploma
+    of_parcours: bool
+    eligibility: DiplomaEligibility | None
+    blocks: list[tuple[str, list[PassportEntry]]]
+
+    @property
+    def status(self) -> str:
+        return (self.eligibility.status.value if self.eligibility is not None
+                else EligibilityStatus.TO_CHECK.value)
+
+
+def passport_context(person: User) -> dict:
+    """What the passeport's page and its PDF show of ``person``."""
+    result = parcours_result(person)
+    memberships = result.memberships
+    enrolments = {e.membership_id: e for e in db.session.scalars(select(Enrolment).where(
+        Enrolment.membership_id.in_([m.id for m in memberships])))} if memberships else {}
+    setups = {m.cohort_id: ops.setup_of(m.cohort) for m in memberships}
+    eligibility = ops.eligibility_of(person)
+    own = diplomas_for(result.parcours)
+    modules: dict[str, list[PassportEntry]] = {}
+    by_diploma: dict[str, dict[str, list[PassportEntry]]] = {}
+    for entry in entries_of(person):
+        diploma = diploma_of_competency(entry.competency_code)
+        if diploma is None:
+            modules.setdefault(entry.block_title or _("Autres compétences"), []).append(entry)
+        else:
+            block = next(b for b in diploma.blocks
+                         if entry.competency_code.startswith(f"{b}-"))
+            by_diploma.setdefault(diploma.code, {}).setdefault(block, []).append(entry)
+    diplomas = [d for d in DIPLOMAS if d in own or d.code in by_diploma]
+    sections = [DiplomaSection(
+        d, d in own, eligibility.get(d.code),
+        [(b.removeprefix(f"{d.code}-"), by_diploma.get(d.code, {}).get(b, []))
+         for b in d.blocks]) for d in diplomas]
+    return {"person": person, "result": result, "memberships": memberships,
+            "enrolments": enrolments, "setups": setups,
+            "entries": [e for group in modules.values() for e in group],
+            "module_groups": list(modules.items()), "diploma_sections": sections}
+
+
+@bp.route("/passeport/<int:user_id>/eligibilite", methods=["GET", "POST"])
+@login_required
+def eligibility(user_id: int):
+    """The coordination records whether a trainee meets the access conditions of each
+    diploma their parcours is capitalisable toward."""
+    person = db.get_or_404(User, user_id)
+    if not can(current_user, "passport.view", person):
+        abort(404)
+    require("passport.record_eligibility", person)
+    parcours = parcours_of(person)
+    diplomas = diplomas_for(parcours)
+    recorded = ops.eligibility_of(person)
+    forms = {}
+    for d in diplomas:
+        row = recorded.get(d.code)
+        forms[d.code] = EligibilityForm(formdata=None, data={
+            "diploma": d.code,
+            "status": row.status.value if row else EligibilityStatus.TO_CHECK.value,
+            "note": row.note if row else None})
+    posted = None
+    if request.method == "POST":
+        posted = EligibilityForm()
+        if posted.diploma.data in forms:
+            forms[posted.diploma.data] = posted
+        done = submit_form(
+            posted, lambda: ops.record_eligibility(
+                current_user, person, diploma=posted.diploma.data,
+                status=posted.status.data, note=posted.note.data),
+            done=_("Éligibilité de %(name)s enregistrée.", name=person.full_name),
+            next_url=url_for("cohort.passport", user_id=person.id) + "#diplomas-title")
+        if done:
+            return done
+    stray = posted if posted is not None and posted.diploma.data not in forms else None
+    return render_template("cohort/eligibility.html", person=person, parcours=parcours,
+                           sections=[(d, recorded.get(d.code), forms[d.code])
+                                     for d in diplomas], stray=stray)

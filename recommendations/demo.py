@@ -146,12 +146,40 @@ def _authors(collection: Deliverable) -> list[User]:
     return collection.cohort.members(CohortRole.TRAINEE)
 
 
-def load_demo(actor: User) -> None:
-    """The demo year: last year's validated entries in the corpus, and a collection per
-    team of the thematic cohorts with a few proposed entries."""
-
-    load_demo_corpus(actor)
+def past_collection(actor: User, cohort: Cohort) -> Deliverable | None:
+    """Last year's thematic cohort (the cohort package's demo creates it, with its
+    trainees): the collection they wrote together, its entries proposed by them and
+    adopted, ready to be handed in to the jury (which the cohort package's demo does;
+    its release puts the entries in the corpus)."""
     kind = kind_of(KIND)
+    if find_deliverable(cohort, kind, "cohort", team=None, owner=None) is not None:
+        return None
+    set_schedule(actor, cohort, kind, authorship="cohort")
+    labels = ops.themes_by_code()
+    themes = sorted({code for _t, code, *_r in PAST_ENTRIES} & set(labels))
+    collection = start_deliverable(actor, cohort, KIND, title="Recueil de bonnes pratiques "
+                                   "2025-2026", details={"themes": themes})
+    authors = _authors(collection) or [actor]
+    for i, (title, theme, *sections) in enumerate(PAST_ENTRIES):
+        if theme not in labels:  # the programme's themes were not loaded
+            continue
+        entry = ops.propose_entry(
+            authors[i % len(authors)], collection, title=title, theme=theme,
+            text_=_entry_text(title, f"{theme} — {labels[theme].label}", *sections))
+        ops.adopt(authors[(i + 1) % len(authors)], entry)
+    return collection
+
+
+def load_demo(actor: User) -> None:
+    """The demo year: last year's collection, adopted and ready for its jury (or, when
+    last year's cohort is not there, its validated entries straight in the corpus), and
+    a collection per team of this year's thematic cohorts with a few proposed entries."""
+    kind = kind_of(KIND)
+    past = db.session.scalar(select(Cohort).where(Cohort.name == PAST_COHORT))
+    if past is not None and kind.applies_to(past) and past.memberships:
+        past_collection(actor, past)
+    else:
+        load_demo_corpus(actor)
     for cohort in db.session.scalars(select(Cohort).order_by(Cohort.id)):
         if not kind.applies_to(cohort) or cohort.start_date.year < 2026:
             continue

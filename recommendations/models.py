@@ -1,5 +1,6 @@
 """Tables of the recommendations plugin: entries of a collection, their endorsements and
-discussion, and the shared corpus of validated recommendations.
+discussion, the adopted entries as each submission handed them in, and the shared corpus
+of validated recommendations.
 
 A collection itself is a core :class:`coelab.deliverables.models.Deliverable` of kind
 ``recommendation_collection``; its entries are each a co-written core document.
@@ -90,6 +91,49 @@ class DiscussionMessage(db.Model):
 
     entry: Mapped[RecommendationEntry] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+
+
+class FrozenRound(db.Model):
+    """A collection's adopted entries as its authors handed them in at one submission
+    (one round): written with the version frozen then, by the kind's ``freeze`` hook
+    (:func:`recommendations.operations.frozen_markdown`), never changed afterwards.
+    When the jury validates that round, the corpus copies these entries
+    (:func:`recommendations.operations.publish_collection`)."""
+
+    __tablename__ = "recommendation_frozen_rounds"
+    __table_args__ = (UniqueConstraint("collection_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverables.id", ondelete="CASCADE"))
+    # the submission's round (coelab.deliverables.models.Submission.round)
+    round: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[FrozenEntry]] = relationship(
+        back_populates="frozen_round", order_by="FrozenEntry.position",
+        cascade="all, delete-orphan")
+
+
+class FrozenEntry(db.Model):
+    """One adopted entry of a :class:`FrozenRound`: its title, theme, place and text as
+    handed in (the entry itself may change in a later round)."""
+
+    __tablename__ = "recommendation_frozen_entries"
+    __table_args__ = (UniqueConstraint("frozen_round_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frozen_round_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation_frozen_rounds.id", ondelete="CASCADE"))
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation_entries.id", ondelete="SET NULL"), index=True)
+    # its place among the round's adopted entries, from 1
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    theme_code: Mapped[str] = mapped_column(String(20))
+    markdown: Mapped[str] = mapped_column(Text)
+
+    frozen_round: Mapped[FrozenRound] = relationship(back_populates="entries")
 
 
 #: the expression PostgreSQL indexes and searches (both must be the same text)

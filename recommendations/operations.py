@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import NamedTuple
 
 from coelab.api import (
     WRITING,
@@ -42,6 +43,8 @@ from .models import (
     DiscussionMessage,
     Endorsement,
     EntryStatus,
+    FrozenEntry,
+    FrozenRound,
     RecommendationEntry,
 )
 
@@ -123,16 +126,58 @@ def combined_markdown(collection: Deliverable, text: str | None = None) -> str:
 def frozen_markdown(collection: Deliverable, text: str) -> str:
     """What the collection's version frozen at submission holds
     (``DeliverableKind.freeze``): ``text``, its own text just frozen, then its adopted
-    entries, as :func:`combined_markdown` composes them.
+    entries, as :func:`combined_markdown` composes them. What it read is kept as the
+    round's :class:`FrozenRound`, which the corpus copies if the jury validates that
+    round (:func:`publish_collection`): the entries' documents stay writable, the
+    version and the corpus do not follow them.
 
     It runs inside the submission's transaction. The collection's row is locked first:
     an entry adopted or set aside meanwhile waits, then finds the collection submitted.
     Each entry's text is read as stored, without waiting for its co-editing room: a
     writer holding that room may be waiting for the row lock this read takes."""
-    db.session.execute(select(Deliverable.id).where(Deliverable.id == collection.id)
-                       .with_for_update())
-    return _joined(text, [load_room(e.document_id).markdown()
-                          for e in adopted_entries(collection)])
+    current = db.session.scalar(select(Deliverable.round).where(
+        Deliverable.id == collection.id).with_for_update())
+    adopted = adopted_entries(collection)
+    texts = [load_room(e.document_id).markdown() for e in adopted]
+    # the round this submission opens: the deliverable's round plus one (``submit``,
+    # platform/coelab/deliverables/workflow.py), whose transaction writes this row too
+    frozen = FrozenRound(collection_id=collection.id, round=current + 1, entries=[
+        FrozenEntry(entry_id=entry.id, position=position, title=entry.title,
+                    theme_code=entry.theme_code, markdown=markdown)
+        for position, (entry, markdown) in enumerate(zip(adopted, texts, strict=True),
+                                                     start=1)])
+    db.session.add(frozen)
+    db.session.flush()
+    record("recommendation.frozen", frozen, actor=None, cohort_id=collection.cohort_id,
+           after={"collection": collection.id, "round": frozen.round,
+                  "entries": [e.id for e in adopted]})
+    return _joined(text, texts)
+
+
+class HandedIn(NamedTuple):
+    """An adopted entry as a submission handed it in."""
+
+    entry_id: int | None
+    title: str
+    theme_code: str
+    markdown: str
+
+
+def handed_in(collection: Deliverable, round_: int) -> list[HandedIn]:
+    """The adopted entries of the version frozen at the submission of ``round_``, in the
+    collection's order then, as :func:`frozen_markdown` read them.
+
+    A round handed in before these were kept (migration r3c0mm02), or never handed in,
+    has none: its entries are then the live adopted ones, as the corpus took them
+    before. Adopting, setting aside and moving entries stop at a submission, so only
+    their texts may differ."""
+    frozen = db.session.scalar(select(FrozenRound).where(
+        FrozenRound.collection_id == collection.id, FrozenRound.round == round_))
+    if frozen is not None:
+        return [HandedIn(e.entry_id, e.title, e.theme_code, e.markdown)
+                for e in frozen.entries]
+    return [HandedIn(e.id, e.title, e.theme_code, current_markdown(e.document))
+            for e in adopted_entries(collection)]
 
 
 def _joined(own: str, entries: list[str]) -> str:
@@ -391,25 +436,29 @@ def add_to_corpus(actor: User | None, *, title: str, theme_code: str, markdown: 
 
 
 def publish_collection(actor: User | None, collection: Deliverable) -> list[CorpusEntry]:
-    """Copy the adopted entries of a validated collection into the corpus; entries
-    already there are left as they are, so publishing twice adds nothing."""
+    """Copy into the corpus the adopted entries of a validated collection as the jury
+    judged them: those of the version frozen at the submission of the decided round
+    (:func:`handed_in`), not the live ones. Entries already there are left as they
+    are, so publishing twice adds nothing."""
     if not is_collection(collection):
         raise OperationError(_("Ce livrable n'est pas un recueil de recommandations."))
     added = []
     with transaction():
-        _lock(collection, check_open=False)
-        adopted = adopted_entries(collection)
+        locked = _lock(collection, check_open=False)
+        # a released decision is on the collection's current round (``decision_of``,
+        # platform/coelab/jury/queries.py)
+        items = handed_in(locked, locked.round)
         done = set(db.session.scalars(select(CorpusEntry.source_entry_id).where(
-            CorpusEntry.source_entry_id.in_([e.id for e in adopted]))))
-        cohort = collection.cohort
-        for entry in adopted:
-            if entry.id in done:
+            CorpusEntry.source_entry_id.in_([i.entry_id for i in items
+                                             if i.entry_id is not None]))))
+        cohort = locked.cohort
+        for item in items:
+            if item.entry_id in done:
                 continue
             added.append(add_to_corpus(
-                actor, title=entry.title, theme_code=entry.theme_code,
-                markdown=current_markdown(entry.document), cohort_name=cohort.name,
-                cohort_start=cohort.start_date, cohort_id=cohort.id,
-                source_entry_id=entry.id))
+                actor, title=item.title, theme_code=item.theme_code, markdown=item.markdown,
+                cohort_name=cohort.name, cohort_start=cohort.start_date, cohort_id=cohort.id,
+                source_entry_id=item.entry_id))
     return added
 
 

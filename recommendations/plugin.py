@@ -32,10 +32,13 @@ from .operations import KIND, combined_markdown, frozen_markdown, on_deliverable
 from .views import bp, collection_context
 
 # the collection: recommendations of good professional practice, co-written and shared
+# in a thematic cohort (parcours II and III). "{module}" stands for the cohort's module
+# (coelab.api.Criterion; cohort/framework.py words its five competencies); the DEIS
+# codes are attested to parcours III only (cohort/passport.py)
 COLLECTION_RUBRIC = Rubric((
     Criterion(
         "pertinence", _l("Pertinence des recommandations"), weight=3,
-        competencies=("1.0-3", "DEIS-DC3-1"),
+        competencies=("{module}-2", "{module}-3", "DEIS-DC3-1"),
         description=_l("Les recommandations répondent à des problèmes réels de la pratique "
                        "et de la thématique du module."),
         levels=levels(
@@ -46,7 +49,7 @@ COLLECTION_RUBRIC = Rubric((
                "thématique."),
         )),
     Criterion(
-        "fondements", _l("Fondements et sources"), weight=2, competencies=("1.0-1",),
+        "fondements", _l("Fondements et sources"), weight=2, competencies=("{module}-1",),
         description=_l("Chaque recommandation s'appuie sur des pratiques observées, des "
                        "textes ou des travaux cités."),
         levels=levels(
@@ -57,7 +60,7 @@ COLLECTION_RUBRIC = Rubric((
         )),
     Criterion(
         "coelaboration", _l("Coopération et co-élaboration"), weight=2,
-        competencies=("1.0-4", "DEIS-DC3-3"),
+        competencies=("{module}-4", "DEIS-DC3-3"),
         description=_l("Le recueil résulte d'un travail collectif : propositions, échanges, "
                        "adoption argumentée."),
         levels=levels(
@@ -68,7 +71,7 @@ COLLECTION_RUBRIC = Rubric((
         )),
     Criterion(
         "transferabilite", _l("Clarté et transférabilité"), weight=2,
-        competencies=("DEIS-DC3-2", "CAFERUIS-DC3-2"),
+        competencies=("{module}-5", "DEIS-DC3-2"),
         description=_l("Un professionnel d'une autre structure peut comprendre et appliquer "
                        "chaque recommandation."),
         levels=levels(
@@ -79,7 +82,7 @@ COLLECTION_RUBRIC = Rubric((
                "réussite."),
         )),
     Criterion(
-        "ecrit", _l("Qualité de l'écrit"), weight=1, competencies=("1.0-5",),
+        "ecrit", _l("Qualité de l'écrit"), weight=1, competencies=("{module}-5",),
         description=_l("Structure, clarté, correction de la langue, références citées."),
         levels=levels(
             _l("Texte peu structuré ou difficile à suivre ; sources absentes."),

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from coelab.api import ConfirmForm, Deliverable, User, can, db, require, run_action, submit_form
+from coelab.api import (
+    WRITING,
+    ConfirmForm,
+    Deliverable,
+    User,
+    can,
+    db,
+    require,
+    run_action,
+    submit_form,
+    workflow,
+)
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -83,8 +94,11 @@ def collection(collection_id: int):
 @login_required
 def rendered(collection_id: int):
     collection = _collection(collection_id)
+    # once handed in, what the trainers and the jury read is the version frozen then
+    submitted = workflow.submissions(collection) if collection.state not in WRITING else []
     return render_template("recommendations/rendered.html", collection=collection,
-                           html=ops.combined_html(collection))
+                           html=ops.combined_html(collection),
+                           submission=submitted[-1] if submitted else None)
 
 
 @bp.route("/recommandations/<int:entry_id>", methods=["GET", "POST"])

@@ -280,3 +280,47 @@ def case(prog):
 
     return start_deliverable(prog.p1, prog.transversal, "collective_case_study",
                              title="Fusion", team=prog.team_t, details=_partner())
+
+
+# --- juries -----------------------------------------------------------------------------
+# A panel is constituted as the programme asks before it schedules a soutenance, opens
+# the examination of a written work or decides: its president, a trainer of the
+# programme and a practising professional (docs/domain.md, "Review, soutenance and jury").
+
+
+def programme_trainer(user) -> None:
+    """Make ``user`` a trainer of the programme: a trainer of a cohort of their own, so
+    that they gain no role in the cohort whose work they judge. Nothing when they train
+    a cohort already."""
+    from datetime import date
+
+    from coelab import operations as ops
+    from coelab.models import CohortRole, Membership, ModuleScope
+    from sqlalchemy import select
+
+    if db.session.scalar(select(Membership.id).where(
+            Membership.user_id == user.id, Membership.role == CohortRole.TRAINER)):
+        return
+    cohort = ops.create_cohort(None, name=f"Cohorte de {user.full_name}",
+                               module_scope=ModuleScope.THEMATIC,
+                               start_date=date(2026, 11, 2), end_date=date(2027, 1, 29))
+    ops.add_member(None, cohort, user, CohortRole.TRAINER)
+
+
+def practising_professional(coordinator, panel, *, email: str = "pro@asso.example",
+                            first_name: str = "Rachid", last_name: str = "Amrani",
+                            organisation: str = "ITEP (fictif)",
+                            job_title: str = "Directeur adjoint", active: bool = True):
+    """A practising professional invited onto the panel as the coordination does (their
+    current role and organisation), active as if they had followed their invitation."""
+    from coelab.jury import operations as jops
+    from coelab.passwords import hash_password
+
+    member = jops.invite_external(coordinator, panel, email=email, first_name=first_name,
+                                  last_name=last_name, organisation=organisation,
+                                  job_title=job_title)
+    if active:
+        member.user.active = True
+        member.user.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+    return member

@@ -7,7 +7,6 @@ import threading
 
 import pytest
 from coelab.assessments import operations as aops
-from coelab.assessments.demo import FRAMEWORK, load_demo
 from coelab.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -15,6 +14,7 @@ from coelab.assessments.models import (
     Competency,
     CompetencyBlock,
 )
+from coelab.assessments.rubrics import resolve_codes
 from coelab.audit import events_for
 from coelab.db import db
 from coelab.deliverables import workflow
@@ -23,6 +23,9 @@ from coelab.models import AuditEvent
 from coelab.operations import OperationError
 from coelab.plugins import LEVEL_LABELS, registry
 from sqlalchemy import func, select
+
+from cohort.catalogue import MODULES
+from cohort.framework import FRAMEWORK, load_framework
 
 from .conftest import csrf_token, login, page, post
 from .test_deliverables import Programme, _partner, relog
@@ -35,7 +38,7 @@ CASE_SCORE = (3 * 1 + 3 * 2 / 3 + 2 * 2 / 3 + 1 / 3 + 0) / 10 * 20
 @pytest.fixture
 def prog(app, make):
     with app.app_context():
-        load_demo(app, None)
+        load_framework()
         yield Programme(make)
 
 
@@ -65,7 +68,10 @@ def test_every_kind_declares_a_default_rubric_on_the_framework(prog):
             assert [str(lv.label) for lv in criterion.levels] == [
                 "Non atteint", "Partiellement atteint", "Atteint", "Dépassé"]
             assert criterion.weight >= 1 and criterion.competencies
-            assert set(criterion.competencies) <= codes, (name, criterion.key)
+            # the codes are relative to the cohort's module ("{module}-1")
+            for module, _title, _scope in MODULES:
+                assert set(resolve_codes(criterion.competencies, module)) <= codes, (
+                    name, criterion.key, module)
     assert len(LEVEL_LABELS) == 4
 
 

@@ -130,6 +130,13 @@ RULES: dict[str, Access] = {
     "/passeport.pdf": LOGGED_IN,
     "/passeport/<int:user_id>": A(OWN, OWN),
     "/passeport/<int:user_id>.pdf": A(OWN, OWN),
+    # their eligibility to a diploma: recorded by the coordination only
+    "/passeport/<int:user_id>/eligibilite": A(OWN, STAFF),
+    # the attestation de fin de formation: the coordination issues it (refused here: the
+    # author's parcours is not validated); none is issued in this world, so its PDF is
+    # missing for everyone (tests/test_attestation.py checks who reads an issued one)
+    "/passeport/<int:user_id>/attestation": A(OWN, STAFF),
+    "/passeport/<int:user_id>/attestation.pdf": A(NOBODY, NOBODY),
     # --- programme-wide administration
     "/users": A(AUTHENTICATED, STAFF, post=ADMIN),
     "/users/<int:user_id>/roles": ADMIN_ONLY,
@@ -163,6 +170,9 @@ RULES: dict[str, Access] = {
     "/cohorts/<int:cohort_id>/enrolments/<int:membership_id>": A(COHORT, STAFF),
     "/cohorts/<int:cohort_id>/gatherings": A(COHORT, STAFF),
     "/cohorts/<int:cohort_id>/gatherings/<int:gathering_id>/delete": A(COHORT, STAFF),
+    # the attendance sheet: the cohort's trainers read it, the coordination records it
+    "/cohorts/<int:cohort_id>/gatherings/<int:gathering_id>/attendance":
+        A(COHORT, TRAINER, post=STAFF),
     "/cohorts/<int:cohort_id>/juries": A(COHORT, STAFF),
     # trainees get their own checklist there, trainers and staff every deliverable
     "/cohorts/<int:cohort_id>/deliverables": A(COHORT, COHORT),
@@ -205,6 +215,10 @@ RULES: dict[str, Access] = {
     # the president (not among these people) opens the deliberation, or the coordination
     "/deliverables/<int:deliverable_id>/jury/deliberation": A(JURY_WORK, STAFF,
                                                               deliverable_id="case"),
+    # the written route's examination: the same people (the operation then says the case
+    # study is defended, not judged on its written work alone)
+    "/deliverables/<int:deliverable_id>/jury/examination": A(JURY_WORK, STAFF,
+                                                             deliverable_id="case"),
     # only the president decides
     "/deliverables/<int:deliverable_id>/jury/decision": A(JURY_WORK, NOBODY,
                                                           deliverable_id="case"),
@@ -307,6 +321,10 @@ class World:
         make.member(self.cohort, u["trainer"], "trainer")
         make.member(other_cohort, u["other_trainee"], parcours="II")
         make.member(other_cohort, u["other_trainer"], "trainer")
+        # the president is a trainer of the programme (of another cohort), the juror a
+        # practising professional: the panel is composed as the programme asks
+        make.member(other_cohort, president, "trainer")
+        u["juror"].job_title, u["juror"].organisation = "Directrice", "IME fictif"
         self.team = make.team(self.cohort, "Étang", [u["author"], coauthor])
         make.team(self.cohort, "Côte", [u["peer"]])
         make.team(other_cohort, "Ailleurs", [u["other_trainee"]])
@@ -328,7 +346,8 @@ class World:
         jops.assign(coordinator, panel, case)
         jops.declare(jops.add_member(coordinator, panel, president, PanelRole.PRESIDENT),
                      impartial=True)
-        juror = jops.add_member(coordinator, panel, u["juror"], PanelRole.MEMBER)
+        juror = jops.add_member(coordinator, panel, u["juror"], PanelRole.MEMBER,
+                                external=True)
         jops.declare(juror, impartial=True)
         jops.schedule(coordinator, case, starts_at=datetime.now(UTC) + timedelta(days=7),
                       duration_minutes=45, place="Martigues, salle 2")
@@ -337,7 +356,7 @@ class World:
                                      PanelRole.MEMBER), impartial=True)
         invited = jops.invite_external(coordinator, other_panel, email="pro@asso.example",
                                        first_name="Rachid", last_name="Amrani",
-                                       organisation="ITEP fictif")
+                                       organisation="ITEP fictif", job_title="Directeur")
         external = invited.user
         external.active = True
         external.password_hash = hash_password(PASSWORD)
@@ -695,17 +714,17 @@ DECIDED: dict[str, Access] = {
         A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
 }
 
-# Once the decision is released: the authors and their trainer read it, its minutes,
-# the scores and the panel's notes (which only the panel answers); nothing more is
-# added to the work.
+# Once the decision is released: the authors and their trainer read it, its minutes
+# and the panel's notes (which only the panel answers); a juror's score stays the
+# panel's and the coordination's (COELAB_PUBLISH_JUROR_SCORES aside:
+# tests/test_released_result.py); nothing more is added to the work.
 RELEASED = {
     **DELIBERATION,
     "/deliverables/<int:deliverable_id>/attachments": C(JURY_WORK, STAFF),
     "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>/delete":
         C(JURY_WORK, STAFF),
     "/deliverables/<int:deliverable_id>/assessment": C(JURY_WORK, NOBODY),
-    "/assessments/<int:assessment_id>": A(JURY_WORK, JURY_WORK,
-                                          assessment_id="juror_assessment"),
+    "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="juror_assessment"),
     # a juror who signed is told so again
     "/deliverables/<int:deliverable_id>/jury/signature": C(JURY_WORK, {"juror"}),
     "/deliverables/<int:deliverable_id>/jury/minutes.pdf": C(JURY_WORK, JURY_WORK),
@@ -738,8 +757,7 @@ JURORS_BEFORE_IMPARTIALITY = {
 }
 
 # A juror taken off the panel after scoring: nothing of the panel nor of the work is
-# theirs any more; their score stays the panel's and the coordination's (the authors
-# and their trainers read scores once the decision is released).
+# theirs any more; their score stays the panel's and the coordination's.
 JUROR_REMOVED = {
     **CASE, **ON_JURY, **ON_PANEL,
     "/assessments/<int:assessment_id>": A(PANEL, PANEL, assessment_id="removed_assessment"),
@@ -994,6 +1012,8 @@ MISMATCHED: dict[str, dict[str, str]] = {
     "/cohorts/<int:cohort_id>/teams/<int:team_id>/members": {"team_id": "other_team"},
     "/cohorts/<int:cohort_id>/teams/<int:team_id>/rename": {"team_id": "other_team"},
     "/cohorts/<int:cohort_id>/gatherings/<int:gathering_id>/delete":
+        {"gathering_id": "other_gathering"},
+    "/cohorts/<int:cohort_id>/gatherings/<int:gathering_id>/attendance":
         {"gathering_id": "other_gathering"},
     "/deliverables/<int:deliverable_id>/attachments/<int:attachment_id>":
         {"attachment_id": "other_attachment"},

@@ -221,11 +221,12 @@ def test_scoring_is_all_or_nothing(app, prog, case):
     any write, used to become the transaction: releasing it committed the copy, left
     behind by a failure later in the operation (fixed by ``coelab.db.savepoint``)."""
     from coelab.assessments import operations as aops
-    from coelab.assessments.demo import load_demo
+
+    from cohort.framework import load_framework
 
     from .test_assessments import CASE_LEVELS
 
-    load_demo(app, None)
+    load_framework()
     workflow.submit(prog.p1, case, confirmed_authors=[prog.p1.id, prog.p3.id],
                     statement_accepted=True)
     workflow.start_review(prog.trainer, case)
@@ -240,13 +241,14 @@ def test_scoring_is_all_or_nothing(app, prog, case):
 
 def test_a_jury_decision_is_all_or_nothing(app, prog, case):
     from coelab.assessments import operations as aops
-    from coelab.assessments.demo import load_demo
     from coelab.jury import operations as jops
+
+    from cohort.framework import load_framework
 
     from .test_assessments import CASE_LEVELS
     from .test_jury import _scheduled, agreed
 
-    load_demo(app, None)
+    load_framework()
     workflow.submit(prog.p1, case, confirmed_authors=[prog.p1.id, prog.p3.id],
                     statement_accepted=True)
     workflow.start_review(prog.trainer, case)

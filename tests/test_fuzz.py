@@ -437,18 +437,18 @@ class FormWorld:
     def __init__(self, app, make):
         import io
 
-        from coelab.assessments.demo import load_demo
         from coelab.comments import operations as cops
         from coelab.deliverables import operations as dops
         from coelab.deliverables import workflow
         from coelab.jury import operations as jops
         from coelab.jury.models import PanelRole
 
+        from cohort.framework import load_framework
         from recommendations.demo import seed_entries
 
         from .test_deliverables import PDF_BYTES, Programme, _partner
 
-        load_demo(app, None)
+        load_framework()
         prog = Programme(make)
         case = dops.start_deliverable(prog.p1, prog.transversal, "collective_case_study",
                                       title="Fusion", team=prog.team_t, details=_partner())

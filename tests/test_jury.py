@@ -16,7 +16,14 @@ from coelab.operations import OperationError
 from coelab.policy import can
 from sqlalchemy import select
 
-from .conftest import csrf_token, login, page, post
+from .conftest import (
+    csrf_token,
+    login,
+    page,
+    post,
+    practising_professional,
+    programme_trainer,
+)
 from .test_deliverables import _partner, relog
 
 
@@ -62,11 +69,13 @@ def test_external_professional_sees_only_after_declaring(prog, ready, client, ou
     response = post(client, url + "/externals", {
         "external-csrf_token": csrf_token(client, url), "external-email": "pro@asso.example",
         "external-first_name": "Rachid", "external-last_name": "Amrani",
+        "external-job_title": "Directeur adjoint",
         "external-organisation": "ITEP Les Pins (fictif)"}, token_from=url,
         follow_redirects=True)
     assert "Invitation envoyée" in page(response)
     pro = db.session.scalar(select(User).where(User.email == "pro@asso.example"))
     assert pro is not None and not pro.active and not pro.memberships
+    assert (pro.job_title, pro.organisation) == ("Directeur adjoint", "ITEP Les Pins (fictif)")
     assert any(m.to == "pro@asso.example" and "invitation" in m.subject.lower()
                for m in outbox)
     # before the declaration the work stays out of sight
@@ -123,6 +132,12 @@ def test_soutenance_scheduling_and_calendar(prog, ready, client, outbox):
         jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
                       duration_minutes=45, place="Martigues, salle 2")
     jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
+    # the programme's jury: a trainer of the programme and a practising professional too
+    with pytest.raises(OperationError, match="formateur·rice du programme"):
+        jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
+                      duration_minutes=45, place="Martigues, salle 2")
+    programme_trainer(prog.other_trainer)
+    practising_professional(prog.coordinator, panel, active=False)
     with pytest.raises(OperationError, match="lieu"):
         jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
                       duration_minutes=45)
@@ -166,6 +181,8 @@ def test_calendar_file_waits_for_the_declaration_of_impartiality(app, prog, read
     recused = jops.add_member(prog.coordinator, panel, make.user("Rémi", "Récusé"),
                               PanelRole.MEMBER)
     jops.declare(recused, impartial=False, reason="Je connais la structure partenaire.")
+    programme_trainer(prog.other_trainer)
+    practising_professional(prog.coordinator, panel)
     jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=7),
                   duration_minutes=45, place="Martigues, salle Calanques")
     url = f"/deliverables/{ready.id}/soutenance.ics"
@@ -202,23 +219,17 @@ def agreed(deliverable, level: int = 2) -> dict[str, int]:
 
 
 def _scheduled(prog, ready, past: bool = True):
-    """The ready case study with its panel (president: other_trainer, plus an external
-    professional), both impartial, and a soutenance that took place."""
+    """The ready case study with its panel as the programme composes it (president:
+    other_trainer, a trainer of the programme; plus a practising professional), both
+    impartial, and a soutenance that took place."""
     from coelab.jury.models import Soutenance
 
     panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
     jops.assign(prog.coordinator, panel, ready)
+    programme_trainer(prog.other_trainer)
     president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
                                 PanelRole.PRESIDENT)
-    pro = jops.invite_external(prog.coordinator, panel, email="pro@asso.example",
-                               first_name="Rachid", last_name="Amrani",
-                               organisation="ITEP (fictif)")
-    from coelab.passwords import hash_password
-
-    from .conftest import PASSWORD
-
-    pro.user.active = True  # as if they had followed their invitation
-    pro.user.password_hash = hash_password(PASSWORD)
+    pro = practising_professional(prog.coordinator, panel)
     jops.declare(president, impartial=True)
     jops.declare(pro, impartial=True)
     jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=1),
@@ -338,8 +349,11 @@ def test_a_validated_collection_joins_the_corpus_when_released(prog, make):
     workflow.ready_for_jury(prog.trainer, collection)
     panel = jops.create_panel(prog.coordinator, prog.thematic, "Jury 2.4")
     jops.assign(prog.coordinator, panel, collection)
+    programme_trainer(prog.other_trainer)
     president = jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.PRESIDENT)
     jops.declare(president, impartial=True)
+    pro = practising_professional(prog.coordinator, panel)
+    jops.declare(pro, impartial=True)
     jops.schedule(prog.coordinator, collection, starts_at=datetime.now(UTC) + timedelta(days=1),
                   duration_minutes=30, video_link="https://visio.example/jury")
     from coelab.jury.models import Soutenance
@@ -350,13 +364,14 @@ def test_a_validated_collection_joins_the_corpus_when_released(prog, make):
     decision = jops.decide(prog.other_trainer, collection, validated=True, reasons="Clair.",
                            agreed_levels=agreed(collection))
     jops.sign(prog.other_trainer, decision)
+    jops.sign(pro.user, decision)
     assert rops.search_corpus("dossier")[1] == 0  # not before the release
     jops.release(prog.coordinator, collection)
     found, total = rops.search_corpus("dossier")
     assert total == 1 and found[0].cohort_name == prog.thematic.name
 
 
-def test_jurors_score_independently_and_authors_see_scores_once_released(prog, ready):
+def test_jurors_score_independently_and_scores_stay_with_the_panel(prog, ready):
     from coelab.assessments import operations as aops
 
     from .test_assessments import CASE_LEVELS
@@ -380,18 +395,21 @@ def test_jurors_score_independently_and_authors_see_scores_once_released(prog, r
     jops.sign(prog.other_trainer, decision)
     jops.sign(pro.user, decision)
     jops.release(prog.coordinator, ready)
-    assert can(prog.p1, "assessment.read", pro_score)
+    # released: the authors read the panel's result, not a juror's score
+    # (tests/test_released_result.py; COELAB_PUBLISH_JUROR_SCORES publishes them)
+    assert not can(prog.p1, "assessment.read", pro_score)
+    assert can(prog.other_trainer, "assessment.read", pro_score)
 
 
 def test_validated_competencies_enter_each_authors_passeport(prog, ready, client):
     from coelab.assessments import operations as aops
-    from coelab.assessments.demo import load_demo as load_framework
 
+    from cohort.framework import load_framework
     from cohort.models import PassportEntry
 
     from .test_assessments import CASE_LEVELS
 
-    load_framework(None, actor=prog.coordinator)
+    load_framework(prog.coordinator)
     panel, president, pro = _scheduled(prog, ready, past=True)
     # the jury judged "analyse", "preconisations" and "ancrage" at least achieved (level
     # 2, "Atteint"), "cooperation" and "ecrit" below
@@ -411,10 +429,13 @@ def test_validated_competencies_enter_each_authors_passeport(prog, ready, client
     expected = sorted({code for key, level in CASE_LEVELS.items() if level >= 2
                        for code in kind_rubric[key]})
     assert expected and not set(kind_rubric["ecrit"]) <= set(expected)
-    for author in (prog.p1, prog.p3):
+    # each author gets the diploma competencies of their own parcours only: parcours I
+    # the CAFERUIS, III the DEIS (docs/domain.md, "Diploma blocks")
+    for author, other_diploma in ((prog.p1, "DEIS-"), (prog.p3, "CAFERUIS-")):
         codes = sorted(db.session.scalars(select(PassportEntry.competency_code).where(
             PassportEntry.user_id == author.id)))
-        assert codes == expected, author.first_name
+        assert codes == [c for c in expected if not c.startswith(other_diploma)], (
+            author.first_name)
     # each sees it; another trainee does not; their trainer does
     login(client, prog.p1.email)
     text = page(client.get("/passeport"))
@@ -457,14 +478,14 @@ def test_blind_scoring_then_side_by_side_and_individual_treatment(prog, ready, c
     from io import BytesIO
 
     from coelab.assessments import operations as aops
-    from coelab.assessments.demo import load_demo as load_framework
     from pypdf import PdfReader
 
+    from cohort.framework import load_framework
     from cohort.models import PassportEntry
 
     from .test_assessments import CASE_LEVELS
 
-    load_framework(None, actor=prog.coordinator)
+    load_framework(prog.coordinator)
     panel, president, pro = _scheduled(prog, ready, past=False)
     pro_score = aops.save_assessment(pro.user, ready, levels=CASE_LEVELS, comments={},
                                      overall_comment=None, submit=True)

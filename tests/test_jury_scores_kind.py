@@ -17,7 +17,7 @@ from coelab.operations import OperationError
 from coelab.policy import can
 from sqlalchemy import select
 
-from .conftest import login, page
+from .conftest import login, page, practising_professional
 from .test_assessments import CASE_LEVELS
 from .test_deliverables import _partner, relog
 from .test_jury import _scheduled, agreed, ready  # noqa: F401 - a fixture
@@ -35,6 +35,16 @@ def _sees(client, user, assessment: Assessment) -> bool:
     assert (response.status_code == 200) == listed, user.full_name
     assert response.status_code in (200, 404), user.full_name
     return response.status_code == 200
+
+
+def _second_professional(prog, panel):
+    """Another practising professional, sitting: the panel may still decide once the
+    first one left it (docs/domain.md, "Review, soutenance and jury")."""
+    member = practising_professional(prog.coordinator, panel, email="pro2@asso.example",
+                                     first_name="Nathalie", last_name="Roche",
+                                     job_title="Cheffe de service")
+    jops.declare(member, impartial=True)
+    return member
 
 
 def _release(prog, deliverable, president, pro=None):
@@ -66,11 +76,14 @@ def test_a_removed_jurors_score_stays_within_the_panel(prog, ready, client):  # 
     jops.open_deliberation(president.user, ready)
     assert _sees(client, president.user, pro_score)
     assert WITHDRAWN in page(client.get(f"/deliverables/{ready.id}"))
-    # once the result is released, the authors read the sitting juror's score only
+    # the panel decides with another practising professional sitting in their place
+    _second_professional(prog, panel)
+    # once the result is released, the authors read the panel's result, no juror's
+    # score (tests/test_released_result.py), the withdrawn one least of all
     _release(prog, ready, president)
     for outsider in (prog.p1, prog.p3, prog.trainer):
         assert not _sees(client, outsider, pro_score), outsider.full_name
-        assert _sees(client, outsider, chair_score), outsider.full_name
+        assert not _sees(client, outsider, chair_score), outsider.full_name
         assert "note-du-jure-retire" not in page(client.get(f"/deliverables/{ready.id}"))
     assert _sees(client, president.user, pro_score)
     assert _sees(client, prog.coordinator, pro_score)
@@ -158,7 +171,8 @@ def test_a_juror_removed_then_added_again_counts_again_once_impartial(prog, read
     assert all(row.by_juror[pro_user.id] == 0 for row in rows)
     jops.open_deliberation(president.user, ready)
     _release(prog, ready, president)
-    assert can(prog.p1, "assessment.read", pro_score)
+    assert can(president.user, "assessment.read", pro_score)
+    assert not can(prog.p1, "assessment.read", pro_score)  # the panel's, not the authors'
 
 
 def test_removing_a_juror_after_the_decision_leaves_their_score_in_it(prog, ready):  # noqa: F811
@@ -171,7 +185,7 @@ def test_removing_a_juror_after_the_decision_leaves_their_score_in_it(prog, read
     jops.remove_member(prog.coordinator, pro)
     db.session.refresh(pro_score)
     assert pro_score.withdrawn_at is None
-    assert can(prog.p1, "assessment.read", pro_score)
+    assert can(president.user, "assessment.read", pro_score)
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "assessment.withdrawn")) is None
 
@@ -185,6 +199,7 @@ def test_the_panel_reads_a_withdrawn_score_the_authors_never_do(prog, ready, sta
                          overall_comment=None, submit=True)
     jops.open_deliberation(president.user, ready)
     jops.remove_member(prog.coordinator, pro)
+    _second_professional(prog, panel)
     if state == "decided":
         jops.decide(president.user, ready, validated=True, reasons="Validé.",
                     agreed_levels=agreed(ready))

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from coelab.audit import AuditEvent
 from coelab.db import db
 from coelab.models import Cohort, CohortRole, Membership, User
+from coelab.operations import OperationError
 from sqlalchemy import func, select
 
 from cohort import operations as ops
 from cohort.models import Enrolment, Gathering, Module, ParcoursDefinition, ProgrammeSession, Site
 
 from .conftest import login, page, post
+from .test_failures import sweep
 
 
 @pytest.fixture
@@ -124,9 +127,17 @@ def test_gatherings_last_two_to_four_days_within_the_cohort(client, make, catalo
     assert "Du 7 décembre 2026 au 9 décembre 2026 (3 jours)" in html and "Salle Camargue" in html
 
 
+def _transversal_cohort(coordinator, name="1.0 Martigues"):
+    module = db.session.scalar(select(Module).where(Module.code == "1.0"))
+    site = db.session.scalar(select(Site).where(Site.is_main.is_(True)))
+    return ops.create_cohort(coordinator, name=name, module=module, session=None,
+                             site=site, start_date=date(2026, 11, 2), end_date=date(2027, 2, 26))
+
+
 def test_enrolment_records_parcours_theme_and_funding(client, make, catalogue):
     coordinator = make.user(coordinator=True)
     cohort = _thematic_cohort(coordinator)
+    transversal = _transversal_cohort(coordinator)
     trainee = make.user("Emma", "Giraud")
     membership = make.member(cohort, trainee, parcours="II")
     # joining opened an enrolment, with the cohort's thematic module
@@ -134,15 +145,25 @@ def test_enrolment_records_parcours_theme_and_funding(client, make, catalogue):
     assert enrolment is not None and enrolment.thematic_module.code == "2.4"
     login(client, coordinator.email)
     url = f"/cohorts/{cohort.id}/enrolments/{membership.id}"
+    # the thematic module is the cohort's: no other can be chosen
     other = db.session.scalar(select(Module).where(Module.code == "2.1"))
+    assert 'name="thematic_module"' not in page(client.get(url))
     response = post(client, url, {"parcours": "II", "thematic_module": str(other.id),
                                   "funding": "employed"}, token_from=url)
-    assert "le module thématique est le 2.4" in page(response)
-    response = post(client, url, {"parcours": "I", "thematic_module": "0",
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, membership.id).thematic_module.code == "2.4"
+    with pytest.raises(OperationError, match="le module thématique est le 2.4"):
+        ops.update_enrolment(coordinator, membership, parcours="II", thematic_module=other,
+                             funding="employed", notes=None)
+    response = post(client, url, {"parcours": "I", "other_cohort": "0",
                                   "funding": "employed"}, token_from=url)
     assert "parcours II et III" in page(response)
-    module = db.session.scalar(select(Module).where(Module.code == "2.4"))
-    response = post(client, url, {"parcours": "III", "thematic_module": str(module.id),
+    # parcours III: the transversal cohort is asked for
+    response = post(client, url, {"parcours": "III", "other_cohort": "0",
+                                  "funding": "job_seeker"}, token_from=url)
+    assert "choisissez aussi la cohorte du module transversal" in page(response)
+    response = post(client, url, {"parcours": "III", "other_cohort": str(transversal.id),
                                   "funding": "job_seeker", "notes": "Alternance à l'ESAT"},
                     token_from=url)
     assert response.status_code == 302
@@ -156,6 +177,99 @@ def test_enrolment_records_parcours_theme_and_funding(client, make, catalogue):
     assert "Mon inscription" in html and "0,00" in html
 
 
+def test_parcours_three_enrolment_joins_the_other_cohort(client, make, catalogue):
+    coordinator = make.user(coordinator=True)
+    transversal = _transversal_cohort(coordinator)
+    other_transversal = _transversal_cohort(coordinator, "1.0 Avignon")
+    thematic = _thematic_cohort(coordinator)
+    module = db.session.scalar(select(Module).where(Module.code == "2.1"))
+    site = db.session.scalar(select(Site).where(Site.is_main.is_(True)))
+    other_thematic = ops.create_cohort(coordinator, name="2.1 Martigues", module=module,
+                                       session=None, site=site, start_date=date(2027, 3, 1),
+                                       end_date=date(2027, 5, 28))
+    trainee = make.user("Sophie", "Lambert")
+    membership = make.member(transversal, trainee, parcours="I")
+    login(client, coordinator.email)
+    url = f"/cohorts/{transversal.id}/enrolments/{membership.id}"
+    html = page(client.get(url))
+    # the form offers the thematic cohorts, with their module
+    assert "Cohorte du module thématique (parcours III)" in html
+    assert "2.4 — 2.4 Martigues" in html and "2.1 — 2.1 Martigues" in html
+    assert "1.0 Avignon" not in html
+    # a cohort of the same kind is refused, with why
+    response = post(client, url, {"parcours": "III", "other_cohort": str(other_transversal.id),
+                                  "funding": "employed"}, token_from=url)
+    assert response.status_code == 200  # not one of the choices offered
+    with pytest.raises(OperationError, match="suit un module transversal, comme celle-ci"):
+        ops.update_enrolment(coordinator, membership, parcours="III",
+                             other_cohort=other_transversal, funding="employed", notes=None)
+    db.session.rollback()
+    assert {m.cohort_id for m in db.session.scalars(select(Membership).where(
+        Membership.user_id == trainee.id))} == {transversal.id}
+    assert db.session.get(Membership, membership.id).parcours == "I"
+    # the thematic cohort: the trainee joins it on parcours III, in the same operation
+    response = post(client, url, {"parcours": "III", "other_cohort": str(thematic.id),
+                                  "funding": "job_seeker", "notes": "Alternance"},
+                    token_from=url)
+    assert response.status_code == 302, page(response)
+    db.session.expire_all()
+    joined = db.session.scalar(select(Membership).where(
+        Membership.user_id == trainee.id, Membership.cohort_id == thematic.id))
+    assert (joined.role, joined.parcours) == ("trainee", "III")
+    assert db.session.get(Membership, membership.id).parcours == "III"
+    for m in (membership, joined):
+        enrolment = db.session.get(Enrolment, m.id)
+        assert enrolment.thematic_module.code == "2.4" and enrolment.funding == "job_seeker"
+    assert db.session.get(Enrolment, membership.id).notes == "Alternance"
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.cohort_id == thematic.id).order_by(AuditEvent.id))]
+    assert "membership.added" in actions and "enrolment.updated" in actions
+    # the form shows it as chosen; saving again changes nothing of the memberships
+    html = client.get(url).get_data(as_text=True)
+    assert f'<option selected value="{thematic.id}">' in html
+    assert post(client, url, {"parcours": "III", "other_cohort": str(thematic.id),
+                              "funding": "employed"}, token_from=url).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.user_id == trainee.id)) == 2
+    # another thematic cohort: one at a time
+    response = post(client, url, {"parcours": "III", "other_cohort": str(other_thematic.id),
+                                  "funding": "employed"}, token_from=url)
+    assert "déjà inscrit·e dans la cohorte « 2.4 Martigues »" in page(response)
+    # back to parcours II in the thematic cohort while still in the transversal one: no
+    thematic_url = f"/cohorts/{thematic.id}/enrolments/{joined.id}"
+    response = post(client, thematic_url, {"parcours": "II", "other_cohort": "0",
+                                            "funding": "employed"}, token_from=thematic_url)
+    assert "est aussi inscrit·e dans la cohorte « 1.0 Martigues » en parcours III" in page(
+        response)
+    # the trainee sees both cohorts on their dashboard and in their passeport
+    post(client, "/logout", token_from="/dashboard")
+    login(client, trainee.email)
+    for path in ("/dashboard", "/passeport"):
+        html = page(client.get(path))
+        assert "1.0 Martigues" in html and "2.4 Martigues" in html, path
+        assert "Inscription incomplète" not in html, path
+
+
+def test_parcours_three_enrolment_from_the_thematic_cohort(make, catalogue):
+    coordinator = make.user(coordinator=True)
+    transversal = _transversal_cohort(coordinator)
+    thematic = _thematic_cohort(coordinator)
+    trainee = make.user()
+    membership = make.member(thematic, trainee, parcours="II")
+    with pytest.raises(OperationError, match="choisissez aussi la cohorte du module transversal"):
+        ops.update_enrolment(coordinator, membership, parcours="III", funding="employed",
+                             notes=None)
+    with pytest.raises(OperationError, match="suit un module thématique, comme celle-ci"):
+        ops.update_enrolment(coordinator, membership, parcours="III", other_cohort=thematic,
+                             funding="employed", notes=None)
+    ops.update_enrolment(coordinator, membership, parcours="III", other_cohort=transversal,
+                         funding="employed", notes=None)
+    joined = db.session.scalar(select(Membership).where(
+        Membership.user_id == trainee.id, Membership.cohort_id == transversal.id))
+    assert joined.parcours == "III"
+    assert db.session.get(Enrolment, joined.id).thematic_module.code == "2.4"
+
+
 def test_employed_trainee_remaining_cost(make, catalogue):
     coordinator = make.user(coordinator=True)
     cohort = _thematic_cohort(coordinator)
@@ -166,17 +280,18 @@ def test_employed_trainee_remaining_cost(make, catalogue):
 
 def test_demo_year(app):
     from cohort.demo import DEMO_PASSWORD, TRAINEES, load_demo
+    from cohort.demo_history import PAST_TRAINEES
 
     assert load_demo() is True
     assert load_demo() is False  # idempotent
-    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 2 + 12
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 2 + 12 + 4
     # this year's two cohorts (the recommendations package adds last year's, whose
     # validated recommendations fill the shared corpus)
     cohorts = [c for c in db.session.scalars(select(Cohort)) if c.start_date.year == 2026]
     assert len(cohorts) == 2
     trainees = set(db.session.scalars(select(Membership.user_id).where(
         Membership.role == CohortRole.TRAINEE)))
-    assert len(trainees) == len(TRAINEES) == 12
+    assert len(trainees) == len(TRAINEES) + len(PAST_TRAINEES) == 16
     for cohort in cohorts:
         assert len(cohort.teams) == 2
         assert all(m.parcours.follows(cohort.module_scope)
@@ -202,6 +317,33 @@ def test_demo_year(app):
     assert [o.kind.name for o in obligations_for(lucas) if o.deliverable is None] == [
         "mini_diagnostic"]
     assert search_corpus()[1] >= 3
+    # last year's promotion: one trainee of each parcours validated, with their
+    # attestation; one whose mini-diagnostic the jury did not validate, a new
+    # submission allowed; this year's trainees are in progress
+    from cohort.attestation import attestation_of
+    from cohort.results import parcours_result
+
+    def person(name):
+        return db.session.scalar(select(User).where(User.email.startswith(f"{name}@")))
+
+    for name, parcours in (("celine.martin", "I"), ("olivier.dumas", "II"),
+                           ("aurelie.fabre", "III")):
+        result = parcours_result(person(name))
+        assert (result.status, result.parcours.value) == ("validated", parcours), name
+        assert attestation_of(person(name)) is not None
+    bruno = parcours_result(person("bruno.lefevre"))
+    assert (bruno.status, bruno.resubmission_possible) == ("not_validated", True)
+    assert attestation_of(person("bruno.lefevre")) is None
+    assert parcours_result(sophie).status == "in_progress"
+    # the collection the jury validated last year is the corpus
+    assert _titles_in_corpus() >= {"Tracer les transmissions entre équipes de jour et "
+                                   "de nuit"}
+
+
+def _titles_in_corpus() -> set[str]:
+    from recommendations.operations import search_corpus
+
+    return {entry.title for entry in search_corpus()[0]}
 
 
 def test_coordinator_adds_a_site_and_a_session(client, make, catalogue):
@@ -222,3 +364,25 @@ def test_coordinator_adds_a_site_and_a_session(client, make, catalogue):
     assert "Cette session existe déjà" in page(post(client, url, form, token_from=url))
     html = page(client.get("/programme"))
     assert "2026-2027, session 2 (thématique)" in html and "Gap" in html
+
+
+def test_parcours_three_enrolment_is_all_or_nothing(make, catalogue):
+    """The parcours, both enrolments, the new membership and their audit events are
+    written together, or nothing is (tests/test_failures.py, ``sweep``)."""
+    coordinator = make.user(coordinator=True)
+    transversal = _transversal_cohort(coordinator)
+    thematic = _thematic_cohort(coordinator)
+    trainee = make.user()
+    membership = make.member(transversal, trainee, parcours="I")
+    membership_id, thematic_id = membership.id, thematic.id
+
+    def enrol_in_both():
+        ops.update_enrolment(coordinator, db.session.get(Membership, membership_id),
+                             parcours="III", other_cohort=db.session.get(Cohort, thematic_id),
+                             funding="employed", notes="Deux cohortes")
+
+    # the new membership and its enrolment; the events: the parcours changed, the
+    # enrolment updated, the membership added, its enrolment updated
+    sweep(enrol_in_both, {"memberships": 1, "cohort_enrolments": 1, "audit_events": 4})
+    assert {m.cohort_id: m.parcours for m in db.session.scalars(select(Membership).where(
+        Membership.user_id == trainee.id))} == {transversal.id: "III", thematic.id: "III"}

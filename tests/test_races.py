@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 from coelab.assessments import operations as aops
-from coelab.assessments.demo import load_demo
 from coelab.assessments.models import Assessment, AssessmentStatus, CohortRubric
 from coelab.db import db
 from coelab.deliverables import workflow
@@ -20,6 +19,8 @@ from coelab.jury.models import JuryDecision, MinutesSignature
 from coelab.models import AuditEvent, User
 from coelab.operations import OperationError
 from sqlalchemy import func, select
+
+from cohort.framework import load_framework
 
 from .test_assessments import CASE_LEVELS
 from .test_deliverables import Programme, _partner
@@ -33,7 +34,7 @@ def prog(app, make, backend):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs a server database")
     with app.app_context():
-        load_demo(app, None)
+        load_framework()
         yield Programme(make)
 
 

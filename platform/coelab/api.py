@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from . import operations as core_operations
 from . import signals
-from .assessments.operations import competencies_by_code, rubric_criteria
+from .assessments.models import BlockScope, Competency, CompetencyBlock
+from .assessments.operations import (
+    competencies_by_code,
+    create_block,
+    create_competency,
+    rubric_criteria,
+    save_assessment,
+)
 from .audit import record, snapshot
 from .db import UTCDateTime, db, local_today, str_enum, transaction, utcnow
 from .deliverables import workflow
-from .deliverables.export import export_pdf_from_template, slugify
+from .deliverables.export import PROGRAMME_TITLE, export_pdf_from_template, slugify
 from .deliverables.models import AuthorshipMode, Deliverable
 from .deliverables.operations import (
     authors_of,
@@ -35,9 +42,10 @@ from .documents.render import render_markdown
 from .documents.rooms import load_room
 from .forms import ConfirmForm
 from .jury import operations as jury_operations
-from .jury.models import PanelRole, outcome_for
+from .jury.models import JuryDecision, PanelRole, Soutenance, outcome_for
 from .jury.queries import counted_scores, decision_of
 from .models import AuditEvent, Cohort, CohortRole, Membership, ModuleScope, Parcours, Team, User
+from .notifications.operations import app_path, notify
 from .operations import OperationError
 from .plugins import (
     AttentionItem,
@@ -58,16 +66,17 @@ from .policy import can, cohort_role, is_document_author, is_staff, require
 from .views.helpers import run_action, submit_form
 
 __all__ = [
-    "WRITING", "AttentionItem", "AuditEvent", "AuthorshipMode", "Cohort", "CohortCreation",
-    "CohortRole", "ConfirmForm", "Criterion", "Deliverable", "DeliverableKind",
-    "DetailField", "Document", "Level", "Membership", "ModuleScope", "NavLink",
-    "OperationError", "PanelRole", "Parcours", "Plugin", "Rubric", "Team", "Theme", "User",
-    "UTCDateTime", "WorkspacePanel", "authors_of", "can", "cohort_role",
-    "competencies_by_code", "core_operations", "counted_scores", "create_document",
+    "PROGRAMME_TITLE", "WRITING", "AttentionItem", "AuditEvent", "AuthorshipMode", "BlockScope",
+    "Cohort", "CohortCreation", "CohortRole", "Competency", "CompetencyBlock", "ConfirmForm",
+    "Criterion", "Deliverable", "DeliverableKind", "DetailField", "Document", "JuryDecision",
+    "Level", "Membership", "ModuleScope", "NavLink", "OperationError", "PanelRole", "Parcours",
+    "Plugin", "Rubric", "Soutenance", "Team", "Theme", "UTCDateTime", "User", "WorkspacePanel",
+    "app_path", "authors_of", "can", "cohort_role", "competencies_by_code", "core_operations",
+    "counted_scores", "create_block", "create_competency", "create_document",
     "current_markdown", "db", "decision_of", "export_pdf_from_template", "find_deliverable",
     "is_document_author", "is_staff", "jury_operations", "kind_of", "levels", "load_room",
-    "local_today", "obligations_of", "outcome_for", "record", "registry", "render_markdown",
-    "require", "rubric_criteria", "run_action", "schedule_for", "set_schedule", "signals",
-    "slugify", "snapshot", "start_deliverable", "str_enum", "submit_form", "transaction",
-    "utcnow", "workflow",
+    "local_today", "notify", "obligations_of", "outcome_for", "record", "registry",
+    "render_markdown", "require", "rubric_criteria", "run_action", "save_assessment",
+    "schedule_for", "set_schedule", "signals", "slugify", "snapshot", "start_deliverable",
+    "str_enum", "submit_form", "transaction", "utcnow", "workflow",
 ]

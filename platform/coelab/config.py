@@ -68,6 +68,9 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "BASE_URL": env.get("COELAB_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_BACKEND": env.get("COELAB_MAIL_BACKEND", "smtp" if production else "console"),
         "MAIL_SENDER": env.get("COELAB_MAIL_SENDER", "Coélab <no-reply@coelab.invalid>"),
+        # who signs the attestations de fin de formation, "Name, function" (cohort
+        # plugin, cohort/attestation.py); unset: the issuing coordinator
+        "PROGRAMME_LEAD": env.get("COELAB_PROGRAMME_LEAD", "").strip(),
         "SMTP_HOST": env.get("COELAB_SMTP_HOST", "localhost"),
         "SMTP_PORT": _int("COELAB_SMTP_PORT", 25),
         "SMTP_USER": env.get("COELAB_SMTP_USER"),
@@ -96,6 +99,10 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         # the whole life of a remembered one (its cookie lasts as long)
         "SESSION_IDLE_HOURS": _int("COELAB_SESSION_IDLE_HOURS", 12),
         "SESSION_REMEMBER_DAYS": _int("COELAB_SESSION_REMEMBER_DAYS", 30),
+        # each juror's score and comments stay within the panel and the coordination;
+        # an organisation may publish them to the authors once the result is released
+        # (coelab.assessments.rules)
+        "PUBLISH_JUROR_SCORES": _bool(env.get("COELAB_PUBLISH_JUROR_SCORES"), False),
         "SESSION_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("COELAB_SECURE_COOKIES"), production),
     }

@@ -11,12 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import (
-    models,  # noqa: F401 - the core's tables join the metadata
-    signals,
-)
+from . import models  # noqa: F401 - the core's tables join the metadata
 from .assessments import models as assessment_models  # noqa: F401
-from .assessments.demo import load_demo
 from .assessments.rules import RULES as assessment_rules
 from .assessments.views import bp as assessments_bp
 from .assessments.views import section_context
@@ -72,9 +68,6 @@ class CorePlugin(Plugin):
                 raise RuntimeError(f"policy actions defined twice: {sorted(clash)}")
             rules.update(part)
         return rules
-
-    def connect_signals(self, app) -> None:
-        signals.demo_loaded.connect(load_demo, sender=app)
 
     def init_app(self, app) -> None:
         for command in COMMANDS:

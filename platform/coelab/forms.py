@@ -52,6 +52,9 @@ class ProfileForm(FlaskForm):
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    # what the person does today: a practising professional on a jury counts as such
+    # with it (coelab.jury.queries.composition)
+    job_title = StringField(_l("Fonction actuelle"), validators=[Optional(), Length(max=200)])
     locale = SelectField(
         _l("Langue de l'interface"),
         choices=[("", _l("Celle de mon navigateur")), ("fr", "Français"), ("en", "English")],

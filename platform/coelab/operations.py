@@ -412,7 +412,10 @@ def update_profile(
     last_name: str,
     organisation: str | None,
     locale: str | None,
+    job_title: str | None = None,
 ) -> None:
+    """The person's own details; ``job_title`` (their current role: what makes a
+    practising professional on a jury count as such) is left as it is when None."""
     if locale and locale not in current_app.config["LANGUAGES"]:
         raise OperationError(_("Langue inconnue."))
     if not first_name.strip() or not last_name.strip():
@@ -423,8 +426,11 @@ def update_profile(
         user.last_name = last_name.strip()
         user.organisation = (organisation or "").strip() or None
         user.locale = locale or None
+        if job_title is not None:
+            before["job_title"] = user.job_title
+            user.job_title = job_title.strip()[:200] or None
         record("user.profile_updated", user, actor=actor, before=before,
-               after=snapshot(user, *USER_FIELDS))
+               after={**snapshot(user, *USER_FIELDS), "job_title": user.job_title})
 
 
 def set_programme_roles(actor: User, user: User, *, coordinator: bool, admin: bool) -> None:

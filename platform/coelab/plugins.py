@@ -26,6 +26,7 @@ While serving, the core asks plugins for contributions through:
 
 - :meth:`Plugin.workspace_panels` - sections of a cohort workspace page;
 - :meth:`Plugin.attention_items` - lines of "what needs your attention" on the dashboard;
+- :meth:`Plugin.dashboard_panels` - sections of a user's dashboard (a trainee's parcours);
 - :meth:`Plugin.navigation` - links in the header;
 - :meth:`Plugin.deliverable_panels` - sections of a deliverable's page (a recommendation
   collection lists its entries there);
@@ -127,10 +128,15 @@ class DeliverableKind:
     and ``module_scopes`` the kind of module (:data:`coelab.programme.MODULE_SCOPES`) of
     the cohorts in which it is produced. ``template`` is the Markdown a new document starts from.
     ``fields`` describe the deliverable beyond its text (:class:`DetailField`).
-    ``soutenance`` says whether it is defended before a jury (its page then asks for
-    soutenance materials; the workflow does not read it: every kind goes through a
-    soutenance, see docs/domain.md, "Known gaps"). ``rubric`` is the kind's default
-    assessment grid (:class:`Rubric`; None: the kind is not assessed with a grid).
+    ``soutenance`` is the kind's assessment route (docs/domain.md, "Review, soutenance
+    and jury"): True, the work is defended before its panel (a soutenance is scheduled
+    with its calendar file, the deliberation opens from its day); False, the default,
+    it is judged on the written work alone (the panel examines the frozen version: no
+    soutenance, no calendar, no soutenance notice). The workflow table's steps say which
+    route they belong to (:mod:`coelab.deliverables.steps`, ``route_of``); the page
+    also asks for soutenance materials on the first route only. ``rubric`` is the kind's
+    default assessment grid (:class:`Rubric`; None: the kind is not assessed with a
+    grid).
 
     Two optional hooks let a kind whose work is more than its document's text say what
     that work is (a recommendation collection: its text, then its adopted entries);
@@ -275,6 +281,11 @@ class Plugin:
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
         """What ``user`` should look at next, for their dashboard."""
+        return ()
+
+    def dashboard_panels(self, user: User) -> Iterable[WorkspacePanel]:
+        """Sections to add to ``user``'s dashboard, under "what needs your attention",
+        in the order of their ``order`` (the cohort package: the trainee's parcours)."""
         return ()
 
     def navigation(self, user: User) -> Iterable[NavLink]:

@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, select
 from .assessments.models import Assessment
 from .db import db
 from .deliverables.models import Deliverable
-from .deliverables.steps import STEPS, Step
+from .deliverables.steps import STEPS, Step, on_route
 from .documents.models import Document
 from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember, PanelRole
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
@@ -255,16 +255,20 @@ PEOPLE: dict[str, Rule] = {
 
 class StepRule:
     """The rule of a workflow step: its people, while the deliverable is in one of its
-    source states (the step's conditional update checks the state again when it runs).
-    ``people`` alone is what a view asks with ``require(..., any_state=True)``: who is
-    refused there gets a 403, who is only early or late is told so by the operation."""
+    source states and the step is on the deliverable's assessment route (its kind's:
+    :func:`coelab.deliverables.steps.route_of`); the step's conditional update checks
+    the state again when it runs, and :func:`coelab.deliverables.workflow.move` the
+    route. ``people`` alone is what a view asks with ``require(..., any_state=True)``:
+    who is refused there gets a 403, who is only early or late, or on the other route,
+    is told so by the operation."""
 
     def __init__(self, step: Step):
         self.step = step
         self.people = PEOPLE[step.who]
 
     def __call__(self, user: Any, deliverable: Deliverable) -> bool:
-        return deliverable.state in self.step.sources and self.people(user, deliverable)
+        return (deliverable.state in self.step.sources and on_route(self.step, deliverable)
+                and self.people(user, deliverable))
 
 
 def step_rules() -> dict[str, Rule]:

@@ -31,11 +31,12 @@ from .models import (
     Assessment,
     AssessmentKind,
     AssessmentStatus,
+    BlockScope,
     CohortRubric,
     Competency,
     CompetencyBlock,
 )
-from .rubrics import LEVEL_LABELS
+from .rubrics import LEVEL_LABELS, MODULE_PLACEHOLDER, resolve_codes, resolve_criteria
 
 MAX_WEIGHT = 100
 
@@ -68,36 +69,52 @@ def _flush_unique(message: str) -> None:
         raise OperationError(message) from exc
 
 
+def _clean_scope(scope: BlockScope | str) -> BlockScope:
+    try:
+        return BlockScope(scope)
+    except ValueError as exc:
+        raise OperationError(_("Un bloc est celui d'un module ou d'un diplôme.")) from exc
+
+
 def create_block(actor: User | None, *, code: str, title: str,
-                 description: str | None = None, position: int = 0) -> CompetencyBlock:
+                 description: str | None = None, position: int = 0,
+                 scope: BlockScope | str = BlockScope.MODULE) -> CompetencyBlock:
+    """A block of the framework: a module's (its code is the module's: ``2.4``) or a
+    diploma domain's (``DEIS-DC3``), see docs/domain.md, "Competencies and the passeport
+    compétences"."""
     code = _clean_code(code)
+    scope = _clean_scope(scope)
     with transaction():
         if _code_taken(CompetencyBlock, code):
             raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
         block = CompetencyBlock(code=code, title=title.strip(),
                                 description=(description or "").strip() or None,
-                                position=position)
+                                position=position, scope=scope)
         db.session.add(block)
         _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
         record("competency_block.created", block, actor=actor,
-               after=snapshot(block, "code", "title", "description"))
+               after=snapshot(block, "code", "title", "description", "scope"))
     return block
 
 
 def update_block(actor: User | None, block: CompetencyBlock, *, code: str, title: str,
-                 description: str | None = None, position: int | None = None) -> None:
+                 description: str | None = None, position: int | None = None,
+                 scope: BlockScope | str | None = None) -> None:
     code = _clean_code(code)
+    new_scope = _clean_scope(scope) if scope is not None else None
     with transaction():
         if _code_taken(CompetencyBlock, code, block.id):
             raise OperationError(_("Le code « %(code)s » est déjà pris.", code=code))
-        before = snapshot(block, "code", "title", "description", "position")
+        before = snapshot(block, "code", "title", "description", "position", "scope")
         block.code, block.title = code, title.strip()
         block.description = (description or "").strip() or None
         if position is not None:
             block.position = position
+        if new_scope is not None:
+            block.scope = new_scope
         _flush_unique(_("Le code « %(code)s » est déjà pris.", code=code))
         record("competency_block.updated", block, actor=actor, before=before,
-               after=snapshot(block, "code", "title", "description", "position"))
+               after=snapshot(block, "code", "title", "description", "position", "scope"))
 
 
 def delete_block(actor: User | None, block: CompetencyBlock) -> None:
@@ -163,6 +180,21 @@ def competencies_by_code(codes: list[str] | None = None) -> dict[str, Competency
 # --- rubrics ---------------------------------------------------------------------------
 
 
+def cohort_module_code(cohort: Cohort) -> str | None:
+    """The code of the module the cohort follows (``"2.4"``), as the plugin that sets
+    cohorts up knows it; None when none does."""
+    module = registry().cohort_module(cohort)
+    return module.code if module is not None else None
+
+
+def default_criteria(cohort: Cohort, kind: DeliverableKind) -> list[dict[str, Any]]:
+    """The kind's default criteria for this cohort: their ``{module}`` competency codes
+    resolved to the cohort's module (left out when it follows none)."""
+    if kind.rubric is None:
+        return []
+    return resolve_criteria(kind.rubric.as_data(), cohort_module_code(cohort))
+
+
 def cohort_rubric(cohort: Cohort, kind: DeliverableKind) -> CohortRubric | None:
     return db.session.scalar(select(CohortRubric).where(
         CohortRubric.cohort_id == cohort.id, CohortRubric.kind == kind.name))
@@ -170,11 +202,16 @@ def cohort_rubric(cohort: Cohort, kind: DeliverableKind) -> CohortRubric | None:
 
 def rubric_criteria(cohort: Cohort, kind: DeliverableKind) -> list[dict[str, Any]]:
     """The criteria in force for this kind in this cohort: its own copy, else the
-    kind's default; [] when the kind has no rubric."""
+    kind's default, with every competency code resolved to the cohort's module; []
+    when the kind has no rubric."""
     own = cohort_rubric(cohort, kind)
     if own is not None:
+        # copies are made resolved (_materialise); resolving again changes nothing
+        if any(MODULE_PLACEHOLDER in code for c in own.criteria
+               for code in c.get("competencies", [])):
+            return resolve_criteria(own.criteria, cohort_module_code(cohort))
         return own.criteria
-    return kind.rubric.as_data() if kind.rubric is not None else []
+    return default_criteria(cohort, kind)
 
 
 def _materialise(actor: User | None, cohort: Cohort, kind: DeliverableKind) -> CohortRubric:
@@ -185,7 +222,8 @@ def _materialise(actor: User | None, cohort: Cohort, kind: DeliverableKind) -> C
         return own
     if kind.rubric is None:
         raise OperationError(_("Ce type de livrable n'a pas de grille d'évaluation."))
-    own = CohortRubric(cohort_id=cohort.id, kind=kind.name, criteria=kind.rubric.as_data(),
+    own = CohortRubric(cohort_id=cohort.id, kind=kind.name,
+                       criteria=default_criteria(cohort, kind),
                        locked=False, updated_by_id=getattr(actor, "id", None))
     try:
         with savepoint():
@@ -220,6 +258,52 @@ def unknown_codes(codes: list[str]) -> list[str]:
     return [c for c in codes if c not in known]
 
 
+def rubric_blocks(cohort: Cohort) -> list[CompetencyBlock]:
+    """The blocks whose competencies the cohort's criteria may name: the block of the
+    module the cohort follows and the diploma blocks (docs/domain.md, "Competencies and
+    the passeport compétences")."""
+    module = cohort_module_code(cohort)
+    return [b for b in framework()
+            if b.scope == BlockScope.DIPLOMA or (module is not None and b.code == module)]
+
+
+def out_of_scope_codes(cohort: Cohort, codes: list[str]) -> list[str]:
+    """Those of the codes that are in the framework but outside :func:`rubric_blocks`."""
+    allowed = {b.id for b in rubric_blocks(cohort)}
+    known = competencies_by_code(codes)
+    return [c for c in codes if c in known and known[c].block_id not in allowed]
+
+
+def _criterion_codes(cohort: Cohort, competencies: list[str]) -> list[str]:
+    """The codes a coordinator gave a criterion, checked: ``{module}`` stands for the
+    cohort's module, every code is in the framework, within the cohort's module block
+    or a diploma block."""
+    module = cohort_module_code(cohort)
+    given = [c.strip() for c in competencies if c.strip()]
+    if module is None and any(MODULE_PLACEHOLDER in c for c in given):
+        raise OperationError(_("Cette cohorte ne suit aucun module : « %(p)s » ne désigne "
+                               "aucune compétence.", p=MODULE_PLACEHOLDER))
+    codes = resolve_codes(given, module)
+    missing = unknown_codes(codes)
+    if missing:
+        raise OperationError(_("Compétences absentes du référentiel : %(codes)s.",
+                               codes=", ".join(missing)))
+    outside = out_of_scope_codes(cohort, codes)
+    if outside:
+        blocks = ", ".join(b.code for b in rubric_blocks(cohort)) or "—"
+        if module is None:
+            raise OperationError(_(
+                "Compétences hors des blocs admis pour cette cohorte : %(codes)s. Elle ne "
+                "suit aucun module : seuls les blocs de diplômes sont admis (%(blocks)s).",
+                codes=", ".join(outside), blocks=blocks))
+        raise OperationError(_(
+            "Compétences hors des blocs admis pour cette cohorte : %(codes)s. Ses critères "
+            "évaluent les compétences du module %(module)s et celles des blocs de "
+            "diplômes (blocs admis : %(blocks)s).",
+            codes=", ".join(outside), module=module, blocks=blocks))
+    return codes
+
+
 def update_criterion(actor: User, cohort: Cohort, kind: DeliverableKind, key: str,
                      change: CriterionChange) -> CohortRubric:
     """Change one criterion of the cohort's rubric (copying the default first)."""
@@ -230,11 +314,7 @@ def update_criterion(actor: User, cohort: Cohort, kind: DeliverableKind, key: st
         raise OperationError(_("Le poids est un nombre entier de 1 à %(max)s.", max=MAX_WEIGHT))
     if any(not label.strip() for label, _d in change.levels):
         raise OperationError(_("Chaque niveau a besoin d'un intitulé."))
-    codes = list(dict.fromkeys(c.strip() for c in change.competencies if c.strip()))
-    missing = unknown_codes(codes)
-    if missing:
-        raise OperationError(_("Compétences absentes du référentiel : %(codes)s.",
-                               codes=", ".join(missing)))
+    codes = _criterion_codes(cohort, change.competencies)
     with transaction():
         own = _materialise(actor, cohort, kind)
         criteria = copy.deepcopy(own.criteria)

@@ -3,10 +3,19 @@
 
 Plugins import these types from :mod:`coelab.plugins`, the contract's public API, which
 re-exports them.
+
+A criterion names the competencies it assesses by their codes in the framework. A kind
+is written for every module it applies to, so its criteria name the module's
+competencies with the placeholder :data:`MODULE_PLACEHOLDER`: ``"{module}-3"`` is
+competency 3 of the module the deliverable's cohort follows (``"2.4-3"`` in a cohort of
+module 2.4); the diploma domains' codes are written as they are (``"DEIS-DC3-1"``). The
+core resolves the placeholder when it builds a cohort's criteria
+(:func:`resolve_codes`, docs/domain.md, "Competencies and the passeport compétences").
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +28,31 @@ class Level:
 
     label: Any
     description: Any = ""
+
+
+#: in a criterion's competency code, the code of the module the cohort follows
+MODULE_PLACEHOLDER = "{module}"
+
+
+def resolve_codes(codes: Iterable[str], module: str | None) -> list[str]:
+    """The codes with :data:`MODULE_PLACEHOLDER` replaced by ``module``, once each and in
+    order; without a module, the codes that need one are left out."""
+    out: list[str] = []
+    for code in codes:
+        if MODULE_PLACEHOLDER in code:
+            if not module:
+                continue
+            code = code.replace(MODULE_PLACEHOLDER, module)
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def resolve_criteria(criteria: list[dict[str, Any]], module: str | None) -> list[dict[str, Any]]:
+    """A copy of the criteria (as :meth:`Rubric.as_data` gives them) whose competency
+    codes are resolved for ``module`` (:func:`resolve_codes`)."""
+    return [{**c, "competencies": resolve_codes(c.get("competencies", []), module)}
+            for c in criteria]
 
 
 #: the four levels every default rubric uses, lowest first
@@ -37,7 +71,8 @@ def levels(*descriptions: Any) -> tuple[Level, ...]:
 class Criterion:
     """One criterion of a rubric: ordered ``levels`` (lowest first), a ``weight`` in the
     score, and the codes of the competencies it assesses (see the competency framework,
-    :mod:`coelab.assessments`)."""
+    :mod:`coelab.assessments`), relative to the cohort's module with
+    :data:`MODULE_PLACEHOLDER` (``"{module}-1"``)."""
 
     key: str
     title: Any
@@ -53,6 +88,12 @@ class Criterion:
             raise ValueError(f"criterion {self.key!r}: at least two levels")
         if not isinstance(self.weight, int) or self.weight < 1:
             raise ValueError(f"criterion {self.key!r}: the weight is a positive integer")
+        for code in self.competencies:
+            bare = code.replace(MODULE_PLACEHOLDER, "")
+            if not bare or "{" in bare or "}" in bare or any(c.isspace() or c == ","
+                                                            for c in code):
+                raise ValueError(f"criterion {self.key!r}: bad competency code {code!r} "
+                                 f"(the only placeholder is {MODULE_PLACEHOLDER})")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..plugins import DeliverableKind, DetailField, Theme
 
@@ -31,9 +31,23 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _wtf_field(field: DetailField, themes: list[Theme]) -> Any:
+def _module_field(field: DetailField, module: Theme, required: list[Any]) -> SelectField:
+    """A ``"theme"`` field in a cohort whose thematic module is known: that module only,
+    chosen already (``clean_details``, deliverables/operations.py, holds the rule; this
+    says it on the form, by the field, for a post that names another)."""
+    hint = _l("Le module thématique que suit la cohorte : c'est la thématique de ce travail.")
+    return SelectField(
+        field.label, choices=[(module.code, f"{module.code} — {module.label}")],
+        validate_choice=False, description=f"{field.help} {hint}" if field.help else hint,
+        validators=[*required, AnyOf([module.code], message=_l(
+            "Seul le module thématique que suit la cohorte est possible : %(values)s."))])
+
+
+def _wtf_field(field: DetailField, themes: list[Theme], module: Theme | None = None) -> Any:
     required = [DataRequired()] if field.required else [Optional()]
     kw: dict[str, Any] = {"description": field.help or ""}
+    if field.type == "theme" and module is not None:
+        return _module_field(field, module, required)
     if field.type == "text":
         return StringField(field.label, validators=[*required, Length(max=field.max_length)],
                            **kw)
@@ -53,8 +67,11 @@ def _wtf_field(field: DetailField, themes: list[Theme]) -> Any:
 
 
 def details_form(kind: DeliverableKind, themes: list[Theme], *, with_title: bool = True,
-                 data: dict[str, Any] | None = None) -> FlaskForm:
-    """A form with the deliverable's title and its kind's detail fields."""
+                 data: dict[str, Any] | None = None,
+                 module: Theme | None = None) -> FlaskForm:
+    """A form with the deliverable's title and its kind's detail fields. ``module``: the
+    thematic module the cohort follows (``cohort_theme``, deliverables/operations.py),
+    the only choice of a ``"theme"`` field when known."""
 
     class DetailsForm(FlaskForm):
         pass
@@ -63,8 +80,12 @@ def details_form(kind: DeliverableKind, themes: list[Theme], *, with_title: bool
         DetailsForm.title = StringField(_l("Titre"), validators=[DataRequired(),
                                                                    Length(max=300)])
     for field in kind.fields:
-        setattr(DetailsForm, FIELD_PREFIX + field.name, _wtf_field(field, themes))
+        setattr(DetailsForm, FIELD_PREFIX + field.name, _wtf_field(field, themes, module))
     initial = {FIELD_PREFIX + k: v for k, v in (data or {}).items() if k != "title"}
+    if module is not None:
+        # a value stored before the rule held shows (and saves) as the cohort's module
+        initial.update({FIELD_PREFIX + f.name: module.code for f in kind.fields
+                        if f.type == "theme"})
     if data and "title" in data:
         initial["title"] = data["title"]
     return DetailsForm(data=initial)

@@ -25,7 +25,7 @@ from ..documents.models import Document, DocumentUpdate, DocumentVersion
 from ..documents.operations import create_document
 from ..models import Cohort, CohortRole, Membership, Team, TeamMember, User
 from ..operations import OperationError
-from ..plugins import DeliverableKind, DetailField, registry
+from ..plugins import DeliverableKind, DetailField, Theme, registry
 from ..policy import can
 from . import files
 from .models import (
@@ -197,10 +197,26 @@ def obligations_for(user: User) -> list[Obligation]:
 
 # --- starting a deliverable -----------------------------------------------------------
 
+def cohort_theme(cohort: Cohort | None) -> Theme | None:
+    """The thematic module ``cohort`` follows, as one of the programme's themes: the
+    only theme a ``"theme"`` detail field takes there (a mini-diagnostic is on the
+    thematic module its author follows, docs/domain.md, "What each parcours
+    produces"; a trainee's chosen thematic module is their thematic cohort's,
+    ``update_enrolment``, cohort/operations.py). None in a transversal cohort, or
+    while the cohort's module is unknown: any theme of the programme then."""
+    module = registry().cohort_module(cohort) if cohort is not None else None
+    if module is None:
+        return None
+    return next((t for t in registry().themes() if t.code == module.code), None)
+
+
 def clean_details(kind: DeliverableKind, values: dict[str, Any],
                   cohort: Cohort | None = None) -> dict[str, Any]:
-    """The kind's detail fields from ``values``, checked; unknown names are dropped."""
+    """The kind's detail fields from ``values``, checked; unknown names are dropped.
+    In ``cohort``, a ``"theme"`` field takes the cohort's module only
+    (:func:`cohort_theme`); a ``"themes"`` field any theme of the programme."""
     themes = {t.code for t in registry().themes()}
+    module = cohort_theme(cohort)
     out: dict[str, Any] = {}
     for field in kind.fields:
         raw = values.get(field.name)
@@ -223,17 +239,21 @@ def clean_details(kind: DeliverableKind, values: dict[str, Any],
             raise OperationError(_("Choix invalide pour « %(field)s ».", field=field.label))
         if value and field.type == "theme" and value not in themes:
             raise OperationError(_("Thématique inconnue : %(code)s.", code=value))
+        if value and field.type == "theme" and module is not None and value != module.code:
+            raise OperationError(_(
+                "« %(field)s » : seul le module thématique que suit la cohorte est "
+                "possible (%(code)s — %(title)s).", field=field.label, code=module.code,
+                title=module.label))
         out[field.name] = value
     return out
 
 
 def default_details(kind: DeliverableKind, cohort: Cohort) -> dict[str, Any]:
     """Initial values: the cohort's module for a theme field of a thematic cohort."""
-    module = registry().cohort_module(cohort)
+    module = cohort_theme(cohort)
     out: dict[str, Any] = {}
-    themes = {t.code for t in registry().themes()}
     for field in kind.fields:
-        if field.type in ("theme", "themes") and module and module.code in themes:
+        if field.type in ("theme", "themes") and module is not None:
             out[field.name] = module.code if field.type == "theme" else [module.code]
     return out
 

@@ -78,6 +78,7 @@ HISTORY_LABELS = {
     "deliverable.ready_for_jury": _l("Prêt pour le jury"),
     "deliverable.schedule_soutenance": _l("Soutenance programmée"),
     "deliverable.open_deliberation": _l("Délibération ouverte"),
+    "deliverable.open_examination": _l("Examen du travail écrit ouvert"),
     "deliverable.decide": _l("Décision du jury prise"),
     "deliverable.release": _l("Résultat publié"),
     "deliverable.reopen_for_resubmission": _l("Nouvelle remise ouverte"),
@@ -222,7 +223,8 @@ def start(cohort_id: int, kind_name: str):
         return redirect(url_for("core.workspace", cohort_id=cohort.id))
     themes = registry().themes()
     defaults = ops.default_details(kind, cohort)
-    form = details_form(kind, themes, data={"title": str(kind.label), **defaults})
+    form = details_form(kind, themes, data={"title": str(kind.label), **defaults},
+                        module=ops.cohort_theme(cohort))
     chooser = StartForm(prefix="start")
     chooser.authors.choices = [(value, label) for value, label, _obj in targets]
     by_value = {value: obj for value, _label, obj in targets}
@@ -302,7 +304,8 @@ def edit(deliverable_id: int):
     deliverable = _deliverable(deliverable_id, "deliverable.edit")
     kind = ops.kind_of(deliverable)
     form = details_form(kind, registry().themes(),
-                        data={"title": deliverable.title, **(deliverable.details or {})})
+                        data={"title": deliverable.title, **(deliverable.details or {})},
+                        module=ops.cohort_theme(deliverable.cohort))
     done = submit_form(
         form, lambda: ops.update_details(current_user, deliverable, title=form.title.data,
                                          details=details_of(form, kind)),

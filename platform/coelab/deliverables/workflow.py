@@ -1,8 +1,10 @@
 """The workflow of every deliverable: submission, review rounds, and on to the jury.
 
 ``draft → submitted → in_review → (changes_requested → submitted …) → ready_for_jury →
-soutenance_scheduled → deliberation → decided → released`` (docs/architecture.md, "The
-workflow table").
+soutenance_scheduled → deliberation → decided → released`` for a kind defended before
+its panel; ``ready_for_jury → deliberation`` directly (the examination of the written
+work) for a kind judged on the written work alone (docs/architecture.md, "The workflow
+table"; docs/domain.md, "Review, soutenance and jury").
 
 Each step is declared once, in the workflow table (:mod:`.steps`), and taken by one
 operation: the policy says who may take it (its rule derives from the table), the deliverable's
@@ -31,7 +33,7 @@ from ..operations import OperationError
 from ..policy import can
 from .models import Deliverable, Submission, Transition
 from .operations import authors_of, kind_of
-from .steps import STEPS, WRITING, Step, impossible, state_label
+from .steps import STEPS, WRITING, Step, impossible, off_route, on_route, state_label
 
 __all__ = ["STEPS", "WRITING", "Step", "announce", "available_steps", "history",
            "impossible", "move", "ready_for_jury", "request_changes", "start_review",
@@ -59,12 +61,15 @@ def move(actor: User | None, deliverable: Deliverable, name: str,
     is still in one of its source states, inside the caller's transaction.
 
     The conditional UPDATE is the arbiter: a concurrent transition that committed first
-    changed the state, so this one matches no row and is refused. The step is recorded
-    as a :class:`Transition` row and an audit event.
+    changed the state, so this one matches no row and is refused. A step of the other
+    assessment route is refused whatever the state (a kind's route never changes). The
+    step is recorded as a :class:`Transition` row and an audit event.
     """
     step = STEPS[name]
     if step.target is None:
         raise ValueError(f"step {name!r} does not move the state")
+    if not on_route(step, deliverable):
+        raise OperationError(off_route(step, deliverable))
     before = db.session.scalar(select(Deliverable.state).where(Deliverable.id == deliverable.id))
     result = db.session.execute(
         update(Deliverable)
@@ -183,10 +188,11 @@ def submissions(deliverable: Deliverable) -> list[Submission]:
         Submission.deliverable_id == deliverable.id).order_by(Submission.round)))
 
 
-def available_steps(user, deliverable: Deliverable, route: str = "review") -> list[Step]:
-    """The steps of ``route`` this user may take now, for the page's buttons."""
+def available_steps(user, deliverable: Deliverable, section: str = "review") -> list[Step]:
+    """The steps of the page's ``section`` this user may take now, for its buttons: the
+    policy's rule of each step, which holds only on the deliverable's route."""
     return [step for step in STEPS.values()
-            if step.route == route and can(user, step.action, deliverable)]
+            if step.section == section and can(user, step.action, deliverable)]
 
 
 def _notify(people: Iterable[User], deliverable: Deliverable, subject: str, text: str) -> None:

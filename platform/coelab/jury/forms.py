@@ -32,6 +32,9 @@ class ExternalForm(FlaskForm):
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email()])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
+    # what makes them count as a practising professional of the panel, with where they
+    # practise (coelab.jury.queries.composition)
+    job_title = StringField(_l("Fonction actuelle"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Structure où la personne exerce"),
                                validators=[DataRequired(), Length(max=200)])
 
@@ -49,6 +52,12 @@ class DeclarationForm(FlaskForm):
     ], validators=[InputRequired()])
     reason = TextAreaField(_l("Raison de la récusation"), validators=[Optional(),
                                                                       Length(max=2000)])
+    # a practising professional confirms what they do today and where (jury.operations
+    # declare): the panel counts them as such only with both
+    job_title = StringField(_l("Votre fonction actuelle"),
+                            validators=[Optional(), Length(max=200)])
+    organisation = StringField(_l("Structure où vous exercez"),
+                               validators=[Optional(), Length(max=200)])
 
 
 class ScheduleForm(FlaskForm):

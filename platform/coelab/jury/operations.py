@@ -1,4 +1,11 @@
-"""Operations on juries: composing a panel, impartiality, assigning work, soutenances."""
+"""Operations on juries: composing a panel, impartiality, assigning work, soutenances or
+the examination of the written work, the decision, its minutes and its release.
+
+A kind declares its assessment route (``DeliverableKind.soutenance``; the workflow
+table, :mod:`coelab.deliverables.steps`): defended before the panel (``schedule``,
+``open_deliberation``), or judged on the written work alone (``open_examination``);
+both end with ``decide``, ``sign``, ``release`` and ``reopen_for_resubmission``
+(docs/domain.md, "Review, soutenance and jury")."""
 
 from __future__ import annotations
 
@@ -22,13 +29,13 @@ from ..audit import record
 from ..db import db, local_today, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
 from ..deliverables.operations import authors_of, kind_of
-from ..deliverables.steps import STEPS
+from ..deliverables.steps import BLIND_SCORING, STEPS, WRITTEN, off_route, on_route, route_of
 from ..deliverables.workflow import announce, move
 from ..documents.operations import unfreeze
 from ..models import CohortRole, Membership, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError, external_url
-from ..policy import can
+from ..policy import PEOPLE, can
 from .models import (
     Impartiality,
     JuryDecision,
@@ -42,6 +49,11 @@ from .models import (
 )
 
 # the queries, also reached from here by the views (explicit re-exports)
+from .queries import (
+    DECISION,
+    SCHEDULING,
+    composition,
+)
 from .queries import (
     counted_scores as counted_scores,
 )
@@ -70,7 +82,7 @@ from .queries import (
 log = logging.getLogger(__name__)
 
 # the steps a trainer takes when supervising the work (see supervisors_of)
-REVIEW_ACTIONS = tuple(name for name, step in STEPS.items() if step.route == "review"
+REVIEW_ACTIONS = tuple(name for name, step in STEPS.items() if step.section == "review"
                        and step.who == "reviewers")
 
 
@@ -139,14 +151,38 @@ def add_member(actor: User, panel: JuryPanel, user: User, role: PanelRole,
 
 
 def invite_external(actor: User, panel: JuryPanel, *, email: str, first_name: str,
-                    last_name: str, organisation: str) -> PanelMember:
-    """A practising professional from outside: an account limited to their panels."""
-    if not (organisation or "").strip():
+                    last_name: str, organisation: str, job_title: str) -> PanelMember:
+    """A practising professional from outside: an account limited to their panels, with
+    their current role and the organisation where they practise (what makes them count
+    as a practising professional of the panel, :func:`coelab.jury.queries.composition`).
+    An account that exists already keeps the role and organisation its holder recorded;
+    the invitation fills in those it lacks."""
+    organisation, job_title = (organisation or "").strip(), (job_title or "").strip()
+    if not organisation:
         raise OperationError(_("Indiquez la structure où exerce ce ou cette professionnel·le."))
+    if not job_title:
+        raise OperationError(_("Indiquez la fonction actuelle de ce ou cette "
+                               "professionnel·le."))
     with transaction():
         user = core_ops.invite(actor, email=email, first_name=first_name,
-                               last_name=last_name, organisation=organisation.strip())
+                               last_name=last_name, organisation=organisation)
+        record_current_role(actor, user, job_title=user.job_title or job_title,
+                            organisation=user.organisation or organisation)
         return add_member(actor, panel, user, PanelRole.MEMBER, external=True)
+
+
+def record_current_role(actor: User | None, user: User, *, job_title: str,
+                        organisation: str) -> None:
+    """Record what a person does today and where (``User.job_title``,
+    ``User.organisation``), with its audit event when it changes."""
+    job_title, organisation = (job_title or "").strip()[:200], (organisation or "").strip()[:200]
+    before = {"job_title": user.job_title, "organisation": user.organisation}
+    after = {"job_title": job_title or None, "organisation": organisation or None}
+    if before == after:
+        return
+    with transaction():
+        user.job_title, user.organisation = after["job_title"], after["organisation"]
+        record("user.profile_updated", user, actor=actor, before=before, after=after)
 
 
 def _undecided_scores(panel: JuryPanel, user_id: int):
@@ -223,15 +259,33 @@ def assign(actor: User, panel: JuryPanel, deliverable: Deliverable) -> PanelDeli
     return assignment
 
 
-def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
+def declare(member: PanelMember, *, impartial: bool, reason: str = "",
+            job_title: str | None = None, organisation: str | None = None) -> None:
     """The member's declaration, before they see the work. A decline needs its reason
-    and is told to the coordination, who then recompose the panel."""
+    and is told to the coordination, who then recompose the panel.
+
+    A practising professional (an external member) who accepts confirms their current
+    role and organisation (``job_title``, ``organisation``; None keeps what their
+    account has): the panel counts them as such only with both
+    (:func:`coelab.jury.queries.composition`)."""
     reason = (reason or "").strip()
     if not impartial and not reason:
         raise OperationError(_("Indiquez la raison pour laquelle vous vous récusez."))
     if member.impartiality != Impartiality.PENDING:
         raise OperationError(_("Votre déclaration est déjà enregistrée."))
+    role: dict[str, str] | None = None
+    if impartial and member.external:
+        role = {"job_title": (member.user.job_title if job_title is None
+                              else job_title or "").strip(),
+                "organisation": (member.user.organisation if organisation is None
+                                 else organisation or "").strip()}
+        if not role["job_title"] or not role["organisation"]:
+            raise OperationError(_("Indiquez votre fonction actuelle et la structure où vous "
+                                   "exercez : le jury y reconnaît un·e professionnel·le en "
+                                   "exercice."))
     with transaction():
+        if role is not None:
+            record_current_role(member.user, member.user, **role)
         member.impartiality = Impartiality.ACCEPTED if impartial else Impartiality.DECLINED
         member.decline_reason = None if impartial else reason[:2000]
         member.declared_at = utcnow()
@@ -244,6 +298,12 @@ def declare(member: PanelMember, *, impartial: bool, reason: str = "") -> None:
         for soutenance in db.session.scalars(select(Soutenance).where(
                 Soutenance.panel_id == member.panel_id, Soutenance.starts_at > utcnow())):
             _tell_soutenance(soutenance.deliverable, soutenance.starts_at, [member.user])
+        # the written work already under examination, which they now score
+        for assignment in member.panel.assignments:
+            deliverable = assignment.deliverable
+            if (deliverable.state == DeliverableState.DELIBERATION
+                    and route_of(deliverable) == WRITTEN):
+                _tell_examination(deliverable, [member.user])
     else:
         notify(db.session.scalars(select(User).where(
                    User.is_coordinator.is_(True), User.active.is_(True))),
@@ -259,13 +319,13 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
     the panel are told, each with a calendar file."""
     assignment = db.session.scalar(select(PanelDeliverable).where(
         PanelDeliverable.deliverable_id == deliverable.id))
+    _check_route(deliverable, "schedule_soutenance")
     if assignment is None:
         raise OperationError(_("Confiez d'abord ce livrable à un jury."))
-    if not can(actor, "deliverable.schedule_soutenance", deliverable):
+    if not PEOPLE[STEPS["schedule_soutenance"].who](actor, deliverable):
         raise OperationError(_("Seule la coordination programme les soutenances."))
     panel = assignment.panel
-    if not any(m.role == PanelRole.PRESIDENT for m in panel.members):
-        raise OperationError(_("Le jury n'a pas encore de président·e."))
+    _check_composition(panel, SCHEDULING)
     if not 10 <= duration_minutes <= 480:
         raise OperationError(_("La durée va de 10 minutes à 8 heures."))
     place, video_link = (place or "").strip(), (video_link or "").strip()
@@ -294,6 +354,21 @@ def schedule(actor: User, deliverable: Deliverable, *, starts_at: datetime,
                       "video_link": video_link})
     _tell_soutenance(deliverable, starts_at)
     return soutenance
+
+
+def _check_route(deliverable: Deliverable, name: str) -> None:
+    """A step of the other assessment route is refused, with why (the move refuses it
+    too: :func:`coelab.deliverables.workflow.move`)."""
+    if not on_route(STEPS[name], deliverable):
+        raise OperationError(off_route(STEPS[name], deliverable))
+
+
+def _check_composition(panel: JuryPanel, moment: str) -> None:
+    """The panel must be constituted as the programme asks before it acts
+    (:func:`coelab.jury.queries.composition`: who counts at each moment)."""
+    found = composition(panel, moment)
+    if not found.complete:
+        raise OperationError(found.message())
 
 
 def _tell_soutenance(deliverable: Deliverable, starts_at: datetime,
@@ -345,9 +420,10 @@ def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
 
 
 def open_deliberation(actor: User, deliverable: Deliverable) -> None:
-    """The president opens the deliberation, from the day of the soutenance (the panel
-    deliberates right after hearing the authors; the day is the programme's, in
-    Paris)."""
+    """The soutenance route: the president opens the deliberation, from the day of the
+    soutenance (the panel deliberates right after hearing the authors; the day is the
+    programme's, in Paris)."""
+    _check_route(deliverable, "open_deliberation")
     panel = panel_of(deliverable)
     soutenance = db.session.scalar(select(Soutenance).where(
         Soutenance.deliverable_id == deliverable.id))
@@ -361,6 +437,34 @@ def open_deliberation(actor: User, deliverable: Deliverable) -> None:
         raise OperationError(_("La délibération s'ouvre le jour de la soutenance."))
     with transaction():
         move(actor, deliverable, "open_deliberation")
+
+
+def open_examination(actor: User, deliverable: Deliverable) -> None:
+    """The written route (a kind judged on its written work alone): the president of
+    the panel, or the coordination, opens the examination of the frozen version, once
+    the work is assigned to a panel constituted as the programme asks. No soutenance, no
+    calendar: each sitting juror scores the version handed in, on their own, then the
+    panel decides (:func:`decide`). The sitting members are told; one who declares
+    later is told then (:func:`declare`)."""
+    _check_route(deliverable, "open_examination")
+    panel = panel_of(deliverable)
+    if panel is None:
+        raise OperationError(_("Confiez d'abord ce livrable à un jury."))
+    if not PEOPLE[STEPS["open_examination"].who](actor, deliverable):
+        raise OperationError(_("Seul·e le ou la président·e du jury, ou la coordination, "
+                               "ouvre l'examen du travail écrit."))
+    _check_composition(panel, SCHEDULING)
+    with transaction():
+        move(actor, deliverable, "open_examination")
+    _tell_examination(deliverable)
+
+
+def _tell_examination(deliverable: Deliverable, people: list[User] | None = None) -> None:
+    """The step's audience (the panel members who sit), or ``people``."""
+    announce("open_examination", deliverable,
+             _("Le jury examine « %(title)s » sur le travail écrit seul, sans soutenance : "
+               "chaque membre note la version remise, seul, puis le jury décide.",
+               title=deliverable.title), people=people)
 
 
 @dataclass(frozen=True)
@@ -445,7 +549,10 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
            individual: dict | None = None) -> JuryDecision:
     """The panel's decision, recorded by its president: the outcome, the level agreed
     for each criterion of the rubric, the reasons, and any author of a collective work
-    the panel treats differently (with a reason)."""
+    the panel treats differently (with a reason). The members who sit must include the
+    president, a trainer of the programme and a practising professional
+    (:func:`coelab.jury.queries.composition`); on the written route, every sitting
+    juror must have scored the work."""
     panel = panel_of(deliverable)
     if panel is None or not can(actor, "deliverable.decide", deliverable):
         raise OperationError(_("Seul·e le ou la président·e du jury enregistre la décision."))
@@ -457,6 +564,17 @@ def decide(actor: User, deliverable: Deliverable, *, validated: bool, reasons: s
                                "validé."))
     agreed = _clean_agreed(deliverable, agreed_levels)
     special = _clean_individual(deliverable, individual)
+    _check_composition(panel, DECISION)
+    if (deliverable.state in BLIND_SCORING[route_of(deliverable)]
+            and not scoring_complete(deliverable)):
+        # the jurors still score each on their own (coelab.deliverables.steps
+        # BLIND_SCORING): on the written route the examination is the deliberation, so
+        # the decision waits for every sitting juror's score
+        scored = {a.assessor_id for a in counted_scores(deliverable)}
+        raise OperationError(_(
+            "Le jury décide une fois que chaque membre qui siège a noté le travail : il "
+            "manque la note de %(names)s.", names=", ".join(
+                m.user.full_name for m in sitting(panel) if m.user_id not in scored)))
     with transaction():
         # the reasons stay with the decision, out of the steps the authors read
         move(actor, deliverable, "decide")
@@ -496,6 +614,38 @@ def sign(actor: User, decision: JuryDecision) -> MinutesSignature:
         raise OperationError(_("Vous avez déjà signé ce procès-verbal.")) from None
     db.session.refresh(decision)
     return signature
+
+
+@dataclass(frozen=True)
+class AgreedLevel:
+    """The level the panel agreed for one criterion, in words."""
+
+    key: str
+    title: str
+    level: str
+
+
+def agreed_levels(decision: JuryDecision) -> list[AgreedLevel]:
+    """The level the panel agreed per criterion, with the criterion's title and the
+    level's label, from the rubric the panel scored that round with (else the cohort's):
+    what the authors read of the deliberation once the result is released, never the
+    jurors' own scores."""
+    scored = db.session.scalar(select(Assessment).where(
+        Assessment.deliverable_id == decision.deliverable_id,
+        Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == decision.panel_id,
+        Assessment.round == decision.round).order_by(Assessment.id))
+    deliverable = decision.deliverable
+    criteria = scored.rubric if scored is not None else rubric_criteria(
+        deliverable.cohort, kind_of(deliverable))
+    levels = decision.agreed_levels or {}
+    out = []
+    for c in criteria:
+        rank = levels.get(c["key"])
+        if rank is None or not 0 <= rank < len(c["levels"]):
+            continue
+        out.append(AgreedLevel(key=c["key"], title=c["title"],
+                               level=c["levels"][rank]["label"]))
+    return out
 
 
 def unsigned(decision: JuryDecision) -> list[PanelMember]:

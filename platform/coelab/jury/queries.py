@@ -7,14 +7,24 @@ jury's operations.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from ..db import db
 from ..deliverables.models import Deliverable
-from .models import Impartiality, JuryDecision, JuryPanel, PanelDeliverable, PanelMember
+from ..models import CohortRole, Membership
+from .models import (
+    Impartiality,
+    JuryDecision,
+    JuryPanel,
+    PanelDeliverable,
+    PanelMember,
+    PanelRole,
+)
 
 
 def panel_of(deliverable: Deliverable) -> JuryPanel | None:
@@ -81,3 +91,87 @@ def scoring_complete(deliverable: Deliverable) -> bool:
         return False
     scored = {a.assessor_id for a in counted_scores(deliverable)}
     return all(m.user_id in scored for m in jurors)
+
+
+# --- composition ---------------------------------------------------------------------
+
+#: the two moments the composition is checked at, and who counts then
+SCHEDULING = "scheduling"  # the soutenance set or the examination opened: not declined
+DECISION = "decision"  # the decision taken: the members who sit (impartiality declared)
+
+
+def is_programme_trainer(member: PanelMember) -> bool:
+    """A trainer of the programme: a member who is not external and holds a trainer's
+    membership of a cohort, any cohort of the programme (the trainers of the work's own
+    cohort who supervised it cannot sit: ``coelab.jury.operations._conflict``). A
+    coordinator without a trainer's membership does not count."""
+    return not member.external and db.session.execute(select(Membership.id).where(
+        Membership.user_id == member.user_id,
+        Membership.role == CohortRole.TRAINER)).first() is not None
+
+
+def is_practising_professional(member: PanelMember) -> bool:
+    """A practising professional: an external member (invited from outside the
+    programme) who has recorded their current role and the organisation where they
+    practise (``User.job_title``, ``User.organisation``)."""
+    user = member.user
+    return bool(member.external and (user.job_title or "").strip()
+                and (user.organisation or "").strip())
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Whether a panel is constituted as the programme asks, "un jury constitué de
+    formateurs et de professionnels en exercice" (docs/domain.md, "Review, soutenance and
+    jury"): its president, at least one trainer of the programme and at least one
+    practising professional among the members who count at that moment (``moment``)."""
+
+    moment: str
+    president: bool
+    trainer: bool
+    professional: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.president and self.trainer and self.professional
+
+    def missing(self) -> list[str]:
+        """What the panel lacks, in words."""
+        lacks = []
+        if not self.president:
+            lacks.append(_("un·e président·e"))
+        if not self.trainer:
+            lacks.append(_("un·e formateur·rice du programme"))
+        if not self.professional:
+            lacks.append(_("un·e professionnel·le en exercice (invité·e, avec sa fonction "
+                           "actuelle et sa structure)"))
+        return lacks
+
+    def message(self) -> str:
+        """Why the panel cannot act yet, for the person who tried ("" when complete)."""
+        if self.complete:
+            return ""
+        if self.moment == DECISION:
+            return _("Le jury ne peut pas encore décider : parmi les membres qui siègent "
+                     "(impartialité déclarée), il manque %(missing)s.",
+                     missing=", ".join(self.missing()))
+        return _("Le jury n'est pas au complet : il manque %(missing)s (un membre récusé "
+                 "ne compte pas).", missing=", ".join(self.missing()))
+
+
+def composition(panel: JuryPanel, moment: str = SCHEDULING) -> Composition:
+    """The panel's composition at ``moment``: at :data:`SCHEDULING` (the soutenance set
+    or moved, the examination of the written work opened) every member who has not
+    declined counts, a pending one included (they declare before seeing the work); at
+    :data:`DECISION` only the members who sit, having declared their impartiality."""
+    if moment not in (SCHEDULING, DECISION):
+        raise ValueError(f"unknown moment {moment!r}")
+    if moment == DECISION:
+        members = sitting(panel)
+    else:
+        members = [m for m in panel.members if m.impartiality != Impartiality.DECLINED]
+    return Composition(
+        moment=moment,
+        president=any(m.role == PanelRole.PRESIDENT for m in members),
+        trainer=any(is_programme_trainer(m) for m in members),
+        professional=any(is_practising_professional(m) for m in members))

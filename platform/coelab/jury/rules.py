@@ -1,6 +1,6 @@
 """Who composes a jury, who sees a panel, who declares, who reads the decision and the
-soutenance's calendar. The jury's workflow steps (schedule, deliberate, decide, sign,
-release, reopen) have their rules from the workflow table
+soutenance's calendar. The jury's workflow steps (schedule, deliberate or examine the
+written work, decide, sign, release, reopen) have their rules from the workflow table
 (:mod:`coelab.deliverables.steps`)."""
 
 from __future__ import annotations
@@ -41,8 +41,10 @@ RULES: dict[str, Rule] = {
     "jury.view": _view,
     "jury.declare": _declare,
     "jury.read_decision": _decision_read,
-    # the panel's scores side by side on the deliverable's page: the coordination and
-    # the panel's sitting members (each score also asks assessment.read)
+    # the panel's deliberation on the deliverable's page: its scores side by side and
+    # every author's individual treatment; the coordination and the panel's sitting
+    # members only, even once released (each score also asks assessment.read; an author
+    # reads the decision and their own treatment: jury.views.jury_context)
     "jury.read_scores": lambda user, deliverable: (is_staff(user)
                                                    or is_juror(user, deliverable.id)),
     # the soutenance's calendar file names the work, its room and its panel: whoever

@@ -1,5 +1,6 @@
 """Pages of juries: a cohort's panels, a panel's composition and declarations, the
-scheduling of soutenances and their calendar files."""
+scheduling of soutenances and their calendar files, the examination of written work,
+the jury's section of a deliverable's page and its minutes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..db import db
 from ..deliverables.export import export_pdf_from_template
 from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.operations import authors_of
+from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, SOUTENANCE, route_of
 from ..forms import ConfirmForm
 from ..models import Cohort
 from ..operations import OperationError, find_user_by_email
@@ -31,7 +33,8 @@ from .forms import (
     PanelForm,
     ScheduleForm,
 )
-from .models import JuryPanel, PanelDeliverable, PanelRole, Soutenance
+from .models import JuryDecision, JuryPanel, PanelDeliverable, PanelRole, Soutenance
+from .queries import DECISION, SCHEDULING, composition
 
 bp = Blueprint("jury", __name__)
 
@@ -74,12 +77,15 @@ def _ready(panel: JuryPanel) -> list[Deliverable]:
         Deliverable.id.not_in(taken)).order_by(Deliverable.title)))
 
 
-def _forms(panel: JuryPanel) -> dict:
+def _forms(panel: JuryPanel, member=None) -> dict:
     assign = AssignForm(prefix="assign")
     assign.deliverable.choices = [(d.id, d.title) for d in _ready(panel)]
+    # a practising professional confirms the role and organisation their account has
+    known = ({"job_title": member.user.job_title, "organisation": member.user.organisation}
+             if member is not None and member.external else {})
     return {"member_form": MemberForm(prefix="member"), "external_form": ExternalForm(
         prefix="external"), "assign_form": assign, "declaration_form": DeclarationForm(
-        prefix="declare"), "schedule_form": ScheduleForm(prefix="schedule")}
+        prefix="declare", data=known), "schedule_form": ScheduleForm(prefix="schedule")}
 
 
 @bp.route("/juries/<int:panel_id>")
@@ -92,7 +98,11 @@ def panel(panel_id: int):
     return render_template(
         "coelab/jury/panel.html", panel=panel, member=member,
         manage=can(current_user, "jury.manage"),
-        soutenances=soutenances, authors_of=authors_of, local=_local, **_forms(panel))
+        # who counts: members who have not declined to act, those who sit to decide
+        composition={SCHEDULING: composition(panel, SCHEDULING),
+                     DECISION: composition(panel, DECISION)},
+        soutenances=soutenances, authors_of=authors_of, local=_local,
+        **_forms(panel, member))
 
 
 def _back(panel: JuryPanel) -> str:
@@ -109,7 +119,7 @@ def add_member(panel_id: int):
         user = find_user_by_email(form.email.data)
         if user is None:
             raise OperationError(_("Personne n'a de compte à cette adresse : invitez un·e "
-                                   "professionnel·le extérieur·e ci-dessous."))
+                                   "professionnel·le en exercice ci-dessous."))
         ops.add_member(current_user, panel, user, PanelRole(form.role.data))
 
     return run_action(form, add, done=_("Membre ajouté·e au jury."), next_url=_back(panel))
@@ -122,7 +132,8 @@ def invite_external(panel_id: int):
     form = ExternalForm(prefix="external")
     return run_action(form, lambda: ops.invite_external(
         current_user, panel, email=form.email.data, first_name=form.first_name.data,
-        last_name=form.last_name.data, organisation=form.organisation.data),
+        last_name=form.last_name.data, organisation=form.organisation.data,
+        job_title=form.job_title.data),
         done=_("Invitation envoyée : la personne aura accès aux seuls travaux de ce jury."),
         next_url=_back(panel))
 
@@ -156,9 +167,12 @@ def declare(panel_id: int):
     panel = _panel(panel_id, "jury.declare")
     form = DeclarationForm(prefix="declare")
     member = ops.member_of(current_user, panel)
+    # a practising professional confirms their current role and organisation
+    role = ({"job_title": form.job_title.data or "", "organisation": form.organisation.data
+             or ""} if member.external else {})
     return run_action(form, lambda: ops.declare(member,
                                                 impartial=form.decision.data == "accept",
-                                                reason=form.reason.data or ""),
+                                                reason=form.reason.data or "", **role),
                       done=_("Votre déclaration est enregistrée."), next_url=_back(panel))
 
 
@@ -202,32 +216,67 @@ def ics(deliverable_id: int):
     return response
 
 
+def _treatments(decision: JuryDecision, user, every: bool) -> list[dict]:
+    """The authors of a collective work the decision treats differently: every one for
+    the panel and the coordination (``every``), only their own for an author."""
+    authors = {u.id: u for u in authors_of(decision.deliverable)}
+    return [{"user_id": int(user_id),
+             "name": authors[int(user_id)].full_name if int(user_id) in authors else user_id,
+             "validated": bool(special.get("validated")), "reason": special.get("reason")}
+            for user_id, special in (decision.individual or {}).items()
+            if every or int(user_id) == getattr(user, "id", None)]
+
+
 def jury_context(deliverable: Deliverable, user) -> dict | None:
     """What the deliverable's page shows of its jury to this user, or None. Who sees
-    what is the policy's: the decision (``jury.read_decision``), the panel's scores
-    (``jury.read_scores``), each withdrawn score (``assessment.read``); the buttons ask
-    each workflow step's rule."""
+    what is the policy's: the decision (``jury.read_decision``: the panel and the
+    coordination, the authors once released), the panel's scores and every author's
+    individual treatment (``jury.read_scores``: the panel and the coordination only),
+    each withdrawn score (``assessment.read``); the buttons ask each workflow step's
+    rule, which holds on the deliverable's route only.
+
+    After the release the authors read the decision, its reasons, the level agreed per
+    criterion (:func:`coelab.jury.operations.agreed_levels`), the minutes and their own
+    individual treatment; never a juror's score or comments (docs/domain.md, "Review,
+    soutenance and jury")."""
     panel = ops.panel_of(deliverable)
     if panel is None:
         return None
     decision = ops.decision_of(deliverable)
     read_scores = can(user, "jury.read_scores", deliverable)
+    readable = decision if (decision is not None and can(
+        user, "jury.read_decision", deliverable)) else None
+    route = route_of(deliverable)
+    all_scored = ops.all_scored(deliverable)
     return {
         "panel": panel, "member": ops.member_of(user, panel),
+        "route": route, "soutenance_route": route == SOUTENANCE,
         "soutenance": db.session.scalar(select(Soutenance).where(
             Soutenance.deliverable_id == deliverable.id)),
-        "decision": decision if (decision is not None and can(
-            user, "jury.read_decision", deliverable)) else None,
+        "decision": readable,
+        "agreed": ops.agreed_levels(readable) if readable else [],
+        "treatments": _treatments(readable, user, read_scores) if readable else [],
         "released": decision is not None and decision.released_at is not None,
         "unsigned": ops.unsigned(decision) if decision else [],
         "signed": decision is not None and any(s.user_id == user.id
                                                for s in decision.signatures),
         "read_scores": read_scores,
+        # the scores are the panel's once its jurors score (workflow table: JURY_SCORING)
+        "scores_shown": read_scores and deliverable.state in (
+            JURY_SCORING | {DeliverableState.DECIDED, DeliverableState.RELEASED}),
         "scores": ops.jury_scores(deliverable) if read_scores else ([], []),
+        # each juror scores on their own until all have (workflow table: BLIND_SCORING);
+        # the coordination reads them at once
+        "blind": (deliverable.state in BLIND_SCORING[route] and not all_scored
+                  and not can(user, "jury.manage")),
         # scores withdrawn when their juror left the panel: the panel's history, apart
         "withdrawn": [a for a in ops.withdrawn_scores(deliverable)
                       if can(user, "assessment.read", a)] if read_scores else [],
-        "all_scored": ops.all_scored(deliverable),
+        "all_scored": all_scored,
+        # what the panel still lacks to decide (the members who sit count), and whether
+        # the decision waits for scores still given blind (coelab.jury.operations.decide)
+        "decision_composition": composition(panel, DECISION),
+        "awaiting_scores": deliverable.state in BLIND_SCORING[route] and not all_scored,
         "authors": authors_of(deliverable),
         "decision_form": DecisionForm(prefix="decision"),
     }
@@ -250,6 +299,18 @@ def open_deliberation(deliverable_id: int):
     require("deliverable.open_deliberation", deliverable, any_state=True)
     return run_action(ConfirmForm(), lambda: ops.open_deliberation(current_user, deliverable),
                       done=_("La délibération est ouverte."), next_url=_to_page(deliverable))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/jury/examination", methods=["POST"])
+@login_required
+def open_examination(deliverable_id: int):
+    """The written route: open the panel's examination of the frozen version."""
+    deliverable = _jury_deliverable(deliverable_id)
+    require("deliverable.open_examination", deliverable, any_state=True)
+    return run_action(ConfirmForm(), lambda: ops.open_examination(current_user, deliverable),
+                      done=_("L'examen du travail écrit est ouvert : chaque membre du jury "
+                             "le note."),
+                      next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/decision", methods=["POST"])
@@ -314,15 +375,14 @@ def resubmission(deliverable_id: int):
 @login_required
 def minutes(deliverable_id: int):
     """The procès-verbal, for the panel and the coordination (and the authors once the
-    decision is released)."""
-
+    decision is released). It holds the decision, its reasons, the levels agreed, the
+    individual treatments (an author's copy: their own) and the signatures, never a
+    juror's score."""
     deliverable = _jury_deliverable(deliverable_id)
     context = jury_context(deliverable, current_user)
     if context is None or context["decision"] is None:
         abort(404)
-
-    context = {**context, "scores": ops.jury_scores(deliverable),
-               "authors": authors_of(deliverable),
+    context = {**context, "authors": authors_of(deliverable),
                "module": registry().cohort_module(deliverable.cohort)}
     body = export_pdf_from_template("coelab/jury/minutes.html", deliverable=deliverable,
                                     **context)

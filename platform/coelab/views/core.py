@@ -60,7 +60,8 @@ def dashboard():
     roles = {c.id: cohort_role(current_user, c) for c in cohorts}
     attention = registry().collect("attention_items", current_user)
     return render_template("coelab/dashboard.html", cohorts=cohorts, roles=roles,
-                           attention=attention, obligations=obligations_for(current_user))
+                           attention=attention, obligations=obligations_for(current_user),
+                           panels=registry().collect("dashboard_panels", current_user))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -84,7 +85,7 @@ def profile():
             form, lambda: ops.update_profile(
                 current_user, current_user, first_name=form.first_name.data,
                 last_name=form.last_name.data, organisation=form.organisation.data,
-                locale=form.locale.data),
+                job_title=form.job_title.data, locale=form.locale.data),
             done=_("Votre profil est enregistré."), next_url=url_for("core.profile"))
     elif "password-submit" in request.form:
         done = submit_form(
