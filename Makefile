@@ -54,6 +54,7 @@ translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
 	  --no-location --sort-output --project Coelab -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -c "from coelab.i18n import fill_source_plurals; fill_source_plurals('$(TRANSLATIONS)/fr/LC_MESSAGES/messages.po')"
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean:

@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, ngettext
 
 from .conftest import login, page, post
 
@@ -75,3 +76,23 @@ def test_language_follows_the_browser_then_the_profile(client, make):
          token_from="/profile")
     html = page(client.get("/dashboard", headers={"Accept-Language": "en"}))
     assert "Bonjour Julie" in html
+
+
+FR_PO = ROOT / "platform/coelab/translations/fr/LC_MESSAGES/messages.po"
+
+
+def test_french_plurals_count_zero_as_one(app):
+    """French, the source language, says "0 jour", "1 jour", "2 jours": its catalogue
+    gives every plural message its forms and the French rule (coelab/i18n.py)."""
+    plurals = [m for m in read_po(FR_PO.open("rb")) if m.id and m.pluralizable]
+    assert plurals and all(m.string and m.string[0] == m.id[0] for m in plurals)
+    compiled = {tuple(m.id) for m in read_mo(FR_PO.with_suffix(".mo").open("rb"))
+                if isinstance(m.id, tuple | list)}
+    assert compiled == {tuple(m.id) for m in plurals}, "run make translations"
+    text = ("%(num)d livrable validé sur %(total)d", "%(num)d livrables validés sur %(total)d")
+    for lang, n, expected in (("fr", 0, "0 livrable validé sur 3"),
+                              ("fr", 1, "1 livrable validé sur 3"),
+                              ("fr", 2, "2 livrables validés sur 3"),
+                              ("en", 0, "0 deliverables validated out of 3")):
+        with app.test_request_context(), force_locale(lang):
+            assert ngettext(*text, n, total=3) == expected, (lang, n)
