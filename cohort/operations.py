@@ -21,6 +21,7 @@ from coelab.api import (
 from coelab.api import core_operations as core_ops
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from . import catalogue
 from .framework import diplomas_for
@@ -464,13 +465,23 @@ def record_eligibility(actor: User, person: User, *, diploma: str,
     cohort_id = db.session.scalar(select(Membership.cohort_id).join(Membership.cohort).where(
         Membership.user_id == person.id, Membership.role == CohortRole.TRAINEE)
         .order_by(Cohort.start_date, Cohort.id).limit(1))
+    try:
+        return _save_eligibility(actor, person, found.code, status, note, cohort_id)
+    except IntegrityError:
+        # another coordinator recorded the first answer at the same moment
+        raise OperationError(_("L'éligibilité vient d'être renseignée par quelqu'un "
+                               "d'autre : rechargez la page et recommencez.")) from None
+
+
+def _save_eligibility(actor: User, person: User, diploma: str, status: EligibilityStatus,
+                      note: str | None, cohort_id: int | None) -> DiplomaEligibility:
     with transaction():
         row = db.session.scalar(select(DiplomaEligibility).where(
             DiplomaEligibility.user_id == person.id,
-            DiplomaEligibility.diploma == found.code).with_for_update())
+            DiplomaEligibility.diploma == diploma).with_for_update())
         before = None
         if row is None:
-            row = DiplomaEligibility(user_id=person.id, diploma=found.code)
+            row = DiplomaEligibility(user_id=person.id, diploma=diploma)
             db.session.add(row)
         else:
             before = {"diploma": row.diploma, "status": row.status, "note": row.note}
@@ -479,6 +490,6 @@ def record_eligibility(actor: User, person: User, *, diploma: str,
         row.recorded_at = utcnow()
         db.session.flush()
         record("eligibility.recorded", row, actor=actor, cohort_id=cohort_id, before=before,
-               after={"user": person.email, "diploma": found.code, "status": status,
+               after={"user": person.email, "diploma": diploma, "status": status,
                       "note": note})
     return row

@@ -386,3 +386,20 @@ def test_parcours_three_enrolment_is_all_or_nothing(make, catalogue):
     sweep(enrol_in_both, {"memberships": 1, "cohort_enrolments": 1, "audit_events": 4})
     assert {m.cohort_id: m.parcours for m in db.session.scalars(select(Membership).where(
         Membership.user_id == trainee.id))} == {transversal.id: "III", thematic.id: "III"}
+
+
+def test_a_second_membership_in_the_same_cohort_is_refused_not_a_500(make):
+    """Two coordinators adding the same person at once: the second insert meets the
+    unique (cohort, user) constraint and gets a plain refusal, nothing half-written."""
+    from coelab.operations import add_member
+
+    cohort = make.cohort()
+    coordinator = make.user("Coord", coordinator=True)
+    person = make.user("Zoé")
+    add_member(coordinator, cohort, person, CohortRole.TRAINEE, "I")
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(OperationError, match="fait déjà partie"):
+        add_member(coordinator, cohort, person, CohortRole.TRAINEE, "I")
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.user_id == person.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before

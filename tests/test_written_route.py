@@ -14,7 +14,7 @@ from coelab.assessments import operations as aops
 from coelab.audit import events_for
 from coelab.db import db
 from coelab.deliverables import workflow
-from coelab.deliverables.models import DeliverableState, Transition
+from coelab.deliverables.models import Deliverable, DeliverableState, Transition
 from coelab.deliverables.operations import start_deliverable
 from coelab.deliverables.steps import SOUTENANCE, WRITTEN, route_of
 from coelab.jury import operations as jops
@@ -23,7 +23,7 @@ from coelab.notifications.models import Notification
 from coelab.operations import OperationError
 from coelab.plugins import registry
 from coelab.policy import can
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .conftest import (
     csrf_token,
@@ -288,3 +288,19 @@ def test_the_diagram_shows_each_steps_route(app):
                      r"written route\)", text)
     assert "schedule_soutenance (staff, soutenance route)" in text
     assert {s.route for s in STEPS.values()} == {None, SOUTENANCE, WRITTEN}
+
+
+def test_a_written_work_scheduled_before_its_route_existed_can_still_be_examined(
+        prog, mini):
+    """A mini-diagnostic given a soutenance before the written route existed (its state
+    soutenance_scheduled in an upgraded database) is not stuck: its president opens the
+    examination from there."""
+    panel, president, _pro = _panel(prog, mini, prog.thematic)
+    db.session.execute(update(Deliverable).where(Deliverable.id == mini.id)
+                       .values(state=DeliverableState.SOUTENANCE_SCHEDULED))
+    db.session.commit()
+    db.session.expire_all()
+    assert _jury_steps(president.user, mini) == ["open_examination"]
+    jops.open_examination(president.user, mini)
+    db.session.expire_all()
+    assert mini.state == DeliverableState.DELIBERATION

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from . import sessions, signals
 from .audit import record, snapshot
@@ -507,11 +508,18 @@ def add_member(
         parcours = None
     else:
         _check_parcours(cohort, Parcours(parcours))
+    # written now: after a failed flush the session can load nothing more
+    refusal = _("%(name)s fait déjà partie de la cohorte « %(cohort)s ».",
+                name=user.full_name, cohort=cohort.name)
     with transaction():
         membership = Membership(cohort=cohort, user=user, role=role,
                                 parcours=Parcours(parcours) if parcours else None)
         db.session.add(membership)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # added by someone else at the same moment: the whole operation is undone
+            raise OperationError(refusal) from None
         record("membership.added", membership, actor=actor, cohort_id=cohort.id,
                after={"user": user.email, "role": role, "parcours": parcours})
         signals.send(signals.membership_added, membership=membership, actor=actor)

@@ -476,7 +476,8 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
     on first save), and submit it when ``submit``: every criterion then needs a level,
     and the submitted assessment never changes again."""
     kind = _kind(deliverable)
-    # trainers assess during the review; jurors score around the soutenance, until the
+    # trainers assess during the review; jurors score while the panel judges the work
+    # (around the soutenance, or during the examination of a written work), until the
     # panel decides. What the assessment is (and for a score, its panel and round) is
     # settled here, once, from the state and the assessor's role at this moment.
     panel_id: int | None = None
@@ -489,14 +490,14 @@ def save_assessment(actor: User, deliverable: Deliverable, *, levels: dict[str, 
         panel_id = panel_of(deliverable).id
     else:
         raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) ou "
-                               "autour de sa soutenance (jury)."))
+                  "pendant que son jury le juge (membres du jury)."))
     submission = current_submission(deliverable)
     if submission is None:
         raise OperationError(_("Ce livrable n'a pas encore été remis."))
     with transaction():
         if what == AssessmentKind.JURY and not _still_sitting(actor, panel_id):
-            raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) "
-                                   "ou autour de sa soutenance (jury)."))
+            raise OperationError(_("On évalue un livrable pendant sa relecture (formateurs) ou "
+                  "pendant que son jury le juge (membres du jury)."))
         assessment = assessment_of(actor, submission)
         if assessment is None:
             criteria = _lock(actor, deliverable.cohort, kind)

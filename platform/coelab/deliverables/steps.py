@@ -129,8 +129,11 @@ STEPS: dict[str, Step] = {step.name: step for step in (
          operation="coelab.jury.operations:open_deliberation",
          done=_l("La délibération est ouverte.")),
     # the written route: no soutenance, the panel examines the frozen version at once
+    # (also from soutenance_scheduled: a written work given a soutenance before its kind
+    # took the written route, migration c0re0014, is not left without a way out)
     Step("open_examination", _l("Ouvrir l'examen du travail écrit"),
-         frozenset({S.READY_FOR_JURY}), S.DELIBERATION, who="president_or_staff",
+         frozenset({S.READY_FOR_JURY, S.SOUTENANCE_SCHEDULED}), S.DELIBERATION,
+         who="president_or_staff",
          section="jury", route=WRITTEN,
          operation="coelab.jury.operations:open_examination",
          done=_l("L'examen du travail écrit est ouvert : chaque membre du jury le note."),
