@@ -714,10 +714,10 @@ DECIDED: dict[str, Access] = {
         A(PANEL, PANEL, deliverable_id="case", thread_id="panel_thread"),
 }
 
-# Once the decision is released: the authors and their trainer read it, its minutes
-# and the panel's notes (which only the panel answers); a juror's score stays the
-# panel's and the coordination's (COELAB_PUBLISH_JUROR_SCORES aside:
-# tests/test_released_result.py); nothing more is added to the work.
+# Once the decision is released: the authors and their trainer read it and its
+# minutes; a juror's score and a juror's note stay the panel's and the coordination's
+# (COELAB_PUBLISH_JUROR_SCORES aside: tests/test_released_result.py,
+# tests/test_jury.py); nothing more is added to the work.
 RELEASED = {
     **DELIBERATION,
     "/deliverables/<int:deliverable_id>/attachments": C(JURY_WORK, STAFF),
@@ -728,7 +728,6 @@ RELEASED = {
     # a juror who signed is told so again
     "/deliverables/<int:deliverable_id>/jury/signature": C(JURY_WORK, {"juror"}),
     "/deliverables/<int:deliverable_id>/jury/minutes.pdf": C(JURY_WORK, JURY_WORK),
-    **{rule: C(JURY_WORK, PANEL, thread_id="panel_thread") for rule in THREAD_RULES},
 }
 
 # Changes requested: the author writes their mini-diagnostic again, as a draft; the

@@ -447,7 +447,10 @@ def test_validated_competencies_enter_each_authors_passeport(prog, ready, client
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
-def test_jurors_notes_stay_within_the_panel_until_release(prog, ready, client):
+def test_jurors_notes_stay_within_the_panel(prog, ready, client, app):
+    """A juror's note is the panel's, like their score: after the release the authors
+    read the jury's decision and reasons, not the note, unless the organisation
+    publishes its jurors' individual assessments (COELAB_PUBLISH_JUROR_SCORES)."""
     from coelab.comments import operations as cops
 
     panel, president, pro = _scheduled(prog, ready, past=True)
@@ -469,6 +472,10 @@ def test_jurors_notes_stay_within_the_panel_until_release(prog, ready, client):
     jops.sign(prog.other_trainer, decision)
     jops.sign(pro.user, decision)
     jops.release(prog.coordinator, ready)
+    listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
+    assert note.id not in [t["id"] for t in listed]
+    assert not can(prog.p1, "comment.read", note)
+    app.config["PUBLISH_JUROR_SCORES"] = True
     listed = client.get(f"/deliverables/{ready.id}/comments").get_json()["threads"]
     assert note.id in [t["id"] for t in listed]
     assert not can(prog.p1, "comment.reply", note)  # read, not a discussion with the panel
