@@ -133,6 +133,7 @@ def _entry_page(entry: RecommendationEntry, *, message_form: MessageForm | None 
         set_aside_form=set_aside_form, may_decide=may_decide,
         may_endorse=can(current_user, "recommendation.endorse", entry), endorsed=endorsed,
         may_discuss=may_discuss, may_edit=can(current_user, "document.write", entry.document),
+        handed_in=entry.collection.state not in WRITING,
     ), status
 
 

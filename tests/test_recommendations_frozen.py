@@ -194,12 +194,17 @@ def test_the_frozen_version_holds_the_adopted_entries_as_submitted(prog, collect
         assert "Relève réécrite." not in text and "Pas encore décidée." not in text
 
 
-def test_entry_texts_edited_after_submission_stay_out_of_the_version(prog, collection):
+def test_entry_texts_edited_after_submission_stay_out_of_the_version(prog, collection,
+                                                                     client):
     """An entry's document stays writable while the collection is under review: what
-    its authors type then is not what they handed in."""
+    its authors type then is not what they handed in, and its page tells them so."""
     kept = propose(prog, collection, "Cahier de relève", "Relève tracée chaque soir.")
     rops.adopt(prog.p2, kept)
+    login(client, prog.p2.email)
+    notice = "le jury lit cette recommandation telle qu'elle était à la remise"
+    assert notice not in page(client.get(f"/recommandations/{kept.id}"))
     version = submit(prog, collection).version
+    assert notice in page(client.get(f"/recommandations/{kept.id}"))
     set_text(kept.document, prog.p2, entry_text("Cahier de relève", "Ajout tardif."))
     db.session.expire_all()
     version = db.session.get(DocumentVersion, version.id)
