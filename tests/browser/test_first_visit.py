@@ -32,7 +32,11 @@ def test_demo_trainee_sees_their_cohort_and_not_the_other(page, live_server):
     assert page.get_by_role("heading", name="Bonjour Amandine").is_visible()
     assert page.get_by_role("link", name="Module 2.4 Information et traçabilité — Martigues "
                             "2026-2027").count() == 0
-    page.get_by_role("link", name="Module transversal — Martigues 2026-2027", exact=True).click()
+    # "Mon parcours" names the trainee's cohort and what they owe; the cohort's card too
+    parcours = page.get_by_role("region", name="Mon parcours")
+    assert parcours.get_by_text("Parcours en cours").is_visible()
+    parcours.get_by_role("link", name="Module transversal — Martigues 2026-2027",
+                         exact=True).click()
     assert page.get_by_role("heading", name="Mon inscription").is_visible()
     assert page.get_by_text("mon équipe").is_visible()
     assert page.get_by_role("link", name="Membres et invitations").count() == 0
