@@ -16,7 +16,7 @@ from ..db import db
 from ..deliverables.export import export_pdf_from_template
 from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.operations import authors_of
-from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, SOUTENANCE, route_of
+from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, SOUTENANCE, route_of, step
 from ..forms import ConfirmForm
 from ..models import Cohort
 from ..operations import OperationError, find_user_by_email
@@ -197,7 +197,7 @@ def schedule(panel_id: int, deliverable_id: int):
         starts_at=form.starts_at.data.replace(tzinfo=PARIS).astimezone(UTC),
         duration_minutes=form.duration.data, place=form.place.data or "",
         video_link=form.video_link.data or ""),
-        done=_("Soutenance programmée : les auteurs et le jury sont prévenus."),
+        done=_done("schedule_soutenance"),
         next_url=_back(panel))
 
 
@@ -288,6 +288,11 @@ def _jury_deliverable(deliverable_id: int) -> Deliverable:
     return deliverable
 
 
+def _done(name: str) -> str:
+    """What the person is told once the step is taken: the workflow table's words."""
+    return str(step(name).done)
+
+
 def _to_page(deliverable: Deliverable) -> str:
     return url_for("deliverables.page", deliverable_id=deliverable.id) + "#jury-title"
 
@@ -298,7 +303,7 @@ def open_deliberation(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
     require("deliverable.open_deliberation", deliverable, any_state=True)
     return run_action(ConfirmForm(), lambda: ops.open_deliberation(current_user, deliverable),
-                      done=_("La délibération est ouverte."), next_url=_to_page(deliverable))
+                      done=_done("open_deliberation"), next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/examination", methods=["POST"])
@@ -308,8 +313,7 @@ def open_examination(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
     require("deliverable.open_examination", deliverable, any_state=True)
     return run_action(ConfirmForm(), lambda: ops.open_examination(current_user, deliverable),
-                      done=_("L'examen du travail écrit est ouvert : chaque membre du jury "
-                             "le note."),
+                      done=_done("open_examination"),
                       next_url=_to_page(deliverable))
 
 
@@ -334,7 +338,7 @@ def decide(deliverable_id: int):
                                  reasons=form.reasons.data,
                                  resubmission_allowed=bool(form.resubmission.data),
                                  agreed_levels=agreed, individual=individual),
-        done=_("Décision enregistrée : chaque membre signe maintenant le procès-verbal."),
+        done=_done("decide"),
         next_url=_to_page(deliverable))
 
 
@@ -347,7 +351,7 @@ def sign(deliverable_id: int):
         abort(404)
     require("deliverable.sign_minutes", deliverable, any_state=True)
     return run_action(ConfirmForm(), lambda: ops.sign(current_user, decision),
-                      done=_("Procès-verbal signé."), next_url=_to_page(deliverable))
+                      done=_done("sign_minutes"), next_url=_to_page(deliverable))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/jury/release", methods=["POST"])
@@ -356,7 +360,7 @@ def release(deliverable_id: int):
     deliverable = _jury_deliverable(deliverable_id)
     require("deliverable.release", deliverable, any_state=True)
     return run_action(ConfirmForm(), lambda: ops.release(current_user, deliverable),
-                      done=_("Résultat publié : les auteurs le voient maintenant."),
+                      done=_done("release"),
                       next_url=_to_page(deliverable))
 
 
@@ -367,7 +371,7 @@ def resubmission(deliverable_id: int):
     require("deliverable.reopen_for_resubmission", deliverable, any_state=True)
     return run_action(ConfirmForm(),
                       lambda: ops.reopen_for_resubmission(current_user, deliverable),
-                      done=_("Le texte est rouvert pour une nouvelle remise."),
+                      done=_done("reopen_for_resubmission"),
                       next_url=_to_page(deliverable))
 
 
