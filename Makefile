@@ -17,15 +17,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 FRONTEND_BUNDLE := platform/coelab/static/dist/editor.js
+# the bundle and its precompressed copies, written together by frontend/build.mjs
+# (served by coelab.assets, or by nginx's brotli_static/gzip_static)
+FRONTEND_FILES := $(FRONTEND_BUNDLE) $(FRONTEND_BUNDLE).br $(FRONTEND_BUNDLE).gz
 
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
-$(FRONTEND_BUNDLE): frontend/node_modules/.package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
+$(FRONTEND_FILES) &: frontend/node_modules/.package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
 	cd frontend && npm run build
 
-setup: $(VENV)/.installed $(FRONTEND_BUNDLE)
+setup: $(VENV)/.installed $(FRONTEND_FILES)
 
 ## Set up everything and start the app at http://127.0.0.1:5000 on SQLite with demo data.
 run: setup

@@ -7,11 +7,13 @@ inserts 1-3 characters at a random place about 5 times a second (Node.js clients
 stock y-socket.io provider for Coélab, the y-websocket provider for @y/websocket-server,
 one load generator for both, its editors spread over threads, at the lowest CPU
 priority). Prints p50/p95/p99 propagation latency, delivered/expected updates,
-convergence, the server's CPU use, the generator's own CPU use and how late its event
+convergence, the server's CPU use (and its CPU time per update typed, with the kernel's
+share, beside the reference's), the generator's own CPU use and how late its event
 loops ran (what it adds to every latency), and the latency ratio to the reference
 server. Then the time to open a document whose history holds 100,000 updates, with and
 without compaction, and the server's cost of one keystroke in a long document.
-Everything runs on 127.0.0.1; nothing is asserted.
+Everything runs on 127.0.0.1; nothing is asserted. ``--profile FILE`` samples the Coélab
+server with py-spy during each run (a development tool: ``pip install py-spy``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,9 +37,11 @@ sys.path.insert(0, str(ROOT))
 from tests.live import Server, free_port, run, server_env  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, system: bool = False) -> float:
+    """The process's CPU time (user + system), or its system time alone."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if system else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def prepare(database: str, tmp: Path, layout: list[int], **server_settings: str
@@ -78,20 +83,43 @@ def prepare(database: str, tmp: Path, layout: list[int], **server_settings: str
 
 
 def load(server: str, url: str, documents: list[dict], seconds: int, pid: int,
-         workers: int) -> dict:
+         workers: int, profile: Path | None = None, affinity: bool = False) -> dict:
+    # affinity: the Coélab clients name their document in the handshake, as the editor's
+    # page does (nginx then sends a document's editors to one process)
     config = {"server": server, "url": url, "documents": documents, "seconds": seconds,
-              "rate": 5, "workers": workers}
+              "rate": 5, "workers": workers, "affinity": affinity}
+    sampler = None
+    if profile is not None:
+        # py-spy (a development tool, not a dependency: pip install py-spy) samples the
+        # server's stacks for the whole run; "raw" is one folded stack a line, with counts
+        sampler = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+             "--rate", "500", "--nonblocking", "--format", "raw", "-o", str(profile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
     before, started = cpu_seconds(pid), time.monotonic()
+    system_before = cpu_seconds(pid, system=True)
     # the generator stands for fifty people's own computers: at the lowest priority, it
     # takes what the server leaves of the machine, rather than the server's share
     out = subprocess.run(["nice", "-n", "19", "node", "bench/load.mjs", json.dumps(config)],
                          cwd=FRONTEND, capture_output=True, text=True, timeout=seconds + 120,
                          check=False)
     elapsed = time.monotonic() - started
+    spent = cpu_seconds(pid) - before
+    system = cpu_seconds(pid, system=True) - system_before
+    if sampler is not None:
+        sampler.send_signal(signal.SIGINT)
+        sampler.wait(timeout=30)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["server_cpu"] = (cpu_seconds(pid) - before) / elapsed
+    result["server_cpu"] = spent / elapsed
+    result["server_system"] = system / spent if spent else 0.0  # the kernel's share
+    # the server's CPU time per update typed (each is sent to every other editor of its
+    # document): comparable between runs of different lengths and loads
+    editors = len(documents[0]["tokens"])
+    typed = result["expected"] // (editors - 1) if editors > 1 else 0
+    result["cpu_per_update"] = spent / typed * 1e6 if typed else None
     return result
 
 
@@ -106,9 +134,14 @@ def reference_server(port: int) -> subprocess.Popen:
 
 def line(label: str, r: dict, ref: dict | None) -> str:
     ratio = f"  ratio p99 {r['p99'] / ref['p99']:.2f}x" if ref and ref["p99"] else ""
+    if ref and ref["server_cpu"]:
+        ratio += f"  CPU {r['server_cpu'] / ref['server_cpu']:.2f}x"
+    per_update = (f" ({r['cpu_per_update']:.0f} µs/update, "
+                  f"{100 * r['server_system']:.0f} % in the kernel)"
+                  if r.get("cpu_per_update") else "")
     return (f"{label:<24} p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms"
             f"  delivered {r['delivered']}/{r['expected']}  converged {r['converged']}"
-            f"  server CPU {100 * r['server_cpu']:5.1f} %"
+            f"  server CPU {100 * r['server_cpu']:5.1f} %{per_update}"
             f"  load generator CPU {100 * r['cpu']:5.1f} %"
             f" (its loop late by p99 {r['lag_p99']:.0f} ms, max {r['lag_max']:.0f} ms)"
             f"{ratio}")
@@ -243,6 +276,9 @@ def main() -> None:
     parser.add_argument("--load-workers", type=int, default=2,
                         help="threads of the load generator (its clients are spread over "
                              "them; one was saturated by fifty editors)")
+    parser.add_argument("--profile", metavar="FILE", type=Path,
+                        help="sample the Coélab server with py-spy during each run and write "
+                             "its folded stacks to FILE (one file per scenario, suffixed)")
     parser.add_argument("--compact-every", type=int,
                         help="COELAB_YJS_COMPACT_EVERY for the server (default: its own)")
     args = parser.parse_args()
@@ -270,8 +306,11 @@ def main() -> None:
             env, documents = prepare(database, run_dir, layout, **settings)
             server = Server(env, run_dir / "server.log").start()
             try:
+                profile = (args.profile.with_name(
+                    f"{args.profile.stem}-{label.replace(' ', '_')}{args.profile.suffix}")
+                    if args.profile else None)
                 ours = load("coelab", server.url, documents, seconds, server.process.pid,
-                            args.load_workers)
+                            args.load_workers, profile)
             finally:
                 server.stop()
             port = free_port()

@@ -41,4 +41,4 @@ def demo_command() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for role, address in demo_accounts():
-        click.echo(f"  {role:<44} {address}")
+        click.echo(f"  {role:<50} {address}")

@@ -19,6 +19,8 @@ from coelab.api import core_operations as core_ops
 from sqlalchemy import select
 
 from . import operations as ops
+from .admissions.demo import create_admissions
+from .admissions.demo import demo_accounts as admission_accounts
 from .demo_history import NOT_VALIDATED, PAST_TRAINEES, complete_past_year, create_past_year
 from .framework import load_framework
 from .models import Funding, Module, Site
@@ -81,6 +83,7 @@ def demo_accounts() -> list[tuple[str, str]]:
         *[("formateur·rice", email(t[0])) for t in TRAINERS],
         *[("professionnel·le en exercice (jury)", email(j[0])) for j in EXTERNAL_JURORS],
         *[(f"stagiaire, parcours {t[4]}", email(t[0])) for t in TRAINEES],
+        *[(role, email(login)) for role, login in admission_accounts()],
         *[(f"stagiaire 2025-2026, parcours {t[4]}"
            + (" (non validé)" if t[0] == NOT_VALIDATED else " (validé)"), email(t[0]))
           for t in PAST_TRAINEES],
@@ -168,6 +171,8 @@ def load_demo() -> bool:
         # the deliverables themselves come from the packages that declare them
         signals.send(signals.demo_loaded, actor=coordinator)
         complete_past_year(coordinator, past)
+        # this year's recruitment campaign, with applications in every state
+        create_admissions(coordinator, trainers, _person)
     return True
 
 

@@ -50,6 +50,7 @@ class EnrolmentForm(FlaskForm):
     funding = SelectField(_l("Situation"), choices=[
         (Funding.EMPLOYED.value, _l("En emploi (reste à charge)")),
         (Funding.JOB_SEEKER.value, _l("En recherche d'emploi (gratuit)")),
+        (Funding.OTHER.value, _l("Autre financement (reste à charge)")),
     ])
     notes = TextAreaField(_l("Personnalisation du parcours"),
                           validators=[Optional(), Length(max=2000)])

@@ -133,8 +133,14 @@ class Gathering(db.Model):
 
 
 class Funding(enum.StrEnum):
+    """How a trainee's training is paid for (docs/domain.md, "Sessions, sites, rhythm and
+    costs"): an employed person pays the parcours' remaining cost, a job seeker nothing;
+    ``other`` (self-funded, a personal training account...) pays the remaining cost like
+    an employed person unless the coordination records otherwise."""
+
     EMPLOYED = "employed"
     JOB_SEEKER = "job_seeker"
+    OTHER = "other"
 
 
 class Enrolment(db.Model):

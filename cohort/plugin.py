@@ -11,6 +11,7 @@ from coelab.api import (
     Cohort,
     CohortCreation,
     CohortRole,
+    Membership,
     ModuleScope,
     NavLink,
     Plugin,
@@ -35,10 +36,15 @@ from . import (
     models,  # noqa: F401
 )
 from . import operations as ops
+from .admissions import hooks as admission_hooks
+from .admissions import models as admission_models  # noqa: F401 - its tables
+from .admissions.retention import register_cli as register_admission_cli
+from .admissions.rules import RULES as ADMISSION_RULES
+from .admissions.views import bp as admissions_bp
 from .attendance import POLICY_RULES as ATTENDANCE_RULES
 from .attestation import POLICY_RULES as ATTESTATION_RULES
 from .cli import catalogue_cli, demo_command
-from .models import Module
+from .models import Gathering, Module
 from .operations import ensure_enrolment
 from .passport import on_deliverable_decided
 from .results import parcours_result
@@ -68,7 +74,7 @@ class CohortPlugin(Plugin):
         """The plugin's models are imported with this module (above)."""
 
     def blueprints(self):
-        return (bp,)
+        return (bp, admissions_bp)
 
     def policy_rules(self):
         return {
@@ -80,6 +86,7 @@ class CohortPlugin(Plugin):
             "passport.record_eligibility": lambda user, person=None: is_staff(user),
             **ATTENDANCE_RULES,
             **ATTESTATION_RULES,
+            **ADMISSION_RULES,
         }
 
     def connect_signals(self, app: Flask) -> None:
@@ -90,12 +97,22 @@ class CohortPlugin(Plugin):
     def init_app(self, app: Flask) -> None:
         app.cli.add_command(catalogue_cli)
         app.cli.add_command(demo_command)
+        register_admission_cli(app)
         app.add_template_filter(_euros, "euros")
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Programme"), "cohort.catalogue", order=20)
         if any(m.role == CohortRole.TRAINEE for m in user.memberships):
             yield NavLink(_l("Mon passeport"), "cohort.passport", order=22)
+        yield from admission_hooks.navigation(user)
+
+    def public_navigation(self) -> Iterable[NavLink]:
+        yield from admission_hooks.public_navigation()
+
+    def audit_labels(self):
+        """The history of a deliverable names what this package recorded on it."""
+        return {"passport.competencies_validated":
+                _l("Compétences inscrites au passeport des auteurs")}
 
     def cohort_creation(self) -> CohortCreation:
         """A cohort follows a module of the catalogue, at a site, maybe in a session."""
@@ -131,6 +148,7 @@ class CohortPlugin(Plugin):
     def dashboard_panels(self, user: User) -> Iterable[WorkspacePanel]:
         """A trainee's parcours: their cohorts (two for parcours III), each deliverable
         they owe with its result, and the parcours' status (cohort/results.py)."""
+        yield from admission_hooks.dashboard_panels(user)
         memberships = [m for m in user.memberships if m.role == CohortRole.TRAINEE]
         if memberships:
             result = parcours_result(user)
@@ -141,18 +159,27 @@ class CohortPlugin(Plugin):
                 order=10)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
+        yield from admission_hooks.attention_items(user)
+        # the next gathering of each of their cohorts, in one query: news, not work to
+        # do (it counts for nothing in the header's "À traiter (n)")
+        if not user.memberships:
+            return  # in no cohort (the memberships the header's links loaded already)
         today = local_today()
-        for membership in user.memberships:
-            upcoming = [g for g in ops.gatherings_of(membership.cohort) if g.end_date >= today]
-            if upcoming:
-                nxt = upcoming[0]
-                yield AttentionItem(
-                    _("%(cohort)s : prochain regroupement du %(start)s au %(end)s.",
-                      cohort=membership.cohort.name, start=_fmt(nxt.start_date),
-                      end=_fmt(nxt.end_date)),
-                    url_for("core.workspace", cohort_id=membership.cohort_id),
-                    order=10,
-                )
+        seen: set[int] = set()
+        for gathering, cohort in db.session.execute(
+                select(Gathering, Cohort).join(Cohort, Cohort.id == Gathering.cohort_id)
+                .join(Membership, Membership.cohort_id == Gathering.cohort_id)
+                .where(Membership.user_id == user.id, Gathering.end_date >= today)
+                .order_by(Gathering.start_date, Gathering.id)):
+            if cohort.id in seen:
+                continue
+            seen.add(cohort.id)
+            yield AttentionItem(
+                _("%(cohort)s : prochain regroupement du %(start)s au %(end)s.",
+                  cohort=cohort.name, start=_fmt(gathering.start_date),
+                  end=_fmt(gathering.end_date)),
+                url_for("core.workspace", cohort_id=cohort.id), order=10, kind="info",
+                count=0)
 
 
 def _fmt(value: date) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from . import operations as ops
+from .admissions.models import PassportOpening
 from .forms import (
     CohortForm,
     EligibilityForm,
@@ -387,6 +388,28 @@ class DiplomaSection:
                 else EligibilityStatus.TO_CHECK.value)
 
 
+def opening_items(opening: PassportOpening | None) -> list[tuple[str, str]]:
+    """What the passeport shows of its opening at the admission
+    (cohort/admissions/enrolment.py): the personalisation the interview recorded."""
+    if opening is None:
+        return []
+    data = opening.personalisation or {}
+    items = []
+    for name, label in (("objectives", _("Objectifs individuels")),
+                        ("personalisation", _("Personnalisation du parcours")),
+                        ("immersion", _("Immersion en milieu professionnel")),
+                        ("complementary_training", _("Formation complémentaire proposée"))):
+        value = str(data.get(name) or "").strip()
+        if value:
+            items.append((label, value))
+    vae = [str(d) for d in data.get("vae_proposal") or []]
+    note = str(data.get("vae_note") or "").strip()
+    if vae or note:
+        items.append((_("Accompagnement VAE proposé"),
+                      " — ".join(p for p in (", ".join(vae), note) if p)))
+    return items
+
+
 def passport_context(person: User) -> dict:
     """What the passeport's page and its PDF show of ``person``."""
     result = parcours_result(person)
@@ -411,8 +434,11 @@ def passport_context(person: User) -> dict:
         d, d in own, eligibility.get(d.code),
         [(b.removeprefix(f"{d.code}-"), by_diploma.get(d.code, {}).get(b, []))
          for b in d.blocks]) for d in diplomas]
+    opening = db.session.scalar(select(PassportOpening).where(
+        PassportOpening.user_id == person.id))
     return {"person": person, "result": result, "memberships": memberships,
             "enrolments": enrolments, "setups": setups,
+            "opening": opening, "opening_items": opening_items(opening),
             "entries": [e for group in modules.values() for e in group],
             "module_groups": list(modules.items()), "diploma_sections": sections}
 

@@ -11,13 +11,16 @@ from coelab.api import (
     Deliverable,
     ModuleScope,
     OperationError,
+    Team,
     User,
+    authors_of,
     db,
     find_deliverable,
     kind_of,
     schedule_for,
     set_schedule,
     start_deliverable,
+    workflow,
 )
 from coelab.api import core_operations as core_ops
 from sqlalchemy import select
@@ -190,3 +193,30 @@ def load_demo(actor: User) -> None:
                     actor, cohort, kind, team=team,
                     title=f"Recueil de recommandations — {team.name}")
                 seed_entries(actor, collection)
+    ready_for_a_new_jury()
+
+
+#: the collection the demo hands in and has reviewed, ready for a jury nobody composed yet:
+#: the coordination composes it from scratch (tests/browser/test_jury_from_scratch.py)
+READY_TEAM = "Équipe Côte Bleue"
+
+
+def ready_for_a_new_jury() -> Deliverable | None:
+    """This year's collection of the Côte Bleue team: its entries adopted, handed in,
+    reviewed by Claire Vidal and ready for its jury, with no panel yet."""
+    collection = db.session.scalar(select(Deliverable).join(Team).where(
+        Deliverable.kind == KIND, Team.name == READY_TEAM))
+    reviewer = db.session.scalar(select(User).where(User.email.startswith("formatrice@")))
+    if collection is None or reviewer is None or collection.state.value != "draft":
+        return None
+    authors = authors_of(collection)
+    if not authors:
+        return None
+    for i, entry in enumerate(ops.entries_of(collection)):
+        ops.adopt(authors[(i + 1) % len(authors)], entry)
+    workflow.submit(authors[0], collection, confirmed_authors=[u.id for u in authors],
+                    statement_accepted=True)
+    workflow.start_review(reviewer, collection)
+    workflow.ready_for_jury(reviewer, collection,
+                            "Recommandations précises et argumentées : prêt pour le jury.")
+    return collection

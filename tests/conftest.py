@@ -22,6 +22,26 @@ PG_URL = os.environ.get("COELAB_TEST_DATABASE_URL", "")
 if PG_URL.startswith("postgresql://"):
     PG_URL = "postgresql+psycopg://" + PG_URL.removeprefix("postgresql://")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``one_backend`` check what does not depend on the database (the pages'
+    layout and accessibility, the Markdown rendering, the whole XSS corpus through the
+    templates): they run on the first backend only; crawling every page again on
+    PostgreSQL would check the same output twice and cost minutes of CI."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("one_backend") and any(
+                isinstance(value, str) and value in BACKENDS[1:] for value in params.values()):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # Each test run works in a PostgreSQL schema of its own, so that two runs on one machine
 # (two developers, a developer and CI) never drop each other's tables.
 PG_SCHEMA = f"coelab_test_{os.getpid()}"
@@ -324,3 +344,21 @@ def practising_professional(coordinator, panel, *, email: str = "pro@asso.exampl
         member.user.password_hash = hash_password(PASSWORD)
         db.session.commit()
     return member
+
+
+def declared_panel(prog, deliverable, cohort=None, title: str = "Jury"):
+    """The deliverable's panel as the programme composes it: ``prog.other_trainer`` (a
+    trainer of the programme) presides, with a practising professional; both have
+    declared themselves impartial. Returns (panel, president, professional)."""
+    from coelab.jury import operations as jops
+    from coelab.jury.models import PanelRole
+
+    panel = jops.create_panel(prog.coordinator, cohort or prog.transversal, title)
+    jops.assign(prog.coordinator, panel, deliverable)
+    programme_trainer(prog.other_trainer)
+    president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
+                                PanelRole.PRESIDENT)
+    pro = practising_professional(prog.coordinator, panel)
+    jops.declare(president, impartial=True)
+    jops.declare(pro, impartial=True)
+    return panel, president, pro

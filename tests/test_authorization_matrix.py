@@ -57,6 +57,7 @@ ROLES = (
     "external",  # practising professional invited onto another panel
     "coordinator",
     "admin",
+    "candidate",  # a candidate to the programme, whose application is before a sitting
 )
 AUTHENTICATED = frozenset(ROLES) - {"anonymous"}
 EVERYONE = frozenset(ROLES)
@@ -70,6 +71,10 @@ JURY_WORK = OWN | {"juror"}  # readers of the work the panel judges
 PANEL = frozenset({"juror"}) | STAFF  # jury.view of the panel
 AUTHOR = frozenset({"author"})
 NOBODY = frozenset()
+# the candidate's application: the trainer interviewed them, the other trainer sits on
+# the commission the application is before (cohort/admissions/rules.py)
+APPLICATION = frozenset({"candidate", "trainer", "other_trainer"}) | STAFF
+COMMISSION = frozenset({"other_trainer"}) | STAFF
 
 
 @dataclass(frozen=True)
@@ -254,6 +259,68 @@ RULES: dict[str, Access] = {
     "/recommandations/<int:entry_id>/monter": A(OWN, AUTHOR),
     "/recommandations/<int:entry_id>/descendre": A(OWN, AUTHOR),
     "/recommandations/<int:entry_id>/ecarter": A(OWN, AUTHOR),
+    # --- admissions: the public campaign page and applying, for everyone
+    "/admissions/": PUBLIC,
+    "/admissions/apply": PUBLIC,
+    "/admissions/apply/sent": PUBLIC,
+    "/admissions/mine": LOGGED_IN,
+    # the coordination's pages: campaigns, partner organisations, the pipeline
+    "/admissions/pipeline": STAFF_ONLY,
+    "/admissions/campaigns": STAFF_ONLY,
+    "/admissions/campaigns/new": STAFF_ONLY,
+    "/admissions/campaigns/<int:campaign_id>": STAFF_ONLY,
+    "/admissions/partenaires": STAFF_ONLY,
+    "/admissions/partenaires/<int:partner_id>": STAFF_ONLY,
+    "/admissions/partenaires/<int:partner_id>/<any(desactiver, reactiver):what>": STAFF_ONLY,
+    # the application (before the commission): its candidate, its interviewer, the
+    # sitting's members and the coordination read it; nobody else knows it exists
+    "/admissions/applications/<int:application_id>": A(APPLICATION, APPLICATION),
+    "/admissions/applications/<int:application_id>/ask-more": A(APPLICATION, STAFF),
+    "/admissions/applications/<int:application_id>/complete": A(APPLICATION, STAFF),
+    "/admissions/applications/<int:application_id>/interview": A(APPLICATION, STAFF),
+    "/admissions/applications/<int:application_id>/interview/record":
+        A(APPLICATION, STAFF | {"trainer"}),
+    # the interview's calendar file is its people's: the commission's members do not
+    # even learn it exists
+    "/admissions/applications/<int:application_id>/interview.ics":
+        A(APPLICATION - {"other_trainer"}, STAFF | {"trainer", "candidate"}),
+    "/admissions/applications/<int:application_id>/attachments/<int:attachment_id>":
+        A(APPLICATION, APPLICATION, attachment_id="admission_attachment"),
+    # the dossier is written in draft only: submitted, nobody edits it
+    "/admissions/applications/<int:application_id>/dossier": A(APPLICATION, {"candidate"}),
+    "/admissions/applications/<int:application_id>/submit": A(APPLICATION, {"candidate"}),
+    "/admissions/applications/<int:application_id>/attachments":
+        A(APPLICATION, {"candidate"}),
+    "/admissions/applications/<int:application_id>/attachments/<int:attachment_id>/delete":
+        A(APPLICATION, {"candidate"}, attachment_id="admission_attachment"),
+    "/admissions/applications/<int:application_id>/withdraw":
+        A(APPLICATION, STAFF | {"candidate"}),
+    "/admissions/applications/<int:application_id>/delete":
+        A(APPLICATION, STAFF | {"candidate"}),
+    # the commission's sittings: their members (the chair is the coordinator) and the
+    # coordination; the list of sittings does not exist for anyone else
+    "/admissions/commissions": A(COMMISSION, COMMISSION, post=STAFF),
+    "/admissions/commissions/<int:commission_id>": A(COMMISSION, COMMISSION),
+    "/admissions/commissions/<int:commission_id>/proces-verbal.pdf":
+        A(COMMISSION, COMMISSION),
+    # the list of admitted people exists once the sitting has closed it (the sitting is
+    # open here; tests/test_admission_commission.py reads a closed one's)
+    "/admissions/commissions/<int:commission_id>/liste-admis.pdf": A(NOBODY, NOBODY),
+    "/admissions/commissions/<int:commission_id>/liste-admis.csv": A(NOBODY, NOBODY),
+    "/admissions/commissions/<int:commission_id>/membres": A(COMMISSION, STAFF),
+    "/admissions/commissions/<int:commission_id>/membres/inviter": A(COMMISSION, STAFF),
+    "/admissions/commissions/<int:commission_id>/membres/<int:member_id>/retirer":
+        A(COMMISSION, STAFF, member_id="commission_member"),
+    "/admissions/commissions/<int:commission_id>/presenter": A(COMMISSION, STAFF),
+    "/admissions/commissions/<int:commission_id>/arreter": A(COMMISSION, STAFF),
+    # only the chair decides
+    "/admissions/commissions/<int:commission_id>/candidatures/<int:application_id>/decision":
+        A(COMMISSION, {"coordinator"}),
+    "/admissions/commissions/<int:commission_id>/candidatures/<int:application_id>/modifier":
+        A(COMMISSION, STAFF),
+    "/admissions/commissions/<int:commission_id>/candidatures/<int:application_id>/inscrire":
+        A(COMMISSION, STAFF),
+    "/admissions/commissions/<int:commission_id>/inscrire-tout": A(COMMISSION, STAFF),
 }
 
 
@@ -268,6 +335,62 @@ def pdf_bytes() -> bytes:
 
 CASE_LEVELS = {"analyse": 3, "preconisations": 2, "ancrage": 2, "cooperation": 1, "ecrit": 0}
 MINI_LEVELS = {"enjeu": 2, "diagnostic": 1, "preconisations": 1, "ecrit": 2}
+
+
+def admission_world(coordinator, u: dict, make) -> dict:
+    """The candidate's application, interviewed by the trainer and before an open
+    sitting of the commission (chaired by the coordinator, the other trainer its
+    director), with its CV; another candidate's draft with its own CV. Returns the URL
+    arguments."""
+    import io
+
+    from coelab.db import local_today
+
+    from cohort.admissions import campaigns, candidacy, commission, interviews, partners
+    from cohort.admissions import pipeline as admission_pipeline
+    from cohort.admissions.models import CommissionRole
+    from cohort.models import Site
+
+    today = local_today()
+    campaign = campaigns.create_campaign(
+        coordinator, title="Recrutement", year_label="2026-2027",
+        opens_on=today - timedelta(days=30), closes_on=today + timedelta(days=200))
+    site = db.session.scalar(select(Site).order_by(Site.id))
+    dossier = {"situation": "Cheffe de service", "employer": "Association fictive",
+               "career": "Éducatrice puis cheffe de service.", "education": "DEES.",
+               "highest_diploma": "DEES", "diploma_level": 6, "motivation": "M" * 250,
+               "parcours": "I", "site_id": site.id, "funding": "employed",
+               "in_sector": True, "management_months": 72, "job_seeker": False,
+               "mobility": False, "volunteering_months": 0}
+    candidate = u["candidate"]
+    application = candidacy.open_application(candidate, campaign)
+    candidacy.save_dossier(candidate, application, **dossier)
+    cv = candidacy.add_attachment(candidate, application, "cv", io.BytesIO(pdf_bytes()),
+                                  "cv.pdf")
+    candidacy.submit(candidate, application)
+    admission_pipeline.mark_complete(coordinator, application)
+    interviews.schedule(coordinator, application, interviewer=u["trainer"],
+                        starts_at=datetime.now(UTC) + timedelta(days=2),
+                        duration_minutes=60, place="Martigues")
+    interviews.record(u["trainer"], application, prerequisites="Vérifiés.",
+                      objectives="Diriger.", personalisation="Cas de sa structure.",
+                      vae_proposal=["CAFERUIS"], opinion="favourable",
+                      opinion_text="Favorable.")
+    partner = partners.create_partner(coordinator, name="Partenaire fictif")
+    sitting = commission.create_commission(
+        coordinator, campaign=campaign, sits_at=datetime.now(UTC) + timedelta(days=5),
+        place="Martigues", chair=coordinator)
+    member = commission.add_member(coordinator, sitting, user=u["other_trainer"],
+                                   role=CommissionRole.DIRECTOR)
+    commission.place(coordinator, application, sitting)
+    other = make.user("Autrecandidate")
+    draft = candidacy.open_application(other, campaign)
+    other_cv = candidacy.add_attachment(other, draft, "cv", io.BytesIO(pdf_bytes()),
+                                        "cv.pdf")
+    return {"application_id": application.id, "admission_attachment": cv.id,
+            "other_admission_attachment": other_cv.id, "campaign_id": campaign.id,
+            "partner_id": partner.id, "commission_id": sitting.id,
+            "commission_member": member.id, "what": "desactiver"}
 
 
 class World:
@@ -391,6 +514,7 @@ class World:
         block = aops.create_block(coordinator, code="B9", title="Bloc")
         competency = aops.create_competency(coordinator, block, code="B9.1", title="Compétence")
         notification, = notify([author], "Sujet", "Corps", "/dashboard", mail=False)
+        admission = admission_world(coordinator, u, make)
         # objects that exist, but inside another parent than the default ones
         other_attachment = dops.add_attachment(author, case, io.BytesIO(pdf_bytes()),
                                                "support.pdf")
@@ -460,6 +584,7 @@ class World:
             "removed_assessment": None,
             "mini_review": None,
             "action": None,  # per rule, below
+            **admission,
         }
         db.session.commit()
 
@@ -477,7 +602,7 @@ class World:
                 return actions[rule.endpoint]
             return str(self.args[access.args.get(name, name)])
 
-        return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule.rule)
+        return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", value, rule.rule)
 
 
 # --- the states of the world the base table does not cover ------------------------------
@@ -1027,6 +1152,9 @@ MISMATCHED: dict[str, dict[str, str]] = {
     "/juries/<int:panel_id>/deliverables/<int:deliverable_id>/soutenance":
         {"deliverable_id": "deliverable_id"},
     "/documents/<int:document_id>/versions/<int:number>": {"number": "missing_version"},
+    # another candidate's file
+    "/admissions/applications/<int:application_id>/attachments/<int:attachment_id>":
+        {"attachment_id": "other_admission_attachment"},
 }
 
 

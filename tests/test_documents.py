@@ -45,7 +45,10 @@ def test_preview_is_the_sanitised_server_rendering(app, client, team_doc):  # no
     login(client, team_doc["louis"].email)
     data = client.get(f"/documents/{document.id}/preview").get_json()
     assert "<strong>Gras</strong>" in data["html"]
-    assert "<script" not in data["html"] and "onerror" not in data["html"]
+    # HTML typed in the text is text: shown as written, escaped, never markup
+    assert "<script" not in data["html"] and "<img" not in data["html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in data["html"]
+    assert "&lt;img src=x onerror=alert(2)&gt;" in data["html"]
 
 
 def test_versions_freeze_the_exact_state_and_compare(app, client, team_doc):  # noqa: F811
@@ -160,3 +163,21 @@ def test_token_needs_a_session_and_csrf(client, team_doc):  # noqa: F811
     assert response.status_code == 200 and response.get_json()["expires_in"] == 600
 
 
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the editor's rules (CommonMark + GFM tables and strikethrough, as Lezer reads it)
+    ("Une phrase.\n- premier point", "<p>Une phrase.</p>\n<ul>\n<li>premier point</li>\n</ul>"),
+    ("Une phrase.\n1. premier", "<p>Une phrase.</p>\n<ol>\n<li>premier</li>\n</ol>"),
+    ("en\n2026. Puis", "<p>en<br>\n2026. Puis</p>"),
+    ("- a\n  - b", "<ul>\n<li>a\n<ul>\n<li>b</li>\n</ul>\n</li>\n</ul>"),
+    ("1) un", "<ol>\n<li>un</li>\n</ol>"),
+    ("#hashtag", "<p>#hashtag</p>"),
+    ("Titre\n===", "<h1>Titre</h1>"),
+    ("snake_case_mot", "<p>snake_case_mot</p>"),
+    ("~~barré~~", "<p><s>barré</s></p>"),
+    ("| a | b |\n|:--|--:|\n| 1 | 2 |", '<th align="left">a</th>'),
+    ("a <b>b</b>", "<p>a &lt;b&gt;b&lt;/b&gt;</p>"),
+])
+def test_render_follows_the_editors_markdown_rules(text, expected):
+    assert expected in render_markdown(text)

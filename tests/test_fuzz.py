@@ -503,6 +503,10 @@ class FormWorld:
             strategy = self.args.get(name)
             if name == "action" and rule.endpoint.startswith("comments."):
                 strategy = st.sampled_from(["resolve", "reopen", "x"])
+            items = getattr(rule._converters.get(name), "items", None)
+            if strategy is None and items:
+                # an ``any(...)`` segment: only its words build a URL
+                strategy = st.sampled_from(sorted(items))
             if strategy is None:
                 strategy = st.sampled_from([self.defaults.get(name, 1), 999_999])
             out[name] = draw(strategy)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from .conftest import (
     csrf_token,
+    declared_panel,
     login,
     page,
     post,
@@ -224,14 +225,7 @@ def _scheduled(prog, ready, past: bool = True):
     impartial, and a soutenance that took place."""
     from coelab.jury.models import Soutenance
 
-    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
-    jops.assign(prog.coordinator, panel, ready)
-    programme_trainer(prog.other_trainer)
-    president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
-                                PanelRole.PRESIDENT)
-    pro = practising_professional(prog.coordinator, panel)
-    jops.declare(president, impartial=True)
-    jops.declare(pro, impartial=True)
+    panel, president, pro = declared_panel(prog, ready)
     jops.schedule(prog.coordinator, ready, starts_at=datetime.now(UTC) + timedelta(days=1),
                   duration_minutes=45, place="Martigues")
     if past:  # the soutenance took place
@@ -566,3 +560,21 @@ def test_calendar_text_cannot_add_a_property_of_its_own(app):
     assert str(event["SUMMARY"]) == "Soutenance : Étude\nSTATUS:CANCELLED " + "é" * 60
     assert str(event["LOCATION"]) == (
         "Salle 1\nATTENDEE:mailto:x@example.org\nRRULE:FREQ=DAILY\nX-A:1")
+
+
+def test_the_coordination_finds_the_juries_and_the_work_waiting(prog, ready, client):
+    """The coordination sits on no panel: "Mes jurys" leads to each cohort's juries,
+    whose page lists the works ready for a jury that none judges yet."""
+    login(client, prog.coordinator.email)
+    mine = page(client.get("/juries"))
+    assert "Jurys des cohortes" in mine and f"/cohorts/{prog.transversal.id}/juries" in mine
+    assert "Vous ne faites partie d'aucun jury." not in mine
+    body = page(client.get(f"/cohorts/{prog.transversal.id}/juries"))
+    assert "Fusion" in body.partition("data-waiting")[2]
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    jops.assign(prog.coordinator, panel, ready)
+    body = page(client.get(f"/cohorts/{prog.transversal.id}/juries"))
+    assert "data-waiting" not in body and "Aucun travail n'attend de jury." in body
+    # a trainee sits on no panel and composes none
+    relog(client, prog.p1)
+    assert "Jurys des cohortes" not in page(client.get("/juries"))

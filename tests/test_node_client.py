@@ -37,6 +37,35 @@ def reader_token(world):  # noqa: F811
     return token
 
 
+def run_stock_provider(url: str, world: dict, reader_token: str, python: SocketDoc,  # noqa: F811
+                       answer_within: float) -> subprocess.CompletedProcess:
+    """frontend/tests/provider.test.mjs (the stock y-socket.io provider, a writer and a
+    reader) against ``url``, while ``python`` answers the writer's line with its own
+    (integrity.test.mjs is tests/test_integrity.py's)."""
+
+    def answer():
+        if wait_for(lambda: "Écrit depuis Node." in python.content(), timeout=answer_within):
+            python.write(len(python.content().encode()), " Réponse de Python.")
+
+    responder = threading.Thread(target=answer)
+    responder.start()
+    env = {"PATH": "/usr/bin:/bin", "COELAB_URL": url,
+           "COELAB_DOCUMENT": str(world["document_id"]),
+           "COELAB_WRITER_TOKEN": world["tokens"][0], "COELAB_READER_TOKEN": reader_token}
+    command = ["node", "--test", "--test-force-exit", "--test-reporter=spec",
+               "tests/provider.test.mjs"]
+    result = subprocess.run(command, cwd=FRONTEND, env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    responder.join()
+    return result
+
+
+def final_text(result: subprocess.CompletedProcess) -> str:
+    """The text the Node writer printed last (``FINAL:`` and its JSON)."""
+    final = next(line for line in result.stdout.splitlines() if "FINAL:" in line)
+    return json.loads(final.split("FINAL:", 1)[1])
+
+
 def test_stock_provider_converges_with_pycrdt_and_readers_change_nothing(world,  # noqa: F811
                                                                          reader_token):
     if shutil.which("node") is None or not (FRONTEND / "node_modules").exists():
@@ -46,24 +75,10 @@ def test_stock_provider_converges_with_pycrdt_and_readers_change_nothing(world, 
         python = SocketDoc(server.url, world["document_id"], world["tokens"][1])
         python.sync()
 
-        def answer():
-            if wait_for(lambda: "Écrit depuis Node." in python.content(), timeout=20):
-                python.write(len(python.content().encode()), " Réponse de Python.")
-
-        responder = threading.Thread(target=answer)
-        responder.start()
-        env = {"PATH": "/usr/bin:/bin", "COELAB_URL": server.url,
-               "COELAB_DOCUMENT": str(world["document_id"]),
-               "COELAB_WRITER_TOKEN": world["tokens"][0], "COELAB_READER_TOKEN": reader_token}
-        command = ["node", "--test", "--test-force-exit", "--test-reporter=spec",
-                   "tests/provider.test.mjs"]  # integrity.test.mjs: tests/test_integrity.py
-        result = subprocess.run(command, cwd=FRONTEND, env=env, capture_output=True, text=True,
-                                timeout=120, check=False)
-        responder.join()
+        result = run_stock_provider(server.url, world, reader_token, python, answer_within=20)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
         assert "pass 2" in result.stdout and "skipped 0" in result.stdout
-        final = next(line for line in result.stdout.splitlines() if "FINAL:" in line)
-        node_text = json.loads(final.split("FINAL:", 1)[1])
+        node_text = final_text(result)
         assert wait_for(lambda: python.content() == node_text)
         probe = SocketDoc(server.url, world["document_id"], world["tokens"][0])
         probe.sync()

@@ -279,12 +279,21 @@ def test_employed_trainee_remaining_cost(make, catalogue):
 
 
 def test_demo_year(app):
+    from cohort.admissions.demo import CANDIDATES, PARTNERS
+    from cohort.admissions.models import Application, ApplicationState
     from cohort.demo import DEMO_PASSWORD, TRAINEES, load_demo
     from cohort.demo_history import PAST_TRAINEES
 
     assert load_demo() is True
     assert load_demo() is False  # idempotent
-    assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 2 + 2 + 12 + 4
+    # + the admission commission's director and partners' representatives, candidates
+    assert db.session.scalar(select(func.count()).select_from(User)) == (
+        2 + 2 + 2 + 12 + 4 + 1 + len(PARTNERS) + len(CANDIDATES))
+    # the campaign has an application in every state, one of them needing a derogation
+    applications = list(db.session.scalars(select(Application)))
+    assert {a.state for a in applications} == set(ApplicationState)
+    assert any(a.derogation and a.state == ApplicationState.BEFORE_COMMISSION
+               for a in applications)
     # this year's two cohorts (the recommendations package adds last year's, whose
     # validated recommendations fill the shared corpus)
     cohorts = [c for c in db.session.scalars(select(Cohort)) if c.start_date.year == 2026]

@@ -7,13 +7,12 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-pytestmark = pytest.mark.slow
 
 CHECK = textwrap.dedent(
     """
@@ -39,6 +38,20 @@ CHECK = textwrap.dedent(
 )
 
 
+def test_every_python_package_of_the_checkout_is_packaged():
+    """A new sub-package missing from pyproject's list installs a wheel that cannot import."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(tool["packages"])
+    found = set()
+    for name, directory in tool["package-dir"].items():
+        root = ROOT / directory
+        for init in root.rglob("__init__.py"):
+            relative = init.parent.relative_to(root).parts
+            found.add(".".join((name, *relative)))
+    assert found - listed == set()
+
+
+@pytest.mark.slow
 def test_wheel_installs_and_serves_the_login_page(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run(

@@ -18,7 +18,7 @@ from coelab.deliverables.models import Deliverable, DeliverableState, Transition
 from coelab.deliverables.operations import start_deliverable
 from coelab.deliverables.steps import SOUTENANCE, WRITTEN, route_of
 from coelab.jury import operations as jops
-from coelab.jury.models import PanelRole, Soutenance
+from coelab.jury.models import Soutenance
 from coelab.notifications.models import Notification
 from coelab.operations import OperationError
 from coelab.plugins import registry
@@ -27,11 +27,11 @@ from sqlalchemy import select, update
 
 from .conftest import (
     csrf_token,
+    declared_panel,
     login,
     page,
     post,
     practising_professional,
-    programme_trainer,
 )
 from .test_deliverables import _partner, relog
 
@@ -55,17 +55,7 @@ def mini(prog):
 
 
 def _panel(prog, deliverable, cohort):
-    """The deliverable's panel as the programme composes it: other_trainer (a trainer of
-    the programme) presides, with a practising professional; both impartial."""
-    panel = jops.create_panel(prog.coordinator, cohort, "Jury sur l'écrit")
-    jops.assign(prog.coordinator, panel, deliverable)
-    programme_trainer(prog.other_trainer)
-    president = jops.add_member(prog.coordinator, panel, prog.other_trainer,
-                                PanelRole.PRESIDENT)
-    pro = practising_professional(prog.coordinator, panel)
-    jops.declare(president, impartial=True)
-    jops.declare(pro, impartial=True)
-    return panel, president, pro
+    return declared_panel(prog, deliverable, cohort, "Jury sur l'écrit")
 
 
 def _levels(deliverable, rank: int = 2) -> dict[str, int]:

@@ -128,8 +128,11 @@ async function worker () {
     const doc = new Y.Doc()
     let provider
     if (cfg.server === 'coelab') {
+      // with cfg.affinity, the handshake names the document as the editor's page does
+      // (frontend/src/connection.js), so that nginx keeps a document's editors together
       provider = new SocketIOProvider(cfg.url, String(documentId), doc,
-        { auth: { token }, disableBc: true })
+        { auth: { token }, disableBc: true },
+        cfg.affinity ? { query: { document: String(documentId) } } : undefined)
     } else {
       provider = new WebsocketProvider(cfg.url, `doc-${documentId}`, doc,
         { WebSocketPolyfill: WebSocket, disableBc: true })

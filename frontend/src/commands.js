@@ -72,7 +72,21 @@ function linePrefix (present, prefix, replace) {
   }
 }
 
-export const toggleHeading = linePrefix(/^##\s+/, () => '## ', HEADING_MARK)
+/**
+ * The section heading's levels, one click (or Ctrl+Alt+H) after the other: a section
+ * title (##), a subsection title (###), then plain text again.
+ */
+export function toggleHeading ({ state, dispatch }) {
+  const lines = contentLines(state)
+  const level = line => (line.text.match(/^(#{1,6})\s/) || ['', ''])[1].length
+  const levels = lines.map(level)
+  const next = levels.every(n => n === 2) ? 3 : levels.every(n => n === 3) ? 0 : 2
+  const changes = lines.map(line => {
+    const old = line.text.match(HEADING_MARK)
+    return { from: line.from, to: line.from + (old ? old[0].length : 0), insert: next ? '#'.repeat(next) + ' ' : '' }
+  })
+  return dispatchChanges(state, dispatch, changes)
+}
 export const toggleQuote = linePrefix(/^>\s?/, () => '> ')
 export const toggleBullet = linePrefix(/^\s*[-*+]\s+/, () => '- ', LIST_MARK)
 export const toggleNumbered = linePrefix(/^\s*\d+[.)]\s+/, index => `${index + 1}. `, LIST_MARK)

@@ -1,6 +1,6 @@
 // Inline comments: a new thread on the selected passage (the "Comment the selection"
 // button, Ctrl+Alt+M in the editor, and the #comment-form it opens).
-import { byId } from './dom.js'
+import { byId, revealPanel } from './dom.js'
 import { t } from './i18n.js'
 import { threadDraft } from './comments-model.js'
 
@@ -61,6 +61,8 @@ export class NewThreadForm {
     }
     this.draft = threadDraft(selected, this.live ? { ytext: this.live.ytext } : { version: this.version })
     this.quote.textContent = selected.quote
+    // the comments' panel may be closed (layout.js): it opens first
+    revealPanel(this.form)
     this.form.hidden = false
     this.showError('')
     this.body.focus()

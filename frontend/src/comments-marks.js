@@ -16,6 +16,23 @@ const rangesField = StateField.define({
   provide: field => EditorView.decorations.from(field)
 })
 
+const SVG = 'http://www.w3.org/2000/svg'
+
+/** A speech bubble, drawn in the text's colour. */
+export function bubbleIcon () {
+  const svg = document.createElementNS(SVG, 'svg')
+  for (const [name, value] of Object.entries({
+    viewBox: '0 0 16 16', width: '16', height: '16', 'aria-hidden': 'true', focusable: 'false', class: 'cm-comment-icon'
+  })) svg.setAttribute(name, value)
+  const path = document.createElementNS(SVG, 'path')
+  path.setAttribute('d', 'M2.5 2.5h11a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H7l-3.5 3v-3h-1a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1z')
+  path.setAttribute('stroke', 'currentColor')
+  path.setAttribute('stroke-width', '1.5')
+  path.setAttribute('stroke-linejoin', 'round')
+  svg.append(path)
+  return svg
+}
+
 // the margin: a marker beside each line where a commented passage starts
 class CommentMarker extends GutterMarker {
   constructor (ids, label) {
@@ -29,7 +46,10 @@ class CommentMarker extends GutterMarker {
   toDOM () {
     const span = document.createElement('span')
     span.className = 'cm-comment-marker'
-    span.textContent = '💬'
+    // an inline SVG speech bubble (an emoji needs a font that may not be installed)
+    span.setAttribute('role', 'img')
+    span.setAttribute('aria-label', this.label)
+    span.append(bubbleIcon())
     span.title = this.label
     span.dataset.threadIds = this.ids.join(',')
     return span

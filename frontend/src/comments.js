@@ -9,7 +9,7 @@
 import { Prec, StateEffect } from '@codemirror/state'
 import { EditorView, keymap } from '@codemirror/view'
 import { io } from 'socket.io-client'
-import { byId } from './dom.js'
+import { byId, revealPanel } from './dom.js'
 import { currentLocale, t } from './i18n.js'
 import { commentsApi } from './comments-api.js'
 import { commentMarks, markVersion, paintLive } from './comments-marks.js'
@@ -110,6 +110,7 @@ class CommentsPanel {
     const thread = this.threads.find(candidate => candidate.id === id)
     this.render()
     const li = this.list.get(id)
+    if (li) revealPanel(li)
     if (li) li.scrollIntoView({ block: 'nearest' })
     if (!moveToText || !thread) return
     const at = this.place(thread)
@@ -154,7 +155,11 @@ class CommentsPanel {
     })
     const data = this.root.dataset
     const server = data.serverUrl || window.location.origin
-    this.listen(io(`${server}/yjs|${data.documentId}`, { transports: ['websocket'], forceNew: true }))
+    this.listen(io(`${server}/yjs|${data.documentId}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      query: { document: String(data.documentId) } // its editors' process (deploy/nginx.conf)
+    }))
   }
 
   /** The server announces a change of the comments on the document's socket. */

@@ -53,6 +53,10 @@ export function openProvider (doc, { serverUrl, documentId, user }) {
     autoConnect: true,
     resyncInterval: 10000,
     disableBc: false
+  }, {
+    // Socket.IO's own options: behind nginx, the editors of one document meet in one
+    // server process (deploy/nginx.conf, "upstream coelab_documents")
+    query: { document: String(documentId) }
   })
   provider.awareness.setLocalStateField('user', user)
   return provider

@@ -18,3 +18,8 @@ export function el (tag, attrs = {}, ...children) {
 export function csrfToken () {
   return (document.querySelector('meta[name="csrf-token"]') || {}).content || ''
 }
+
+/** Ask the panel holding element to open, if it is closed (layout.js listens). */
+export function revealPanel (element) {
+  element.dispatchEvent(new CustomEvent('coelab:reveal', { bubbles: true }))
+}

@@ -5,14 +5,18 @@
 //   connection.js  the provider, the offline copy, the status line, the refusals
 //   editor.js      CodeMirror (with size-guard.js, remote-selections.js)
 //   toolbar.js     the formatting buttons (commands.js)
+//   writing-mode.js  the text shown as it will read; paste.js  HTML pasted as Markdown
+//   layout.js      the "Source Markdown" switch and the side panel's
 //   presence.js    who is here
 //   preview.js     the server's rendering of the text
 //   comments.js    inline comments on a deliverable's text (and on its versions)
 //   i18n.js        the page's translated strings
 import * as Y from 'yjs'
+import { syntaxTreeAvailable } from '@codemirror/language'
 import { Connection, openOfflineCopy, openProvider } from './connection.js'
 import { createEditor } from './editor.js'
 import { setupToolbar } from './toolbar.js'
+import { setupSidePanel, setupSourceToggle, sourceChosen } from './layout.js'
 import { watchPresence } from './presence.js'
 import { Preview } from './preview.js'
 import { startComments } from './comments.js'
@@ -30,15 +34,21 @@ function start (app) {
   const persistence = openOfflineCopy(doc, options)
   const provider = openProvider(doc, options)
   const messages = new MessageLine(byId('editor-error'))
-  const { view, undoManager, setWritable } = createEditor(byId('editor'), {
+  const { view, undoManager, setWritable, setSource } = createEditor(byId('editor'), {
     ...options,
+    source: sourceChosen(),
     ytext,
     awareness: provider.awareness,
     label: t('editor.label'),
     onTooLarge: () => messages.show(t('error.pasteTooLarge', { max: options.maxUpdateSize }), 'paste'),
     onPasted: () => messages.clear('paste')
   })
-  const toolbar = setupToolbar(byId('editor-toolbar'), view, writable)
+  const toolbar = setupToolbar(byId('editor-toolbar'), view, writable, {
+    undo: () => undoManager.undo(),
+    redo: () => undoManager.redo()
+  })
+  setupSourceToggle(byId('editor-source-toggle'), app, setSource)
+  setupSidePanel(byId('editor-side-toggle'), byId('editor-side'), app)
   let connection = null
   const setReadOnly = () => {
     if (!canWrite) return
@@ -54,8 +64,10 @@ function start (app) {
   watchPresence(byId('presence'), provider.awareness, { userId: options.user.id, t, locale: currentLocale() })
   const commentsElement = byId('comments')
   const comments = commentsElement ? startComments(commentsElement, { doc, ytext, view, provider }) : null
-  // for tests and debugging
-  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager, comments, preview }
+  // for tests and debugging (parsed(): the Markdown of the whole text is parsed, so the
+  // writing mode's decorations cover it)
+  const parsed = () => syntaxTreeAvailable(view.state, view.state.doc.length)
+  window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager, comments, preview, parsed }
 }
 
 /** The preview, refreshed at each pause in typing and each connection. */

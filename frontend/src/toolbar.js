@@ -3,12 +3,15 @@
 // the arrow keys, Home and End between the buttons).
 import { actions } from './commands.js'
 
-const SHORTCUTS = { bold: 'B', italic: 'I', link: 'K' }
+const SHORTCUTS = { heading: 'Alt+H', bold: 'B', italic: 'I', link: 'K', undo: 'Z', redo: 'Y' }
 
 /** The aria-keyshortcuts of a button's action ("Control+B", "Meta+B" on a Mac), or null. */
 export function shortcutFor (action, mac) {
   const key = Object.prototype.hasOwnProperty.call(SHORTCUTS, action) ? SHORTCUTS[action] : null
-  return key ? (mac ? 'Meta+' : 'Control+') + key : null
+  if (!key) return null
+  // redo is Shift+Cmd+Z on a Mac (y-codemirror.next's keymap)
+  if (mac && action === 'redo') return 'Meta+Shift+Z'
+  return (mac ? 'Meta+' : 'Control+') + key
 }
 
 /** The index of the button a key moves to from index, among count; null for other keys. */
@@ -19,13 +22,13 @@ export function rovingTarget (key, index, count) {
 
 const onMac = () => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || '')
 
-function wireButton (button, view, writable, mac) {
+function wireButton (button, view, writable, mac, commands) {
   const shortcut = shortcutFor(button.dataset.action, mac)
   if (shortcut) button.setAttribute('aria-keyshortcuts', shortcut)
   // keep the editor's focus and selection while clicking
   button.addEventListener('mousedown', event => event.preventDefault())
   button.addEventListener('click', () => {
-    const command = actions[button.dataset.action]
+    const command = commands[button.dataset.action]
     if (command && writable()) command(view)
     view.focus()
   })
@@ -48,11 +51,15 @@ function wireRovingFocus (toolbar, buttons) {
   })
 }
 
-/** Wire the toolbar (may be null) to the view; returns { setEnabled(enabled) }. */
-export function setupToolbar (toolbar, view, writable) {
+/**
+ * Wire the toolbar (may be null) to the view; more: other data-action commands (undo and
+ * redo, which are this person's Yjs undo manager's). Returns { setEnabled(enabled) }.
+ */
+export function setupToolbar (toolbar, view, writable, more = {}) {
   const buttons = toolbar ? [...toolbar.querySelectorAll('button[data-action]')] : []
   const mac = onMac()
-  for (const button of buttons) wireButton(button, view, writable, mac)
+  const commands = { ...actions, ...more }
+  for (const button of buttons) wireButton(button, view, writable, mac, commands)
   if (toolbar) wireRovingFocus(toolbar, buttons)
   const setEnabled = enabled => { for (const button of buttons) button.disabled = !enabled }
   setEnabled(writable())

@@ -45,8 +45,11 @@ test('italic and bold tell a single star from a double one', () => {
 
 test('heading toggles "## " and replaces another heading level', () => {
   assert.equal(run(toggleHeading, 'Titre', [[2, 2]]).text, '## Titre')
-  assert.equal(run(toggleHeading, '## Titre', [[4, 4]]).text, 'Titre')
+  // the levels, one click after the other: section, subsection, plain text
+  assert.equal(run(toggleHeading, '## Titre', [[4, 4]]).text, '### Titre')
+  assert.equal(run(toggleHeading, '### Titre', [[4, 4]]).text, 'Titre')
   assert.equal(run(toggleHeading, '#### Titre', [[6, 6]]).text, '## Titre')
+  assert.equal(run(toggleHeading, '## Titre', [[4, 4]], { readOnly: true }).handled, false)
 })
 
 test('lists number the selected lines, skip blank ones and swap bullets for numbers', () => {
@@ -80,5 +83,20 @@ test('every command refuses a read-only text and leaves it as it was', () => {
     const result = run(command, 'texte', [[0, 5]], { readOnly: true })
     assert.equal(result.handled, false, name)
     assert.equal(result.text, 'texte', name)
+  }
+})
+
+test('a list made with the toolbar right after a line of text is a list by CommonMark', async () => {
+  // CommonMark lets a bullet list, or a numbered one starting at 1, interrupt a
+  // paragraph: the server (markdown-it-py) reads it so, as the editor does
+  const { markdown } = await import('@codemirror/lang-markdown')
+  const { GFM } = await import('@lezer/markdown')
+  const { ensureSyntaxTree } = await import('@codemirror/language')
+  for (const [command, list] of [[toggleBullet, 'BulletList'], [toggleNumbered, 'OrderedList']]) {
+    const { text } = run(command, 'Une phrase.\npremier point', [[14, 14]])
+    const state = EditorState.create({ doc: text, extensions: markdown({ extensions: GFM }) })
+    const names = []
+    ensureSyntaxTree(state, state.doc.length, 60000).iterate({ enter: node => { names.push(node.name) } })
+    assert.ok(names.includes(list), `${text}: ${names}`)
   }
 })

@@ -44,6 +44,9 @@ test('toolbar shortcuts and arrow keys', () => {
   assert.equal(shortcutFor('bold', false), 'Control+B')
   assert.equal(shortcutFor('link', true), 'Meta+K')
   assert.equal(shortcutFor('quote', false), null)
+  assert.equal(shortcutFor('heading', false), 'Control+Alt+H')
+  assert.equal(shortcutFor('undo', false), 'Control+Z')
+  assert.equal(shortcutFor('redo', true), 'Meta+Shift+Z')
   assert.equal(shortcutFor('toString', false), null)
   assert.equal(rovingTarget('ArrowRight', 6, 7), 0) // wraps around
   assert.equal(rovingTarget('ArrowLeft', 0, 7), 6)

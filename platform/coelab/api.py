@@ -22,7 +22,9 @@ from .assessments.operations import (
     save_assessment,
 )
 from .audit import record, snapshot
+from .dates import when
 from .db import UTCDateTime, db, local_today, str_enum, transaction, utcnow
+from .deliverables import files as attachment_files
 from .deliverables import workflow
 from .deliverables.export import PROGRAMME_TITLE, export_pdf_from_template, slugify
 from .deliverables.models import AuthorshipMode, Deliverable
@@ -40,13 +42,14 @@ from .documents.models import Document
 from .documents.operations import create_document, current_markdown
 from .documents.render import render_markdown
 from .documents.rooms import load_room
-from .forms import ConfirmForm
+from .extensions import limiter
+from .forms import ConfirmForm, email_address
 from .jury import operations as jury_operations
 from .jury.models import JuryDecision, PanelRole, Soutenance, outcome_for
 from .jury.queries import counted_scores, decision_of
 from .models import AuditEvent, Cohort, CohortRole, Membership, ModuleScope, Parcours, Team, User
 from .notifications.operations import app_path, notify
-from .operations import OperationError
+from .operations import OperationError, external_url, request_sign_up
 from .plugins import (
     AttentionItem,
     CohortCreation,
@@ -71,12 +74,13 @@ __all__ = [
     "Criterion", "Deliverable", "DeliverableKind", "DetailField", "Document", "JuryDecision",
     "Level", "Membership", "ModuleScope", "NavLink", "OperationError", "PanelRole", "Parcours",
     "Plugin", "Rubric", "Soutenance", "Team", "Theme", "UTCDateTime", "User", "WorkspacePanel",
-    "app_path", "authors_of", "can", "cohort_role", "competencies_by_code", "core_operations",
-    "counted_scores", "create_block", "create_competency", "create_document",
-    "current_markdown", "db", "decision_of", "export_pdf_from_template", "find_deliverable",
-    "is_document_author", "is_staff", "jury_operations", "kind_of", "levels", "load_room",
-    "local_today", "notify", "obligations_of", "outcome_for", "record", "registry",
-    "render_markdown", "require", "rubric_criteria", "run_action", "save_assessment",
-    "schedule_for", "set_schedule", "signals", "slugify", "snapshot", "start_deliverable",
-    "str_enum", "submit_form", "transaction", "utcnow", "workflow",
+    "app_path", "attachment_files", "authors_of", "can", "cohort_role", "competencies_by_code",
+    "core_operations", "counted_scores", "create_block", "create_competency", "create_document",
+    "current_markdown", "db", "decision_of", "email_address", "export_pdf_from_template",
+    "external_url", "find_deliverable", "is_document_author", "is_staff", "jury_operations",
+    "kind_of", "levels", "limiter", "load_room", "local_today", "notify", "obligations_of",
+    "outcome_for", "record", "registry", "render_markdown", "request_sign_up", "require",
+    "rubric_criteria", "run_action", "save_assessment", "schedule_for", "set_schedule", "signals",
+    "slugify", "snapshot", "start_deliverable", "str_enum", "submit_form", "transaction", "utcnow",
+    "when", "workflow",
 ]

@@ -14,10 +14,12 @@ from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, lazy_gettext
 from flask_login import current_user
 from jinja2 import FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import assets, sessions
 from . import config as config_module
-from . import sessions
 from .core_plugin import CorePlugin
+from .dates import clock, when
 from .db import db
 from .documents import fanout, frames, sockets  # the socket handlers register on import
 from .documents.rooms import init_rooms
@@ -89,9 +91,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_http_buffer_size=2 * max(app.config["YJS_MAX_UPDATE_BYTES"],
                                      app.config["YJS_MAX_SYNC_BYTES"]) + 64 * 1024,
     )
+    if app.config.get("WORKER_INDEX"):
+        _route_sessions_to(socketio.server.eio, app.config["WORKER_INDEX"])
     # engine.io's long-polling is answered by the Socket.IO middleware, in front of
     # Flask: its answers get the pages' security headers from this one
     app.wsgi_app = SecurityHeaders(app.wsgi_app, app.config)
+    if app.config.get("PROXY_HOPS", 0) > 0:
+        # behind nginx every request comes from 127.0.0.1: the per-address log-in limit
+        # and the sessions' addresses need the client's, which nginx forwards
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     sockets.register_server_handlers(socketio.server)
     fanout.install(socketio.server)
     frames.install(socketio.server)  # after fanout: it wraps the transport fanout chose
@@ -101,9 +110,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # the core's tables join the metadata in CorePlugin.import_models, as a plugin's do
     init_plugins(app, CorePlugin())
     register_error_handlers(app)
+    # static files: compressed variants, content-hashed URLs cached for a year
+    assets.init_app(app)
     _template_helpers(app)
     app.jinja_env.add_extension("coelab.documents.ui_strings.UiStringsExtension")
     return app
+
+
+def _route_sessions_to(eio, index: int) -> None:
+    """Start every Engine.IO session id of this worker with ``w<index>.``: a long-polling
+    client names its session in each request (``?sid=``), and nginx sends the request to
+    the worker that holds it (deploy/nginx.conf, ``map $arg_sid``)."""
+    generate = eio.generate_id
+    prefix = f"w{index}."
+    eio.generate_id = lambda: prefix + generate()
 
 
 def _async_mode() -> str:
@@ -126,11 +146,11 @@ def _template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        nav = []
-        if current_user.is_authenticated:
-            if "nav" not in g:
-                g.nav = registry().collect("navigation", current_user)
-            nav = g.nav
+        if "nav" not in g:
+            g.nav = (registry().collect("navigation", current_user)
+                     if current_user.is_authenticated
+                     else registry().collect("public_navigation"))
+        nav = g.nav
         return {"can": can_current, "nav_links": nav, "current_locale": select_locale()}
 
     @app.template_filter("date")
@@ -138,8 +158,20 @@ def _template_helpers(app: Flask) -> None:
         return format_date(value, fmt) if value else ""
 
     @app.template_filter("datetime")
-    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
+    def _datetime(value: datetime | None, fmt: str | None = None) -> str:
+        """ "28 janvier 2027 à 10 h 00" (coelab.dates.when), ``fmt="short"`` for "28 janv.
+        2027 à 10 h 00", or a Babel pattern."""
+        if not value:
+            return ""
+        if fmt is None or fmt == "long":
+            return when(value)
+        if fmt == "short":
+            return when(value, short=True)
+        return format_datetime(value, fmt)
+
+    @app.template_filter("time")
+    def _time(value: datetime | None) -> str:
+        return clock(value) if value else ""
 
     @app.before_request
     def _csp_nonce() -> None:

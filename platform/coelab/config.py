@@ -28,6 +28,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _worker_index(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"COELAB_WORKER_INDEX must be a whole number from 1, got {raw!r}")
+    return int(raw)
+
+
 def _local_secret(instance_path: Path) -> str:
     """A secret kept in the instance folder so that local sessions survive restarts."""
     path = instance_path / "secret_key"
@@ -78,6 +86,13 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         "SMTP_STARTTLS": _bool(env.get("COELAB_SMTP_STARTTLS"), production),
         "MESSAGE_QUEUE": env.get("COELAB_MESSAGE_QUEUE"),
         "MESSAGE_QUEUE_CHANNEL": env.get("COELAB_MESSAGE_QUEUE_CHANNEL", "coelab"),
+        # set by ``coelab serve --processes N`` for each of its workers (1..N): Engine.IO
+        # session ids then start with "w<index>." so that nginx routes a session's
+        # long-polling requests to the process that holds it (deploy/nginx.conf)
+        "WORKER_INDEX": _worker_index(env.get("COELAB_WORKER_INDEX")),
+        # how many proxies in front of the app set X-Forwarded-For/-Proto (nginx: 1);
+        # 0 trusts none, so a client cannot forge its address when nothing is in front
+        "PROXY_HOPS": _int("COELAB_PROXY_HOPS", 0),
         "RATELIMIT_STORAGE_URI": env.get("COELAB_RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("COELAB_LOGIN_RATE_LIMIT", "5 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": env.get("COELAB_LOGIN_ADDRESS_RATE_LIMIT", "200 per hour"),
@@ -115,6 +130,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    # said outright: Flask-Limiter's one limiter keeps the last app's value otherwise
+    # (an app built with the limits off, in a test, left them off for the next apps)
+    "RATELIMIT_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "fr",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
     "LANGUAGES": {"fr": "Français", "en": "English"},

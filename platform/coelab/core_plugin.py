@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from flask import url_for
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from flask_login import current_user
 
 from . import models  # noqa: F401 - the core's tables join the metadata
 from .assessments import models as assessment_models  # noqa: F401
@@ -20,9 +17,7 @@ from .cli import COMMANDS
 from .comments import models as comment_models  # noqa: F401
 from .comments.rules import RULES as comment_rules
 from .comments.views import bp as comments_bp
-from .db import db
 from .deliverables import models as deliverable_models  # noqa: F401
-from .deliverables.operations import obligations_for
 from .deliverables.rules import RULES as deliverable_rules
 from .deliverables.views import bp as deliverables_bp
 from .documents import models as document_models  # noqa: F401
@@ -33,12 +28,13 @@ from .jury.operations import panels_of
 from .jury.rules import RULES as jury_rules
 from .jury.views import bp as jury_bp
 from .jury.views import jury_context
-from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
+from .models import User
 from .notifications import models as notification_models  # noqa: F401
 from .notifications.views import bp as notifications_bp
 from .plugins import AttentionItem, NavLink, Plugin, WorkspacePanel
 from .policy import can, is_staff
 from .rules import RULES as core_rules
+from .views import queues
 from .views.auth import bp as auth_bp
 from .views.core import bp as core_bp
 
@@ -72,6 +68,9 @@ class CorePlugin(Plugin):
     def init_app(self, app) -> None:
         for command in COMMANDS:
             app.cli.add_command(command)
+        # the header's "À traiter (n)", read once per request (coelab.views.queues)
+        app.add_template_global(
+            lambda: queues.attention_count(current_user), "attention_count")
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)
@@ -100,57 +99,6 @@ class CorePlugin(Plugin):
                                  framed=False)
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
-        for o in obligations_for(user):
-            if o.overdue:
-                text = _("%(kind)s : l'échéance du %(date)s est passée.",
-                         kind=o.kind.label, date=format_date(o.due_date, "d MMMM"))
-            elif o.blocked:
-                text = _("%(kind)s : vous n'êtes pas encore dans une équipe de « %(cohort)s ».",
-                         kind=o.kind.label, cohort=o.cohort.name)
-            elif o.deliverable is None:
-                text = _("%(kind)s : à commencer (cohorte « %(cohort)s »).",
-                         kind=o.kind.label, cohort=o.cohort.name)
-            else:
-                continue
-            url = (url_for("deliverables.page", deliverable_id=o.deliverable.id)
-                   if o.deliverable else url_for("core.workspace", cohort_id=o.cohort.id))
-            yield AttentionItem(text, url, order=5)
-        if is_staff(user):
-            pending = db.session.scalar(
-                select(func.count()).select_from(User).where(User.active.is_(False))
-            )
-            if pending:
-                yield AttentionItem(
-                    ngettext(
-                        "%(num)d invitation n'a pas encore été acceptée.",
-                        "%(num)d invitations n'ont pas encore été acceptées.",
-                        pending,
-                    ),
-                    url_for("core.users"),
-                    order=50,
-                )
-            # trainees who belong to no team of their cohort
-            in_team = (
-                select(TeamMember.id)
-                .join(Team)
-                .where(TeamMember.user_id == Membership.user_id,
-                       Team.cohort_id == Membership.cohort_id)
-            )
-            rows = db.session.execute(
-                select(Cohort.id, Cohort.name, func.count(Membership.id))
-                .join(Membership)
-                .where(Membership.role == CohortRole.TRAINEE, ~in_team.exists())
-                .group_by(Cohort.id, Cohort.name)
-                .order_by(Cohort.name)
-            ).all()
-            for cohort_id, cohort_name, count in rows:
-                yield AttentionItem(
-                    ngettext(
-                        "%(cohort)s : %(num)d stagiaire n'a pas encore d'équipe.",
-                        "%(cohort)s : %(num)d stagiaires n'ont pas encore d'équipe.",
-                        count,
-                        cohort=cohort_name,
-                    ),
-                    url_for("core.teams", cohort_id=cohort_id),
-                    order=60,
-                )
+        """The core's work queues: writing, reviewing, the jury, the comments, the
+        people to invite and put in teams (:mod:`coelab.views.queues`)."""
+        return queues.core_items(user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,7 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import CohortRole, ModuleScope, Parcours
@@ -24,6 +26,33 @@ PARCOURS_CHOICES = [
     (Parcours.II.value, _l("Parcours II — un module thématique")),
     (Parcours.III.value, _l("Parcours III — transversal et thématique")),
 ]
+
+
+#: the top-level domain reserved so that no mail ever reaches it (RFC 2606): the demo's
+#: people have addresses there (cohort/demo.py)
+RESERVED_DOMAIN = ".invalid"
+
+
+def email_address(form: FlaskForm, field) -> None:
+    """A validator for the address of someone an account is made for or looked up by
+    (an invitation, a jury, a candidate): an address mail can be sent to, trimmed.
+
+    Outside production an address of the reserved ``.invalid`` domain is accepted too
+    (it is checked with an ordinary name in its place): a newcomer trying the demo puts
+    its people on a jury or a commission. In production no demo runs, and such an
+    address would stand for someone who never gets their mail."""
+    address = (field.data or "").strip()
+    checked = address
+    local, at, domain = address.rpartition("@")
+    if (at and domain.lower().endswith(RESERVED_DOMAIN)
+            and current_app.config.get("ENV_MODE") != "production"):
+        checked = f"{local}@{domain[:-len(RESERVED_DOMAIN)]}.org"
+    try:
+        validate_email(checked, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l("Cette adresse e-mail n'est pas valide : vérifiez-la "
+                                 "(par exemple prenom.nom@exemple.fr).")) from None
+    field.data = address
 
 
 # Log-in and reset forms take the address as typed: an account exists or not, and a
@@ -74,7 +103,8 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteMemberForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Adresse e-mail"),
+                       validators=[DataRequired(), Length(max=254), email_address])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(
@@ -96,7 +126,8 @@ class InviteMemberForm(FlaskForm):
 
 
 class InviteCoordinatorForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Adresse e-mail"),
+                       validators=[DataRequired(), Length(max=254), email_address])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
 

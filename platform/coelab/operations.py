@@ -82,7 +82,8 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta, actor: Any) -> str:
+def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta, actor: Any,
+                 next_path: str | None = None) -> str:
     raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -91,6 +92,7 @@ def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta, actor: 
             user=user,
             created_by_id=getattr(actor, "id", None),
             expires_at=utcnow() + lifetime,
+            next_path=next_path,
         )
     )
     return raw
@@ -261,6 +263,11 @@ def check_token(raw: str, purpose: TokenPurpose) -> User:
     return _usable_token(raw, purpose).user
 
 
+def token_next_path(raw: str, purpose: TokenPurpose) -> str | None:
+    """Where the link's person goes once their password is chosen (None: anywhere)."""
+    return _usable_token(raw, purpose).next_path
+
+
 def _spend_token(raw: str, purpose: TokenPurpose) -> AccountToken:
     """Mark the token used, atomically: of two concurrent uses only one succeeds."""
     token = _usable_token(raw, purpose)
@@ -327,6 +334,68 @@ def request_password_reset(email: str) -> None:
             )
 
     send_later(issue_and_mail, about=f"the password reset mail to {address!r}")
+
+
+def request_sign_up(email: str, first_name: str, last_name: str, *, reason: str,
+                    next_path: str) -> None:
+    """Someone opens an account themselves (a candidate to the programme): mail them a
+    link to confirm their address and choose a password, the invitation's machinery.
+
+    As for a password reset, the request's answer and duration say nothing of whether
+    the address has an account (:func:`coelab.mail.send_later`). After the request, the
+    job creates the inactive account and mails the link; an account invited before and
+    never activated gets a fresh link (the old ones stop working); the owner of an
+    active account is told to log in (``next_path``: where to go then); a deactivated
+    account gets nothing. ``reason`` (translated) says in the mail why they sign up.
+    """
+    address = normalise_email(email)
+    first_name, last_name = first_name.strip(), last_name.strip()
+
+    def create_and_mail() -> None:
+        if "\x00" in address or len(address) > 254:
+            return
+        user = find_user_by_email(address)
+        if user is not None and user.deactivated_at is not None:
+            return
+        if user is not None and user.active:
+            with force_locale(user.locale or "fr"):
+                login = external_url("auth.login", next=next_path)
+                send_mail(user.email, _("Votre compte Coélab"), _(
+                    "Bonjour %(name)s,\n\nQuelqu'un, sans doute vous, a demandé à créer un "
+                    "compte Coélab avec cette adresse %(reason)s. Vous avez déjà un compte : "
+                    "connectez-vous ici pour continuer :\n%(link)s\n\nMot de passe oublié ? "
+                    "La page de connexion permet d'en choisir un nouveau. Si vous n'avez "
+                    "rien demandé, ignorez ce message.\n",
+                    name=user.full_name, reason=reason, link=login))
+            return
+        with transaction():
+            if user is None:
+                try:
+                    user = create_user(None, email=address, first_name=first_name,
+                                       last_name=last_name)
+                except (OperationError, IntegrityError):
+                    return  # created meanwhile by a twin request, which mails the link
+            now = utcnow()
+            for token in db.session.scalars(select(AccountToken).where(
+                    AccountToken.user_id == user.id,
+                    AccountToken.purpose == TokenPurpose.INVITATION,
+                    AccountToken.used_at.is_(None))):
+                token.expires_at = min(token.expires_at, now)
+            days = current_app.config["INVITATION_DAYS"]
+            raw = _issue_token(user, TokenPurpose.INVITATION, timedelta(days=days), None,
+                               next_path=next_path[:300])
+            record("user.signed_up", user, actor=None, after={"expires_in_days": days})
+        with force_locale(user.locale or "fr"):
+            send_mail(user.email, _("Confirmez votre adresse sur Coélab"), _(
+                "Bonjour %(name)s,\n\nVous avez demandé à créer un compte Coélab "
+                "%(reason)s. Pour confirmer votre adresse et choisir votre mot de passe, "
+                "ouvrez ce lien :\n%(link)s\n\nCe lien ne fonctionne qu'une fois et expire "
+                "dans %(days)d jours. Si vous n'avez rien demandé, ignorez ce message : "
+                "aucun compte ne sera activé.\n",
+                name=user.full_name, reason=reason,
+                link=external_url("auth.accept_invitation", token=raw), days=days))
+
+    send_later(create_and_mail, about=f"the sign-up mail to {address!r}")
 
 
 def reset_password(raw: str, password: str) -> User:

@@ -27,7 +27,8 @@ While serving, the core asks plugins for contributions through:
 - :meth:`Plugin.workspace_panels` - sections of a cohort workspace page;
 - :meth:`Plugin.attention_items` - lines of "what needs your attention" on the dashboard;
 - :meth:`Plugin.dashboard_panels` - sections of a user's dashboard (a trainee's parcours);
-- :meth:`Plugin.navigation` - links in the header;
+- :meth:`Plugin.navigation` - links in the header; :meth:`Plugin.public_navigation` -
+  those shown to visitors who are not logged in (the admissions' public campaign page);
 - :meth:`Plugin.deliverable_panels` - sections of a deliverable's page (a recommendation
   collection lists its entries there);
 - :meth:`Plugin.themes` and :meth:`Plugin.cohort_module` - the programme's themes and the
@@ -49,8 +50,9 @@ import-linter, see ``pyproject.toml``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -59,6 +61,7 @@ from flask import Blueprint, Flask, current_app
 
 # the rubric types are part of the contract: plugins import them from here
 from .assessments.rubrics import LEVEL_LABELS, Criterion, Level, Rubric, levels
+from .db import local_today
 from .policy import init_policy
 from .programme import MODULE_SCOPES, PARCOURS
 
@@ -69,8 +72,8 @@ if TYPE_CHECKING:
     from .models import Cohort, User
 
 __all__ = [
-    "AUTHORSHIPS", "LEVEL_LABELS", "AttentionItem", "CohortCreation", "Criterion",
-    "DeliverableKind", "DetailField", "Level", "NavLink", "Plugin", "PluginRegistry",
+    "ATTENTION_KINDS", "AUTHORSHIPS", "LEVEL_LABELS", "AttentionItem", "CohortCreation",
+    "Criterion", "DeliverableKind", "DetailField", "Level", "NavLink", "Plugin", "PluginRegistry",
     "Rubric", "Theme", "WorkspacePanel", "discover", "init_plugins", "levels", "registry",
 ]
 
@@ -212,13 +215,64 @@ class WorkspacePanel:
     framed: bool = True
 
 
+#: what an attention item asks of its reader (:attr:`AttentionItem.kind`)
+ATTENTION_KINDS = ("write", "review", "assess", "comment", "jury", "soutenance", "sign",
+                   "decide", "release", "result", "admission", "people", "info")
+
+
 @dataclass(frozen=True)
 class AttentionItem:
-    """One line of "what needs your attention" on a user's dashboard."""
+    """One line of "what needs your attention" on a user's dashboard (docs/architecture.md,
+    "Work queues").
+
+    ``text`` says what to do and on what; ``url`` is the exact place to do it (a page and
+    its section's anchor: ``url_for("deliverables.page", ...) + "#evaluations"``).
+    ``due`` is when: a :class:`~datetime.date` is a deadline ("avant le 28 janvier
+    2027"; overdue once past), a :class:`~datetime.datetime` a moment ("le 28 janvier
+    2027 à 10 h 00", a soutenance). ``kind`` is what it asks (one of
+    :data:`ATTENTION_KINDS`), ``waiting`` who waits on it (the authors of a work to
+    review, the commenter...), ``count`` how many things the line stands for (a line
+    "12 dossiers complets" counts 12 in the header's "À traiter (n)"). The dashboard
+    lists items by urgency (:attr:`urgency`), then by ``order``."""
 
     text: Any
     url: str
     order: int = 100
+    due: date | datetime | None = None
+    kind: str = "info"
+    waiting: Any = None
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in ATTENTION_KINDS:
+            raise ValueError(f"attention item: unknown kind {self.kind!r}")
+
+    @property
+    def moment(self) -> bool:
+        """Whether ``due`` is a moment (a soutenance) rather than a deadline."""
+        return isinstance(self.due, datetime)
+
+    @property
+    def due_day(self) -> date | None:
+        if self.due is None:
+            return None
+        return self.due.date() if isinstance(self.due, datetime) else self.due
+
+    @property
+    def overdue(self) -> bool:
+        """A deadline that has passed (a moment is never overdue: it took place)."""
+        return (self.due is not None and not self.moment
+                and self.due < local_today())
+
+    @property
+    def urgency(self) -> tuple:
+        """Sort key: overdue deadlines first, then what is dated, soonest first, then the
+        rest in the plugins' ``order``; news (a line that counts for nothing, ``count``
+        0: a gathering's dates) last."""
+        day = self.due_day
+        rank = (3 if self.count == 0 else 0 if self.overdue
+                else 1 if day is not None else 2)
+        return (rank, day or date.max, self.order)
 
 
 @dataclass(frozen=True)
@@ -280,7 +334,9 @@ class Plugin:
         return ()
 
     def attention_items(self, user: User) -> Iterable[AttentionItem]:
-        """What ``user`` should look at next, for their dashboard."""
+        """What waits for ``user`` to act, for their dashboard and the header's count
+        (:class:`AttentionItem`): only what they may do now (:func:`coelab.policy.can`),
+        in a fixed number of queries whatever the number of works or people."""
         return ()
 
     def dashboard_panels(self, user: User) -> Iterable[WorkspacePanel]:
@@ -292,11 +348,21 @@ class Plugin:
         """Header links for ``user`` (already logged in)."""
         return ()
 
+    def public_navigation(self) -> Iterable[NavLink]:
+        """Header links for visitors who are not logged in (public pages only)."""
+        return ()
+
     def deliverable_panels(self, deliverable: Deliverable,
                            user: User) -> Iterable[WorkspacePanel]:
         """Sections to add to the page of ``deliverable`` as seen by ``user``, in the
         order of their ``order`` (the core's: the assessments at 2, the jury at 4)."""
         return ()
+
+    def audit_labels(self) -> Mapping[str, Any]:
+        """What the history of a deliverable says of each audit action this plugin
+        records on it (``{"passport.competencies_validated": _l("…")}``): lazy strings,
+        shown in place of the action's key (coelab.deliverables.views.history_label)."""
+        return {}
 
     def cohort_creation(self) -> CohortCreation | None:
         """How this plugin sets up a new cohort, when it asks for more than the core's

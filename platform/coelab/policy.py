@@ -27,9 +27,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session
 
 from .assessments.models import Assessment
 from .db import db
@@ -104,12 +105,198 @@ def asked_together(document: Any, user_ids: Iterable[int]) -> Iterator[None]:
         _answers.reset(token)
 
 
+# --- what a page asks about one person, read once per request ------------------------
+# A page asks the rules about many objects (every deliverable of a cohort, every
+# document, every score); each rule asks the same few facts about the person (their role
+# in a cohort, their teams, their seats on panels). Within an HTTP request those facts
+# are read once per person, each in one query, and the rules answer from the sets:
+# the same answers, one query per fact instead of one per object. The sets are dropped
+# whenever the session writes (a flush, an ORM insert, update or delete, the commit of a
+# transaction that wrote, a rollback) and ignored while it holds changes not yet
+# flushed, so a request that changes a role and asks again sees the change. Only
+# requests that called :func:`remember_facts` keep them (the web pages: ``views/core.py``);
+# the co-editing events, background work and code run outside a request ask the
+# database each time as before.
+
+_FACTS_KEY = "coelab_policy_facts"
+
+_MEMBERSHIPS_OF = select(Membership.cohort_id, Membership.role).where(
+    Membership.user_id == bindparam("user_id"))
+_TEAMS_OF = select(TeamMember.team_id).where(TeamMember.user_id == bindparam("user_id"))
+_SEATS_OF = (select(PanelDeliverable.deliverable_id, Deliverable.document_id, PanelMember.role,
+                    PanelMember.panel_id)
+             .join(PanelDeliverable, PanelDeliverable.panel_id == PanelMember.panel_id)
+             .join(Deliverable, Deliverable.id == PanelDeliverable.deliverable_id)
+             .where(PanelMember.user_id == bindparam("user_id"),
+                    PanelMember.impartiality == Impartiality.ACCEPTED))
+
+
+class Facts:
+    """One person's roles, teams and panel seats, each read on first use."""
+
+    def __init__(self, user: Any):
+        self.user = user
+        self.user_id = user.id
+        self._roles: dict[int, CohortRole] | None = None
+        self._teams: set[int] | None = None
+        self._seats: tuple[set[int], set[int], set[int]] | None = None
+        self._panels: set[tuple[int, int]] = set()
+
+    @property
+    def roles(self) -> dict[int, CohortRole]:
+        if self._roles is None:
+            if isinstance(self.user, User):
+                # the person's memberships, loaded once for the request (the header's
+                # links read them too)
+                self._roles = {m.cohort_id: CohortRole(m.role) for m in self.user.memberships}
+            else:
+                self._roles = {cohort_id: CohortRole(role) for cohort_id, role in
+                               db.session.execute(_MEMBERSHIPS_OF, {"user_id": self.user_id})}
+        return self._roles
+
+    @property
+    def teams(self) -> set[int]:
+        if self._teams is None:
+            self._teams = set(db.session.execute(
+                _TEAMS_OF, {"user_id": self.user_id}).scalars())
+        return self._teams
+
+    @property
+    def seats(self) -> tuple[set[int], set[int], set[int]]:
+        """(deliverables judged, their documents, deliverables presided), impartial
+        seats only."""
+        if self._seats is None:
+            judged, documents, presided = set(), set(), set()
+            for deliverable_id, document_id, role, panel_id in db.session.execute(
+                    _SEATS_OF, {"user_id": self.user_id}):
+                self._panels.add((deliverable_id, panel_id))
+                judged.add(deliverable_id)
+                documents.add(document_id)
+                if role == PanelRole.PRESIDENT:
+                    presided.add(deliverable_id)
+            self._seats = judged, documents, presided
+        return self._seats
+
+    def sits_on(self, deliverable_id: int, panel_id: int) -> bool:
+        """An impartial member of this panel, which judges this deliverable."""
+        self.seats  # noqa: B018 - read them
+        return (deliverable_id, panel_id) in self._panels
+
+
+def remember_facts() -> None:
+    """Keep, for the rest of this request, what the rules read about each person."""
+    g.setdefault(_FACTS_KEY, {})
+
+
+def forget_facts() -> None:
+    if has_request_context():
+        facts = g.get(_FACTS_KEY)
+        if facts:
+            facts.clear()
+
+
+def _kept() -> dict | None:
+    """What this request keeps, or None (outside a page's request, or while the session
+    holds changes not yet written)."""
+    if not has_request_context():
+        return None
+    kept = g.get(_FACTS_KEY)
+    if kept is None:
+        return None
+    session = db.session()
+    if session._new or session._deleted or session.identity_map._modified:
+        return None
+    return kept
+
+
+def facts_of(user: Any) -> Facts | None:
+    """The person's facts kept for this request, or None when none are kept."""
+    kept = _kept()
+    if kept is None:
+        return None
+    found = kept.get(user.id)
+    if found is None:
+        found = kept[user.id] = Facts(user)
+    return found
+
+
+def keeping() -> bool:
+    """Whether :func:`read_once` keeps what it reads at this moment."""
+    return _kept() is not None
+
+
+def read_once(key: tuple, load: Callable[[], Any]) -> Any:
+    """``load()``, kept for the rest of the request under ``key`` like the people's
+    facts (dropped on any write): for what a page asks per row but reads per set (a
+    cohort's schedules)."""
+    kept = _kept()
+    if kept is None:
+        return load()
+    if key not in kept:
+        kept[key] = load()
+    return kept[key]
+
+
+_WROTE = "coelab_wrote"
+
+
+def _wrote(session: Any, *args: Any) -> None:
+    session.info[_WROTE] = True
+    forget_facts()
+
+
+def _forget_on_write(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _wrote(state.session)
+
+
+def _forget_if_written(session: Any) -> None:
+    # a commit that only ends a reading transaction (rooms.hold releases its connection
+    # so) changes nothing the facts say
+    if session.info.pop(_WROTE, False):
+        forget_facts()
+
+
+def _forget(session: Any, *args: Any) -> None:
+    session.info.pop(_WROTE, None)
+    forget_facts()
+
+
+# any session (the app's, a test's): a write, or a rollback, drops the kept facts
+event.listen(Session, "after_flush", _wrote)
+event.listen(Session, "do_orm_execute", _forget_on_write)
+event.listen(Session, "after_commit", _forget_if_written)
+event.listen(Session, "after_rollback", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
+
+
+def sits_on(user: Any, deliverable_id: int, panel_id: int) -> bool | None:
+    """From the facts kept for the request: whether the person sits, impartial, on this
+    panel judging this deliverable; None when no facts are kept (ask the database)."""
+    facts = facts_of(user) if user.is_authenticated else None
+    return None if facts is None else facts.sits_on(deliverable_id, panel_id)
+
+
+def roles_of(user: Any) -> dict[int, CohortRole]:
+    """The person's role in each cohort they belong to (cohort id -> role)."""
+    if not user.is_authenticated:
+        return {}
+    facts = facts_of(user)
+    if facts is not None:
+        return dict(facts.roles)
+    return {cohort_id: CohortRole(role) for cohort_id, role in
+            db.session.execute(_MEMBERSHIPS_OF, {"user_id": user.id})}
+
+
 def _role_in(user: Any, cohort_id: int) -> CohortRole | None:
     if not user.is_authenticated:
         return None
     answers = _answers.get()
     if answers is not None and ("role", cohort_id, user.id) in answers:
         return answers["role", cohort_id, user.id]
+    facts = facts_of(user)
+    if facts is not None:
+        return facts.roles.get(cohort_id)
     return db.session.execute(
         _ROLE_IN, {"cohort_id": cohort_id, "user_id": user.id}).scalar_one_or_none()
 
@@ -118,6 +305,9 @@ def _in_team(user: Any, team_id: int) -> bool:
     answers = _answers.get()
     if answers is not None and ("team", team_id, user.id) in answers:
         return answers["team", team_id, user.id]
+    facts = facts_of(user)
+    if facts is not None:
+        return team_id in facts.teams
     return db.session.execute(
         _IN_TEAM, {"team_id": team_id, "user_id": user.id}).first() is not None
 
@@ -174,6 +364,9 @@ def is_juror(user: Any, deliverable_id: int | None) -> bool:
     (before that declaration, the work stays out of their sight)."""
     if not user.is_authenticated or deliverable_id is None:
         return False
+    facts = facts_of(user)
+    if facts is not None:
+        return deliverable_id in facts.seats[0]
     return db.session.execute(_JUROR, {"user_id": user.id,
                                        "deliverable_id": deliverable_id}).first() is not None
 
@@ -183,6 +376,9 @@ def _document_juror(user: Any, document: Any) -> bool:
         return False
     if isinstance(document, Deliverable):
         return is_juror(user, document.id)
+    facts = facts_of(user)
+    if facts is not None:
+        return document.id in facts.seats[1]
     deliverable_id = db.session.execute(_DELIVERABLE_OF, {"doc_id": document.id}).scalar()
     return is_juror(user, deliverable_id)
 
@@ -231,6 +427,9 @@ def is_president(user: Any, deliverable_id: int) -> bool:
     """The president of the panel judging this deliverable (impartiality declared)."""
     if not user.is_authenticated:
         return False
+    facts = facts_of(user)
+    if facts is not None:
+        return deliverable_id in facts.seats[2]
     return db.session.execute(_PRESIDENT, {"user_id": user.id,
                                            "deliverable_id": deliverable_id}).first() is not None
 

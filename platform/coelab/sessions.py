@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from .audit import record
 from .db import db, transaction, utcnow
@@ -139,7 +140,9 @@ def load(key: str) -> User | None:
     """The active person whose open session has this key (Flask-Login's user loader)."""
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key)))
+    # the person comes with their session: one query for both, on every page
+    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key))
+                            .options(joinedload(UserSession.user)))
     if row is None or not _still_valid(row, utcnow()):
         return None
     user = row.user

@@ -44,19 +44,27 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def live_server(request, tmp_path_factory):
-    """The app as `make run` starts it: migrated database with the demo data (SQLite,
-    and PostgreSQL when the suite runs on it), gevent server."""
-    instance = tmp_path_factory.mktemp("live-instance")
+def own_demo(request, tmp_path_factory, name: str) -> Iterator[tuple[str, Path, dict]]:
+    """A demo server of one's own for a fixture parametrised by BACKENDS (``yield from``
+    it): its URL, its instance folder (whose server.log holds the mail it prints) and
+    its environment; on PostgreSQL, in a schema of its own, dropped afterwards."""
+    instance = tmp_path_factory.mktemp(f"{name}-instance")
     env = {**os.environ, "COELAB_INSTANCE_PATH": str(instance), "COELAB_MAIL_BACKEND": "console"}
     env.pop("COELAB_DATABASE_URL", None)
     if request.param == "postgresql":
-        schema = f"coelab_live_{os.getpid()}"
+        schema = f"coelab_{name}_{os.getpid()}"
         reset_pg_schema(PG_URL, schema)
         request.addfinalizer(lambda: drop_pg_schema(PG_URL, schema))
         env["COELAB_DATABASE_URL"] = with_search_path(PG_URL, schema)
     with demo_server(env, instance) as url:
+        yield url, instance, env
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request, tmp_path_factory):
+    """The app as `make run` starts it: migrated database with the demo data (SQLite,
+    and PostgreSQL when the suite runs on it), gevent server."""
+    for url, _instance, _env in own_demo(request, tmp_path_factory, "live"):
         yield url
 
 

@@ -155,6 +155,7 @@ def report(role: str, found: dict[str, list[dict]]) -> str:
 
 
 @pytest.mark.slow  # a crawl of every page
+@pytest.mark.one_backend
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_a_role_reaches_has_no_serious_violation(role, axe_person, live_server,
                                                             capsys):
@@ -175,6 +176,7 @@ def test_every_page_a_role_reaches_has_no_serious_violation(role, axe_person, li
     assert not failing, report(role, failing)
 
 
+@pytest.mark.one_backend
 def test_the_pages_before_login_have_no_serious_violation(axe_person, live_server, capsys):
     page = axe_person()
     found = {}
@@ -316,6 +318,28 @@ def activate(page, selector: str | None = None, name: str | None = None) -> None
     page.keyboard.press("Enter")
 
 
+def confirm_by_keyboard(page) -> None:
+    """Answer the confirmation of an irreversible step (static/confirm.js) by keyboard:
+    the dialog opens on "Annuler"; Tab, then Enter on "Confirmer"."""
+    page.locator("dialog.confirm-dialog[open]").wait_for(timeout=5000)
+    assert page.evaluate(FOCUSED, ["dialog button", "Annuler"])
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED, ["dialog button", "Confirmer"])
+    page.keyboard.press("Enter")
+
+
+def open_tab(page, name: str) -> None:
+    """Open a section of the deliverable page (static/tabs.js) by keyboard: Tab to the
+    selected tab, then the arrow keys (the tabs follow the focus)."""
+    tab_to(page, "[role=tab][aria-selected=true]")
+    for _ in range(8):
+        if page.evaluate(FOCUSED, ["[role=tab]", name]):
+            assert page.locator("[role=tab][aria-selected=true]", has_text=name).count() == 1
+            return
+        page.keyboard.press("ArrowRight")
+    raise AssertionError(f"no tab {name!r} on {page.url}")
+
+
 def keyboard_log_in(page, base_url: str, address: str) -> None:
     page.goto(base_url + "/login")
     tab_to(page, "input[type=email], input[name=email]")
@@ -349,12 +373,18 @@ def test_keyboard_write_in_a_document(keyboard_user):
     assert page.evaluate(FOCUSED, [".cm-content", None])
     page.keyboard.press("Control+End")
     page.keyboard.type(" Écrit au clavier seul.")
-    # the toolbar formats the text from the keyboard too: Ctrl+B around a new word
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+b")
-    page.keyboard.type("important")
     page.wait_for_function(
         "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.')")
+    # the toolbar formats the text from the keyboard too: Ctrl+B around a new word (each
+    # key's effect awaited before the next: on a loaded machine a shortcut pressed while
+    # the editor still handles the Enter was seen to be lost)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.\\n')")
+    page.keyboard.press("Control+b")
+    page.wait_for_function(
+        "() => window.coelabEditor.view.state.doc.toString().endsWith('****')")
+    page.keyboard.type("important")
     page.wait_for_function(
         "() => window.coelabEditor.ytext.toString().includes('**important**')")
     # saved on the server: the preview (rendered by the server from the shared text)
@@ -422,6 +452,7 @@ def fill_rubric_by_keyboard(page, comment: str) -> int:
     keys = page.eval_on_selector_all("fieldset.criterion", "fs => fs.map(f => f.id)")
     assert keys
     activate(page, "button", "Soumettre l'évaluation")
+    confirm_by_keyboard(page)
     alert = page.get_by_role("alert").first
     alert.wait_for()
     assert "corrigez" in alert.inner_text()
@@ -442,6 +473,7 @@ def fill_rubric_by_keyboard(page, comment: str) -> int:
     tab_to(page, "textarea", None)  # the overall comment
     page.keyboard.type(comment)
     activate(page, "button", "Soumettre l'évaluation")
+    confirm_by_keyboard(page)
     page.get_by_text("Évaluation soumise.").wait_for(timeout=10000)
     assert_accessible(page, "a deliverable with its assessments")
     return len(keys)
@@ -464,6 +496,7 @@ print(case.id)
     page.goto(f"{own_server.url}/deliverables/{case_id}")
     assert page.locator("[data-state=in_review]").inner_text().startswith("État :")
     assert_accessible(page, "a deliverable in review")
+    open_tab(page, "Évaluations")
     activate(page, "a", "Évaluer la remise n° 1")
     page.wait_for_url(f"**/deliverables/{case_id}/assessment")
     count = fill_rubric_by_keyboard(page, "Évalué au clavier")
@@ -484,7 +517,8 @@ def test_keyboard_juror_declares_and_scores(keyboard_user, own_server):
     activate(page, "button", "Enregistrer ma déclaration")
     page.locator("input[type=radio][value=accept]").wait_for(state="detached", timeout=10000)
     open_from_dashboard(page, COTE_BLEUE)
-    page.wait_for_url(f"**/deliverables/{case_id}")
+    page.wait_for_url(f"**/deliverables/{case_id}**")
+    open_tab(page, "Évaluations")
     activate(page, "a", "Évaluer la remise n° 1")
     page.wait_for_url(f"**/deliverables/{case_id}/assessment")
     fill_rubric_by_keyboard(page, "Noté par le jury au clavier")
@@ -508,7 +542,9 @@ print(case.id)
 """)
     page = keyboard_user("formateur")
     page.goto(f"{own_server.url}/deliverables/{case_id}")
+    open_tab(page, "Jury")
     activate(page, "button", "Ouvrir la délibération")
+    confirm_by_keyboard(page)
     page.get_by_text("La délibération est ouverte.").wait_for(timeout=10000)
     # the decision: a level per criterion (select, arrow keys), the outcome, the reasons
     selects = page.eval_on_selector_all("select[id^=agreed-]", "ss => ss.map(s => s.id)")
@@ -522,10 +558,12 @@ print(case.id)
     tab_to(page, "textarea")
     page.keyboard.type("Analyse solide, soutenance claire : décision prise au clavier.")
     activate(page, "button", "Enregistrer la décision")
+    confirm_by_keyboard(page)
     page.get_by_text("Décision enregistrée", exact=False).wait_for(timeout=10000)
     # the minutes wait for every sitting member's signature, the president's first
     assert "Marc Olivieri" in page.locator(".decision").inner_text()
     activate(page, "button", "Signer le procès-verbal")
+    confirm_by_keyboard(page)
     page.get_by_text("Procès-verbal signé.").wait_for(timeout=10000)
     assert_accessible(page, "the decision and its minutes")
     assert page.get_by_role("button", name="Signer le procès-verbal").count() == 0

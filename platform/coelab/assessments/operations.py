@@ -26,7 +26,7 @@ from ..models import Cohort, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
-from ..policy import is_juror
+from ..policy import is_juror, read_once
 from .models import (
     Assessment,
     AssessmentKind,
@@ -169,12 +169,16 @@ def framework() -> list[CompetencyBlock]:
 
 
 def competencies_by_code(codes: list[str] | None = None) -> dict[str, Competency]:
-    query = select(Competency)
-    if codes is not None:
-        if not codes:
-            return {}
-        query = query.where(Competency.code.in_(codes))
-    return {c.code: c for c in db.session.scalars(query)}
+    if codes is not None and not codes:
+        return {}
+    # the framework is a few dozen rows, asked by each section of a page (the rubric,
+    # each author's passport): read whole once per request (policy.read_once)
+    framework = read_once(("competencies",), lambda: {
+        c.code: c for c in db.session.scalars(select(Competency).order_by(Competency.id))})
+    if codes is None:
+        return dict(framework)
+    wanted = set(codes)
+    return {code: c for code, c in framework.items() if code in wanted}
 
 
 # --- rubrics ---------------------------------------------------------------------------

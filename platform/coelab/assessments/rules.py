@@ -15,7 +15,16 @@ from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, route_of
 from ..jury.models import Impartiality, JuryDecision, PanelDeliverable, PanelMember
 from ..jury.queries import scoring_complete
-from ..policy import Rule, is_juror, is_staff, member_or_staff, reads_deliverable, reviews, staff
+from ..policy import (
+    Rule,
+    is_juror,
+    is_staff,
+    member_or_staff,
+    reads_deliverable,
+    reviews,
+    sits_on,
+    staff,
+)
 from .models import Assessment, AssessmentKind, AssessmentStatus
 
 
@@ -72,9 +81,14 @@ def _jury_score_read(user: Any, assessment: Assessment) -> bool:
     if (publishes_juror_scores() and not assessment.withdrawn
             and _score_released(assessment)):
         return reads_deliverable(user, deliverable)
-    if assessment.panel_id is None or db.session.execute(_SITS_ON, {
+    if assessment.panel_id is None:
+        return False
+    seated = sits_on(user, deliverable.id, assessment.panel_id)  # the request's facts
+    if seated is None:
+        seated = db.session.execute(_SITS_ON, {
             "user_id": user.id, "deliverable_id": deliverable.id,
-            "panel_id": assessment.panel_id}).first() is None:
+            "panel_id": assessment.panel_id}).first() is not None
+    if not seated:
         return False
     if (assessment.round == deliverable.round
             and deliverable.state in BLIND_SCORING[route_of(deliverable)]):

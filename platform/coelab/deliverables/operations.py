@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +26,7 @@ from ..documents.operations import create_document
 from ..models import Cohort, CohortRole, Membership, Team, TeamMember, User
 from ..operations import OperationError
 from ..plugins import DeliverableKind, DetailField, Theme, registry
-from ..policy import can
+from ..policy import can, keeping, read_once, roles_of
 from . import files
 from .models import (
     Attachment,
@@ -57,9 +57,22 @@ class Schedule:
     stored: bool  # False while the cohort uses the kind's defaults
 
 
+def _schedules_of(cohort_ids: list[int]) -> dict[int, dict[str, DeliverableSchedule]]:
+    out: dict[int, dict[str, DeliverableSchedule]] = {i: {} for i in cohort_ids}
+    for row in db.session.scalars(select(DeliverableSchedule).where(
+            DeliverableSchedule.cohort_id.in_(cohort_ids))):
+        out[row.cohort_id][row.kind] = row
+    return out
+
+
+def _stored_schedules(cohort_id: int) -> dict[str, DeliverableSchedule]:
+    """The cohort's stored schedules by kind, read once per page (``policy.read_once``):
+    a table asks each row's due date."""
+    return read_once(("schedules", cohort_id), lambda: _schedules_of([cohort_id])[cohort_id])
+
+
 def schedule_for(cohort: Cohort, kind: DeliverableKind) -> Schedule:
-    row = db.session.scalar(select(DeliverableSchedule).where(
-        DeliverableSchedule.cohort_id == cohort.id, DeliverableSchedule.kind == kind.name))
+    row = _stored_schedules(cohort.id).get(kind.name)
     if row is None:
         # by default the work is due on the cohort's last day
         return Schedule(kind, cohort.end_date, AuthorshipMode(kind.authorship), False)
@@ -151,17 +164,49 @@ def effective_due_date(deliverable: Deliverable, schedule: Schedule | None = Non
     return schedule.due_date
 
 
+def _teams_by_member(cohort_ids: list[int]) -> dict[int, dict[int, Team]]:
+    out: dict[int, dict[int, Team]] = {i: {} for i in cohort_ids}
+    for team, user_id in db.session.execute(
+            select(Team, TeamMember.user_id).join(TeamMember)
+            .where(Team.cohort_id.in_(cohort_ids)).order_by(Team.id)):
+        out[team.cohort_id][user_id] = team
+    return out
+
+
+def _deliverables_by_author(cohort_ids: list[int]) -> dict[int, dict[tuple, Deliverable]]:
+    out: dict[int, dict[tuple, Deliverable]] = {i: {} for i in cohort_ids}
+    for d in db.session.scalars(select(Deliverable).where(Deliverable.cohort_id.in_(cohort_ids))
+                                .options(selectinload(Deliverable.extensions))):
+        out[d.cohort_id][d.kind, d.author_key] = d
+    return out
+
+
+def _read_cohorts(cohort_ids: list[int]) -> None:
+    """What :func:`obligations_of` reads per cohort (teams, schedules, works by author),
+    for several cohorts at once: a trainee of two cohorts pays the queries once."""
+    if len(cohort_ids) < 2 or not keeping():
+        return
+    for name, load in (("teams_by_member", _teams_by_member), ("schedules", _schedules_of),
+                       ("deliverables_by_author", _deliverables_by_author)):
+        found = load(cohort_ids)
+        for cohort_id in cohort_ids:
+            read_once((name, cohort_id), lambda c=cohort_id, f=found: f[c])
+
+
 def _team_of(user: User, cohort: Cohort) -> Team | None:
-    return db.session.scalar(select(Team).join(TeamMember).where(
-        Team.cohort_id == cohort.id, TeamMember.user_id == user.id))
+    # a page lists what each trainee of the cohort owes: the cohort's teams, read once
+    teams = read_once(("teams_by_member", cohort.id),
+                      lambda: _teams_by_member([cohort.id])[cohort.id])
+    return teams.get(user.id)
 
 
 def find_deliverable(cohort: Cohort, kind: DeliverableKind, mode: AuthorshipMode,
                      *, team: Team | None, owner: User | None) -> Deliverable | None:
     key = author_key(mode, getattr(team, "id", None), getattr(owner, "id", None))
-    return db.session.scalar(select(Deliverable).where(
-        Deliverable.cohort_id == cohort.id, Deliverable.kind == kind.name,
-        Deliverable.author_key == key))
+    # likewise the cohort's deliverables by author, read once per page
+    found = read_once(("deliverables_by_author", cohort.id),
+                      lambda: _deliverables_by_author([cohort.id])[cohort.id])
+    return found.get((kind.name, key))
 
 
 def obligations_of(membership: Membership) -> list[Obligation]:
@@ -187,10 +232,19 @@ def obligations_of(membership: Membership) -> list[Obligation]:
 
 
 def obligations_for(user: User) -> list[Obligation]:
-    """Everything a trainee owes, across their cohorts, soonest due first."""
-    memberships = db.session.scalars(select(Membership).join(Cohort).where(
-        Membership.user_id == user.id, Membership.role == CohortRole.TRAINEE
-    ).order_by(Cohort.start_date, Cohort.name))
+    """Everything a trainee owes, across their cohorts, soonest due first (read once per
+    request: the header's "À traiter", the dashboard and the workspace all show them)."""
+    return list(read_once(("obligations", user.id), lambda: _obligations_for(user)))
+
+
+def _obligations_for(user: User) -> list[Obligation]:
+    if CohortRole.TRAINEE not in roles_of(user).values():
+        return []  # no cohort where they are a trainee (read with the policy's facts)
+    # their memberships as the policy's facts read them (User.memberships), in the
+    # order of their cohorts
+    memberships = sorted((m for m in user.memberships if m.role == CohortRole.TRAINEE),
+                         key=lambda m: (m.cohort.start_date, m.cohort.name))
+    _read_cohorts([m.cohort_id for m in memberships])
     out = [o for m in memberships for o in obligations_of(m)]
     return sorted(out, key=lambda o: (o.due_date or date.max, o.cohort.name))
 
@@ -397,26 +451,30 @@ def last_activity(deliverables: Iterable[Deliverable]) -> dict[int, datetime]:
         if moment is not None and moment > out[deliverable_id]:
             out[deliverable_id] = moment
 
-    for model in (DocumentUpdate, DocumentVersion):
-        for doc_id, moment in db.session.execute(
-                select(model.document_id, func.max(model.created_at))
-                .where(model.document_id.in_(by_doc)).group_by(model.document_id)):
-            bump(by_doc[doc_id], moment)
-    # compaction folds the log into the snapshot, remembering its last edit
-    for doc_id, moment in db.session.execute(
-            select(Document.id, Document.snapshot_edited_at).where(Document.id.in_(by_doc))):
-        bump(by_doc[doc_id], moment)
-    for deliverable_id, moment in db.session.execute(
-            select(Attachment.deliverable_id, func.max(Attachment.created_at))
-            .where(Attachment.deliverable_id.in_(out)).group_by(Attachment.deliverable_id)):
-        bump(deliverable_id, moment)
+    # one query: the text's log, its versions, the snapshot (compaction folds the log
+    # into it, remembering its last edit), by document; the files, by deliverable
+    parts = [
+        select(literal("document").label("of"), model.document_id.label("id"),
+               func.max(model.created_at).label("moment"))
+        .where(model.document_id.in_(by_doc)).group_by(model.document_id)
+        for model in (DocumentUpdate, DocumentVersion)]
+    parts.append(select(literal("document"), Document.id, Document.snapshot_edited_at)
+                 .where(Document.id.in_(by_doc)))
+    parts.append(select(literal("deliverable"), Attachment.deliverable_id,
+                        func.max(Attachment.created_at))
+                 .where(Attachment.deliverable_id.in_(out))
+                 .group_by(Attachment.deliverable_id))
+    for of, key, moment in db.session.execute(union_all(*parts)):
+        bump(by_doc[key] if of == "document" else key, moment)
     return out
 
 
 def cohort_deliverables(cohort: Cohort) -> list[Deliverable]:
     # the tables show each one's due date: its extensions come with it, not one by one
     return list(db.session.scalars(select(Deliverable).where(
-        Deliverable.cohort_id == cohort.id).options(selectinload(Deliverable.extensions))
+        Deliverable.cohort_id == cohort.id).options(
+            selectinload(Deliverable.extensions), selectinload(Deliverable.owner),
+            selectinload(Deliverable.team))
         .order_by(Deliverable.kind, Deliverable.title)))
 
 

@@ -14,7 +14,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..forms import email_address
 
 
 class PanelForm(FlaskForm):
@@ -23,13 +25,14 @@ class PanelForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = EmailField(_l("Adresse e-mail d'une personne inscrite"),
-                       validators=[DataRequired(), Email()])
+                       validators=[DataRequired(), Length(max=254), email_address])
     role = SelectField(_l("Rôle"), choices=[("member", _l("Membre")),
                                             ("president", _l("Président·e"))])
 
 
 class ExternalForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Adresse e-mail"),
+                       validators=[DataRequired(), Length(max=254), email_address])
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
     # what makes them count as a practising professional of the panel, with where they

@@ -15,17 +15,19 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import operations as core_ops
 from .. import signals
 from ..assessments.models import Assessment, AssessmentKind
 from ..assessments.operations import rubric_criteria
 from ..audit import record
+from ..dates import when as when_label
 from ..db import db, local_today, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Transition
 from ..deliverables.operations import authors_of, kind_of
@@ -35,7 +37,7 @@ from ..documents.operations import unfreeze
 from ..models import CohortRole, Membership, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError, external_url
-from ..policy import PEOPLE, can
+from ..policy import PEOPLE, can, read_once
 from .models import (
     Impartiality,
     JuryDecision,
@@ -67,9 +69,6 @@ from .queries import (
     panel_of as panel_of,
 )
 from .queries import (
-    panels_of as panels_of,
-)
-from .queries import (
     scoring_complete as scoring_complete,
 )
 from .queries import (
@@ -85,6 +84,23 @@ log = logging.getLogger(__name__)
 REVIEW_ACTIONS = tuple(name for name, step in STEPS.items() if step.section == "review"
                        and step.who == "reviewers")
 
+
+
+def seats_of(user: User) -> list[PanelMember]:
+    """The person's seats on panels, with each panel, its cohort and its members, read
+    once per request: the header's "Mes jurys" link and their "À traiter" both ask."""
+    return read_once(("seats", user.id), lambda: list(db.session.scalars(
+        select(PanelMember).where(PanelMember.user_id == user.id)
+        .options(joinedload(PanelMember.panel).joinedload(JuryPanel.cohort),
+                 joinedload(PanelMember.panel).selectinload(JuryPanel.members))
+        .order_by(PanelMember.id)).unique()))
+
+
+def panels_of(user: User) -> list[JuryPanel]:
+    """The panels the person sits on, latest first (``jury.queries.panels_of``, from
+    :func:`seats_of`)."""
+    panels = {seat.panel_id: seat.panel for seat in seats_of(user)}
+    return sorted(panels.values(), key=lambda p: p.created_at, reverse=True)
 
 def create_panel(actor: User, cohort, title: str) -> JuryPanel:
     title = (title or "").strip()
@@ -376,7 +392,7 @@ def _tell_soutenance(deliverable: Deliverable, starts_at: datetime,
     """The step's audience (the authors, the panel members who sit), or ``people``."""
     announce("schedule_soutenance", deliverable,
              _("Date : %(when)s. Fichier agenda : %(ics)s",
-               when=format_datetime(starts_at, "long"),
+               when=when_label(starts_at),
                ics=external_url("jury.ics", deliverable_id=deliverable.id)),
              people=people)
 
@@ -419,22 +435,33 @@ def ics(soutenance: Soutenance, deliverable: Deliverable) -> str:
 
 
 
-def open_deliberation(actor: User, deliverable: Deliverable) -> None:
-    """The soutenance route: the president opens the deliberation, from the day of the
-    soutenance (the panel deliberates right after hearing the authors; the day is the
-    programme's, in Paris)."""
-    _check_route(deliverable, "open_deliberation")
+def deliberation_refusal(actor: User, deliverable: Deliverable) -> str | None:
+    """Why the deliberation cannot open now for ``actor``, or None when it can: the
+    page offers the step only then, and shows this reason otherwise."""
+    if not on_route(STEPS["open_deliberation"], deliverable):
+        return off_route(STEPS["open_deliberation"], deliverable)
     panel = panel_of(deliverable)
     soutenance = db.session.scalar(select(Soutenance).where(
         Soutenance.deliverable_id == deliverable.id))
     if panel is None or soutenance is None:
-        raise OperationError(_("La soutenance n'est pas programmée."))
+        return _("La soutenance n'est pas programmée.")
     if not can(actor, "deliverable.open_deliberation", deliverable):
-        raise OperationError(_("Seul·e le ou la président·e du jury ouvre la délibération."))
+        return _("Seul·e le ou la président·e du jury ouvre la délibération.")
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     day = soutenance.starts_at.astimezone(zone).date()
     if local_today() < day:
-        raise OperationError(_("La délibération s'ouvre le jour de la soutenance."))
+        return _("La délibération s'ouvre le jour de la soutenance, le %(day)s.",
+                 day=format_date(day, "long"))
+    return None
+
+
+def open_deliberation(actor: User, deliverable: Deliverable) -> None:
+    """The soutenance route: the president opens the deliberation, from the day of the
+    soutenance (the panel deliberates right after hearing the authors; the day is the
+    programme's, in Paris)."""
+    refusal = deliberation_refusal(actor, deliverable)
+    if refusal:
+        raise OperationError(refusal)
     with transaction():
         move(actor, deliverable, "open_deliberation")
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..db import db
 from ..deliverables.export import export_pdf_from_template
@@ -18,7 +19,7 @@ from ..deliverables.models import Deliverable, DeliverableState
 from ..deliverables.operations import authors_of
 from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, SOUTENANCE, route_of, step
 from ..forms import ConfirmForm
-from ..models import Cohort
+from ..models import Cohort, Team, TeamMember
 from ..operations import OperationError, find_user_by_email
 from ..plugins import registry
 from ..policy import can, require
@@ -33,7 +34,14 @@ from .forms import (
     PanelForm,
     ScheduleForm,
 )
-from .models import JuryDecision, JuryPanel, PanelDeliverable, PanelRole, Soutenance
+from .models import (
+    JuryDecision,
+    JuryPanel,
+    PanelDeliverable,
+    PanelMember,
+    PanelRole,
+    Soutenance,
+)
 from .queries import DECISION, SCHEDULING, composition
 
 bp = Blueprint("jury", __name__)
@@ -45,11 +53,30 @@ def _panel(panel_id: int, action: str = "jury.view") -> JuryPanel:
     return panel
 
 
+def _panel_with_works(panel_id: int) -> JuryPanel:
+    """The panel, its members and the works it judges with their authors, read in a
+    fixed number of queries (its page lists every one of them)."""
+    work = selectinload(JuryPanel.assignments).selectinload(PanelDeliverable.deliverable)
+    panel = db.session.scalar(select(JuryPanel).where(JuryPanel.id == panel_id).options(
+        selectinload(JuryPanel.members).selectinload(PanelMember.user),
+        work.selectinload(Deliverable.owner), work.selectinload(Deliverable.cohort),
+        work.selectinload(Deliverable.team).selectinload(Team.members)
+        .selectinload(TeamMember.user)))
+    if panel is None:
+        abort(404)
+    require("jury.view", panel)
+    return panel
+
+
 @bp.route("/juries")
 @login_required
 def mine():
+    # the coordination sits on no panel, yet composes them all: each cohort's juries
+    cohorts = (db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc(),
+                                                          Cohort.name)).all()
+               if can(current_user, "jury.manage") else [])
     return render_template("coelab/jury/mine.html", panels=ops.panels_of(current_user),
-                           member_of=ops.member_of)
+                           member_of=ops.member_of, cohorts=cohorts)
 
 
 @bp.route("/cohorts/<int:cohort_id>/juries", methods=["GET", "POST"])
@@ -66,13 +93,15 @@ def cohort_panels(cohort_id: int):
         return done
     panels = db.session.scalars(select(JuryPanel).where(JuryPanel.cohort_id == cohort.id)
                                 .order_by(JuryPanel.created_at)).all()
-    return render_template("coelab/jury/cohort.html", cohort=cohort, panels=panels, form=form)
+    return render_template("coelab/jury/cohort.html", cohort=cohort, panels=panels, form=form,
+                           waiting=_ready(None, cohort.id))
 
 
-def _ready(panel: JuryPanel) -> list[Deliverable]:
+def _ready(panel: JuryPanel | None, cohort_id: int | None = None) -> list[Deliverable]:
+    """The cohort's works ready for their jury that no panel judges yet."""
     taken = select(PanelDeliverable.deliverable_id)
     return list(db.session.scalars(select(Deliverable).where(
-        Deliverable.cohort_id == panel.cohort_id,
+        Deliverable.cohort_id == (panel.cohort_id if panel is not None else cohort_id),
         Deliverable.state == DeliverableState.READY_FOR_JURY,
         Deliverable.id.not_in(taken)).order_by(Deliverable.title)))
 
@@ -85,13 +114,27 @@ def _forms(panel: JuryPanel, member=None) -> dict:
              if member is not None and member.external else {})
     return {"member_form": MemberForm(prefix="member"), "external_form": ExternalForm(
         prefix="external"), "assign_form": assign, "declaration_form": DeclarationForm(
-        prefix="declare", data=known), "schedule_form": ScheduleForm(prefix="schedule")}
+        prefix="declare", data=known)}
+
+
+def _schedule_form(deliverable_id: int, soutenance: Soutenance | None) -> ScheduleForm:
+    """The form that programmes (or moves) one deliverable's soutenance, prefilled with
+    the current date, time and place when there is one; its fields take ids of their
+    own, a panel listing several works."""
+    data = ({"starts_at": _local(soutenance.starts_at).replace(tzinfo=None),
+             "duration": soutenance.duration_minutes, "place": soutenance.place,
+             "video_link": soutenance.video_link} if soutenance is not None else None)
+    form = ScheduleForm(prefix="schedule", data=data)
+    for f in form:
+        if f.name != "schedule-csrf_token":
+            f.id = f.label.field_id = f"schedule-{deliverable_id}-{f.short_name}"
+    return form
 
 
 @bp.route("/juries/<int:panel_id>")
 @login_required
 def panel(panel_id: int):
-    panel = _panel(panel_id)
+    panel = _panel_with_works(panel_id)
     member = ops.member_of(current_user, panel)
     soutenances = {s.deliverable_id: s for s in db.session.scalars(
         select(Soutenance).where(Soutenance.panel_id == panel.id))}
@@ -102,6 +145,9 @@ def panel(panel_id: int):
         composition={SCHEDULING: composition(panel, SCHEDULING),
                      DECISION: composition(panel, DECISION)},
         soutenances=soutenances, authors_of=authors_of, local=_local,
+        schedule_forms={a.deliverable_id: _schedule_form(a.deliverable_id,
+                                                         soutenances.get(a.deliverable_id))
+                        for a in panel.assignments},
         **_forms(panel, member))
 
 
@@ -276,6 +322,10 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
         # what the panel still lacks to decide (the members who sit count), and whether
         # the decision waits for scores still given blind (coelab.jury.operations.decide)
         "decision_composition": composition(panel, DECISION),
+        "scheduling_composition": composition(panel, SCHEDULING),
+        # the deliberation opens on the soutenance's day: why not yet, for its president
+        "deliberation_refusal": (ops.deliberation_refusal(user, deliverable) if can(
+            user, "deliverable.open_deliberation", deliverable) else None),
         "awaiting_scores": deliverable.state in BLIND_SCORING[route] and not all_scored,
         "authors": authors_of(deliverable),
         "decision_form": DecisionForm(prefix="decision"),

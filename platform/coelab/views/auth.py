@@ -117,6 +117,7 @@ def _token_page(purpose: TokenPurpose, token: str, action, template: str, done_m
     """The "choose your password" page behind an invitation or reset link."""
     try:
         user = ops.check_token(token, purpose)
+        next_path = ops.token_next_path(token, purpose)
     except TokenError as exc:
         return _invalid_link(exc, purpose)
     form = NewPasswordForm()
@@ -131,7 +132,7 @@ def _token_page(purpose: TokenPurpose, token: str, action, template: str, done_m
         sign_in(chosen_by)
 
     done = submit_form(form, choose_password, done=done_message,
-                       next_url=url_for("core.dashboard"))
+                       next_url=_safe_next(next_path))
     return done or render_template(template, form=form, user=user)
 
 

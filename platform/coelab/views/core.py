@@ -37,12 +37,20 @@ from ..models import (
     User,
 )
 from ..plugins import registry
-from ..policy import can, cohort_role, require
+from ..policy import can, cohort_role, remember_facts, require
 from ..rules import visible_cohorts
+from . import queues
 from .auth import sign_in
-from .helpers import run_action, submit_form
+from .helpers import cohort_or_404, run_action, submit_form
 
 bp = Blueprint("core", __name__)
+
+
+@bp.before_app_request
+def _one_read_of_each_persons_roles() -> None:
+    """The policy's rules read each person's roles, teams and panel seats once per
+    page rather than once per object they are asked about (``policy.remember_facts``)."""
+    remember_facts()
 
 
 @bp.route("/")
@@ -58,9 +66,12 @@ def dashboard():
     require("dashboard.view")
     cohorts = visible_cohorts(current_user)
     roles = {c.id: cohort_role(current_user, c) for c in cohorts}
-    attention = registry().collect("attention_items", current_user)
+    # the work queue, most urgent first (coelab.views.queues; the header's count too)
+    attention = queues.attention(current_user)
     return render_template("coelab/dashboard.html", cohorts=cohorts, roles=roles,
-                           attention=attention, obligations=obligations_for(current_user),
+                           attention=attention,
+                           obligations=queues.obligations_cached(current_user),
+                           juries=queues.jury_overview(current_user),
                            panels=registry().collect("dashboard_panels", current_user))
 
 
@@ -132,7 +143,7 @@ def new_cohort():
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 def workspace(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     require("cohort.view", cohort)
     reg = registry()
     panels = reg.collect("workspace_panels", cohort, current_user)
@@ -168,7 +179,7 @@ def workspace(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members", methods=["GET", "POST"])
 @login_required
 def members(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     require("cohort.manage", cohort)
     form = InviteMemberForm()
     done = submit_form(
@@ -196,7 +207,7 @@ def members(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/members/<int:membership_id>/remove", methods=["POST"])
 @login_required
 def remove_member(cohort_id: int, membership_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     require("cohort.manage", cohort)
     membership = db.get_or_404(Membership, membership_id)
     if membership.cohort_id != cohort.id:
@@ -210,7 +221,7 @@ def remove_member(cohort_id: int, membership_id: int):
 @bp.route("/cohorts/<int:cohort_id>/teams", methods=["GET", "POST"])
 @login_required
 def teams(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     require("cohort.manage", cohort)
     form = TeamForm()
     done = submit_form(
@@ -235,7 +246,7 @@ def teams(cohort_id: int):
 
 
 def _team_in_cohort(cohort_id: int, team_id: int) -> Team:
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     team = db.get_or_404(Team, team_id)
     if team.cohort_id != cohort.id:
         abort(404)
@@ -295,7 +306,7 @@ def audit(object_type: str, object_id: int):
 @bp.route("/cohorts/<int:cohort_id>/audit")
 @login_required
 def cohort_audit(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = cohort_or_404(cohort_id)
     require("cohort.view_audit", cohort)
     events = list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.cohort_id == cohort.id)

@@ -13,10 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from ..db import db
+from ..models import Cohort, Membership
 from ..operations import OperationError
 
 T = TypeVar("T")
@@ -99,3 +103,13 @@ def run_action(
         return redirect(back)
     flash(_outcome(done, result), "success")
     return redirect(_outcome(next_url, result))
+
+
+def cohort_or_404(cohort_id: int) -> Cohort:
+    """The cohort with its memberships and their people, read in two more queries: the
+    pages that list a cohort's trainees and trainers walk them (``Cohort.members``)."""
+    cohort = db.session.scalar(select(Cohort).where(Cohort.id == cohort_id).options(
+        selectinload(Cohort.memberships).selectinload(Membership.user)))
+    if cohort is None:
+        abort(404)
+    return cohort
