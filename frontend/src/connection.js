@@ -84,7 +84,8 @@ function shutDown (provider) {
 
 /**
  * The connection's state and the status line. messages: the MessageLine under the
- * editor; writable(): whether the text may be changed; setReadOnly(): make it not.
+ * editor; writable(): whether this person may change the text (once it is here: the status
+ * line does not say "read-only" to a writer while it loads); setReadOnly(): make it not.
  */
 export class Connection {
   constructor (provider, { statusElement, messages, writable, setReadOnly, maxUpdateSize }) {
@@ -98,6 +99,9 @@ export class Connection {
     // the status line until the server has it
     this.pending = null
     this.syncedTimer = null
+    // the text has arrived once (from the server, another tab or this device's copy):
+    // until then the editor is read-only (main.js, textArrived)
+    this.loaded = false
     this.listen()
     this.render()
   }
@@ -124,8 +128,13 @@ export class Connection {
   }
 
   state () {
-    const { stopped, connected, pending, lostOnce } = this
-    return connectionState({ stopped, online: navigator.onLine, connected, pending, lostOnce })
+    const { stopped, connected, pending, lostOnce, loaded } = this
+    return connectionState({ stopped, online: navigator.onLine, connected, pending, lostOnce, loaded })
+  }
+
+  textArrived () {
+    this.loaded = true
+    this.render()
   }
 
   render () {

@@ -28,7 +28,11 @@ import { byId } from './dom.js'
 function start (app) {
   const options = editorOptions(app.dataset, window.location.origin)
   let canWrite = options.canWrite
-  const writable = () => canWrite
+  // read-only until the text is here: words typed into the empty editor before the
+  // first synchronisation would be concurrent with the whole text, and Yjs would put
+  // them before or after it, glued to its first or last line (textArrived below)
+  let textHere = false
+  const writable = () => canWrite && textHere
   const doc = new Y.Doc()
   const ytext = doc.getText('content')
   const persistence = openOfflineCopy(doc, options)
@@ -36,6 +40,7 @@ function start (app) {
   const messages = new MessageLine(byId('editor-error'))
   const { view, undoManager, setWritable, setSource } = createEditor(byId('editor'), {
     ...options,
+    canWrite: writable(),
     source: sourceChosen(),
     ytext,
     awareness: provider.awareness,
@@ -58,8 +63,24 @@ function start (app) {
     connection.render()
   }
   connection = new Connection(provider, {
-    statusElement: byId('connection-status'), messages, writable, setReadOnly, maxUpdateSize: options.maxUpdateSize
+    statusElement: byId('connection-status'), messages, writable: () => canWrite, setReadOnly, maxUpdateSize: options.maxUpdateSize
   })
+  // the text is here once the server answered (its answer to the provider's sync-step-1
+  // is a transaction of the provider's, even when it changes nothing), another tab sent
+  // it (the provider's broadcast channel), or this device's copy holds it
+  const textArrived = () => {
+    if (textHere) return
+    textHere = true
+    doc.off('afterTransaction', fromProvider)
+    if (canWrite) {
+      setWritable(true)
+      toolbar.setEnabled(true)
+    }
+    connection.textArrived()
+  }
+  function fromProvider (transaction) { if (transaction.origin === provider) textArrived() }
+  doc.on('afterTransaction', fromProvider)
+  if (persistence) persistence.once('synced', () => { if (ytext.length > 0) textArrived() })
   const preview = startPreview(provider, doc, options.previewUrl)
   watchPresence(byId('presence'), provider.awareness, { userId: options.user.id, t, locale: currentLocale() })
   const commentsElement = byId('comments')

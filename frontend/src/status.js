@@ -2,16 +2,20 @@
 // editor (#editor-error): what is going on, and what the server refused.
 
 /** The state the status line shows. */
-export function connectionState ({ stopped, online, connected, pending, lostOnce }) {
+export function connectionState ({ stopped, online, connected, pending, lostOnce, loaded = true }) {
   if (stopped) return 'stopped'
   if (!online) return 'offline'
+  // connected, the text not yet here: "Connecté" would invite typing into an empty page
+  if (connected && !loaded) return 'loading'
   if (connected) return pending ? 'sending' : 'connected'
-  return lostOnce ? 'reconnecting' : 'connecting'
+  // "reconnecting" tells a writer to go on writing: only once there is a text to write in
+  return lostOnce && loaded ? 'reconnecting' : 'connecting'
 }
 
 /** The text of a state, for a writer or a reader; pending: the refused change's code. */
 export function statusText (state, { canWrite, pending }, t) {
   if (state === 'stopped') return t(canWrite ? 'status.stopped' : 'status.stoppedReadonly')
+  if (state === 'loading') return t('status.loading')
   if (state === 'sending') return t(pending === 'rate-limited' ? 'status.rateLimited' : 'status.outOfSync')
   if (canWrite) return t('status.' + state)
   if (state === 'connected') return t('status.connectedReadonly')

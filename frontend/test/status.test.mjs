@@ -15,6 +15,16 @@ test('the connection state: stopped before offline, before connected, before ret
   assert.equal(connectionState({ ...base, lostOnce: true }), 'reconnecting')
 })
 
+test('before the text first arrives: loading once connected, never "go on writing"', () => {
+  const before = { ...base, loaded: false }
+  assert.equal(connectionState({ ...before, connected: true }), 'loading')
+  assert.equal(connectionState({ ...before, connected: true, pending: 'rate-limited' }), 'loading')
+  assert.equal(connectionState({ ...before, lostOnce: true }), 'connecting')
+  assert.equal(connectionState({ ...before, online: false }), 'offline')
+  assert.equal(statusText('loading', { canWrite: false }, t), '<status.loading>')
+  assert.equal(statusText('loading', { canWrite: true }, t), '<status.loading>')
+})
+
 test('the status text tells writers from readers', () => {
   assert.equal(statusText('connected', { canWrite: true }, t), '<status.connected>')
   assert.equal(statusText('connected', { canWrite: false }, t), '<status.connectedReadonly>')

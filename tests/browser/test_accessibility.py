@@ -365,6 +365,11 @@ def test_keyboard_write_in_a_document(keyboard_user):
     # the states are told in words, not by colour alone: the connection, who is there
     assert "Connecté" in page.locator("#connection-status").inner_text()
     page.locator("#presence").get_by_text("Amandine Roux", exact=False).wait_for()
+    # "Connecté" comes with the socket, the text with the first synchronisation after it:
+    # typed before, the words would be concurrent with the whole text (the CI failure)
+    page.wait_for_function(
+        "() => window.coelabEditor.provider.synced && window.coelabEditor.ytext.length > 0",
+        timeout=15000)
     # the toolbar is one Tab stop (arrow keys inside), then the text
     tab_to(page, "#editor-toolbar button")
     page.keyboard.press("ArrowRight")

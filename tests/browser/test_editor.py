@@ -112,6 +112,42 @@ def test_edits_of_a_tab_closed_offline_are_kept(people):
         arg="Gardé sur l'appareil d'Inès.", timeout=20000)
 
 
+def test_the_text_is_writable_only_once_it_has_arrived(people):
+    """Words typed into the still empty editor, before the server's text arrived, were
+    concurrent with the whole text: Yjs put them before it, glued to its title (seen in
+    CI as a keyboard test typing right after "Connecté")."""
+    amandine = people()
+    page = amandine.page
+    log_in(page, amandine.base_url, email("stagiaire"))
+    page.locator(".cards a").first.click()
+    url = amandine.base_url + page.get_by_role("link", name=CALANQUES).first.get_attribute("href")
+    # this device has no copy of the text yet, and its socket gets no answer for now
+    held = []
+    page.route_web_socket(re.compile(r"/socket\.io/"), lambda ws: held.append(ws))
+    page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())
+    page.goto(url)
+    page.wait_for_function("() => window.coelabEditor")
+    status = page.locator("#connection-status")
+    assert status.get_attribute("data-state") == "connecting"
+    # a writer is not told "read-only" while the text loads; nothing can be typed in
+    assert "Lecture seule" not in status.inner_text()
+    assert page.locator("#editor-toolbar button[data-action=bold]").is_disabled()
+    type_into(page, "Tapé trop tôt.")
+    assert text_of(page) == ""
+    assert page.evaluate("() => window.coelabEditor.view.state.readOnly")
+    # the server answers: the text is there, writable, and what is typed at its end stays there
+    page.unroute(re.compile(r"/socket\.io/"))
+    assert held, "the editor opened no WebSocket"
+    held[0].connect_to_server()
+    page.wait_for_selector(CONNECTED, timeout=20000)
+    assert "## Situation-problème" in text_of(page)
+    assert not page.locator("#editor-toolbar button[data-action=bold]").is_disabled()
+    type_into(page, " Tapé à temps.")
+    page.wait_for_function(
+        "() => window.coelabEditor.ytext.toString().trimEnd().endsWith('Tapé à temps.')")
+    assert "Tapé trop tôt." not in text_of(page)
+
+
 def test_the_preview_never_runs_script_written_in_the_text(people):
     karim = people()
     open_document(karim, "karim.haddad", "Partager l'information sans perdre la "

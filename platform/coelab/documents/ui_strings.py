@@ -23,6 +23,7 @@ def ui_strings() -> dict[str, str]:
             "Connecté, en lecture seule : vous voyez les modifications des auteurs en direct, "
             "sans pouvoir modifier le texte."),
         "status.connecting": _("Connexion…"),
+        "status.loading": _("Chargement du texte…"),
         "status.reconnecting": _(
             "Connexion perdue, reconnexion en cours : vous pouvez continuer à écrire, "
             "rien n'est perdu."),
