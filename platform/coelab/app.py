@@ -16,7 +16,7 @@ from flask_login import current_user
 from jinja2 import FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, sessions
+from . import assets, branding, sessions
 from . import config as config_module
 from .core_plugin import CorePlugin
 from .dates import clock, when
@@ -112,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     # static files: compressed variants, content-hashed URLs cached for a year
     assets.init_app(app)
+    branding.init_app(app)
     _template_helpers(app)
     app.jinja_env.add_extension("coelab.documents.ui_strings.UiStringsExtension")
     return app

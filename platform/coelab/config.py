@@ -36,6 +36,15 @@ def _worker_index(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _organisation_name(raw: str | None) -> str:
+    """The training organisation's name (coelab.branding): one line of at most 120
+    characters, or empty for none."""
+    name = " ".join((raw or "").split())
+    if len(name) > 120:
+        raise ConfigError(f"COELAB_ORGANISATION_NAME is at most 120 characters, got {len(name)}")
+    return name
+
+
 def _local_secret(instance_path: Path) -> str:
     """A secret kept in the instance folder so that local sessions survive restarts."""
     path = instance_path / "secret_key"
@@ -79,6 +88,8 @@ def from_environment(instance_path: Path, overrides: dict[str, Any]) -> dict[str
         # who signs the attestations de fin de formation, "Name, function" (cohort
         # plugin, cohort/attestation.py); unset: the issuing coordinator
         "PROGRAMME_LEAD": env.get("COELAB_PROGRAMME_LEAD", "").strip(),
+        # the organisation running the site, named on every page (coelab.branding)
+        "ORGANISATION_NAME": _organisation_name(env.get("COELAB_ORGANISATION_NAME")),
         "SMTP_HOST": env.get("COELAB_SMTP_HOST", "localhost"),
         "SMTP_PORT": _int("COELAB_SMTP_PORT", 25),
         "SMTP_USER": env.get("COELAB_SMTP_USER"),
