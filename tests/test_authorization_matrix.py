@@ -113,6 +113,8 @@ RULES: dict[str, Access] = {
     "/": LOGGED_IN,  # the landing page: the dashboard, or the login page
     "/login": PUBLIC,
     "/password/forgot": PUBLIC,
+    # the organisation's logo, shown on the log-in page too (coelab/branding.py)
+    "/organisation/logo": PUBLIC,
     "/password/reset/<token>": BAD_TOKEN,
     "/invitation/<token>": BAD_TOKEN,
     "/logout": LOGGED_IN,
@@ -1117,6 +1119,10 @@ def run_matrix(app, world, table: dict[str, Access],
 
 @pytest.mark.slow  # every URL rule as each of the roles
 def test_http_matrix(app, world):
+    from .test_branding import PNG
+
+    # the organisation's logo is there, so that its route answers rather than 404
+    (Path(app.instance_path) / "logo.png").write_bytes(PNG)
     wrong, checked = run_matrix(app, world, RULES)
     print(f"\nauthorization matrix: {len(app_rules(app))} routes × {len(ROLES)} roles, "
           f"{checked} requests checked (GET and POST)")
