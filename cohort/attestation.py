@@ -288,5 +288,5 @@ def issue_attestation(actor: User, person: User) -> Attestation:
            _("La coordination vous a délivré l'attestation de fin de formation du parcours "
              "%(parcours)s. Vous la trouverez dans votre passeport compétences.",
              parcours=result.parcours.value),
-           app_path("cohort.passport", fmt="html"))
+           app_path("cohort.passport"))
     return attestation

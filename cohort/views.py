@@ -347,15 +347,28 @@ def edit_enrolment(cohort_id: int, membership_id: int):
         result=parcours_result(person))
 
 
-@bp.route("/passeport", defaults={"user_id": None, "fmt": "html"})
-@bp.route("/passeport/<int:user_id>", defaults={"fmt": "html"})
-@bp.route("/passeport.pdf", defaults={"user_id": None, "fmt": "pdf"})
-@bp.route("/passeport/<int:user_id>.pdf", defaults={"fmt": "pdf"})
+# The page and its PDF are two endpoints: with one endpoint and the format as a route
+# default, url_for("cohort.passport") built /passeport.pdf, and every link to the page
+# (header, dashboard, cohort table) downloaded the PDF instead
+@bp.route("/passeport", defaults={"user_id": None})
+@bp.route("/passeport/<int:user_id>")
 @login_required
-def passport(user_id: int | None, fmt: str):
+def passport(user_id: int | None):
     """A trainee's passeport compétences: their parcours as personalised at enrolment,
     its result, the competencies their juries validated, and the diploma blocks they
     are capitalisable toward."""
+    return _passport(user_id, "html")
+
+
+@bp.route("/passeport.pdf", defaults={"user_id": None})
+@bp.route("/passeport/<int:user_id>.pdf")
+@login_required
+def passport_pdf(user_id: int | None):
+    """The passeport compétences as a PDF to keep or send."""
+    return _passport(user_id, "pdf")
+
+
+def _passport(user_id: int | None, fmt: str):
     person = (current_user._get_current_object() if user_id is None
               else db.get_or_404(User, user_id))
     if not can(current_user, "passport.view", person):
