@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TRANSLATIONS := platform/coelab/translations
 export COELAB_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test check setup lint translations clean
+.PHONY: run test check setup lint translations screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -59,6 +59,11 @@ translations: setup
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -c "from coelab.i18n import fill_source_plurals; fill_source_plurals('$(TRANSLATIONS)/fr/LC_MESSAGES/messages.po')"
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+
+## Screenshots of the main pages as each demo role, at 1366 and 390 px wide, into
+## screenshots/ (a demo server of its own; headless Chromium at /usr/bin/chromium).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
