@@ -212,6 +212,36 @@ def test_a_frozen_then_reopened_document_follows_for_open_sockets(app, cohort_do
     assert ines.connected
 
 
+def test_a_reader_answering_with_what_the_server_has_is_not_refused(app, cohort_doc):
+    """A reader's copy of the text (the browser's IndexedDB, a second visit) answers the
+    server's sync-step-1 with its whole delete set even when the server has everything:
+    that answer was refused as a change ("vous pouvez lire ce document, pas le
+    modifier"), shown to every reader coming back to a document."""
+    w = cohort_doc
+    ines = joined(app, w["ines"], w["document"])
+    assert ines.write(0, "Bonjour le monde. ")["ok"] is True
+    before = ines.doc.get_state()
+    del ines.text[8:11]  # "le " deleted: the server's delete set is not empty
+    assert ines.send(ines.doc.get_update(before))["ok"] is True
+    with transaction():
+        w["document"].frozen = True  # everyone reads now
+    assert wait_until(lambda: _connection(ines).may_write is False)
+    ines.receive()
+    # her whole copy: nothing the server lacks, though not the empty update
+    everything = ines.doc.get_update(ines.doc.get_state())
+    assert everything != b"\x00\x00"
+    assert ines.send(everything) == {"ok": True, "seq": None}
+    assert ines.send(ines.doc.get_update()) == {"ok": True, "seq": None}
+    assert ines.errors(ines.receive()) == []
+    # a deletion the server does not have is a change, refused
+    before = ines.doc.get_state()
+    del ines.text[0:8]
+    assert ines.send(ines.doc.get_update(before)) == {"ok": False, "code": "read-only"}
+    # and so is an insertion
+    assert ines.write(0, "Non. ") == {"ok": False, "code": "read-only"}
+    assert ines.connected
+
+
 def test_a_bulk_delete_of_team_members_is_seen_too(app, team_world):
     w = team_world
     amandine = joined(app, w["amandine"], w["document"])

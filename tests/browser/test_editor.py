@@ -188,6 +188,16 @@ def test_a_trainer_reads_live_but_cannot_write(people):
     t.wait_for_function("() => window.coelabEditor.ytext.toString().includes('Relu par Claire')",
                         timeout=10000)
     assert re.search("tentative du formateur", text_of(writer.page)) is None
+    # coming back, the reader's copy on this device answers the server with its delete
+    # set: no change, and no "refused" message (it was shown on every second visit)
+    writer.page.keyboard.press("Backspace")
+    t.wait_for_function(
+        "() => !window.coelabEditor.ytext.toString().includes('Relu par Claire ?')",
+        timeout=10000)
+    t.reload()
+    t.wait_for_selector(CONNECTED, timeout=15000)
+    t.wait_for_timeout(1500)
+    assert t.locator("#editor-error").is_hidden(), t.locator("#editor-error").inner_text()
 
 
 # --- Refusals, on a server with small limits -----------------------------------------------

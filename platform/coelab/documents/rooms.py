@@ -139,6 +139,44 @@ class Room:
         self.state.update(moved)
         return self.authorship.record_read(inserted, deleted, user_id)
 
+    def holds(self, update: bytes) -> bool:
+        """Whether the document already has everything ``update`` carries: its structs
+        (below the state vector) and its deletions (within the document's delete set).
+
+        A reader's copy answers the server's sync-step-1 with its whole delete set, even
+        when the server lacks nothing (Yjs always encodes the delete set); such an answer
+        is no change, and must not be refused as one (sockets.py). Encodes the document
+        once: a reader's answer comes once per connection, not per keystroke.
+        """
+        structs: dict = {}
+        try:
+            _, deleted = read_update(update, structs)
+        except UpdateFormatError:
+            return False
+        for client, items in structs.items():
+            known = self.state.get(client, 0)
+            if any(clock + length > known for clock, length, _ in items):
+                return False
+        if not deleted:
+            return True
+        _, have = read_update(self.doc.get_update())
+        ranges: dict[int, list[tuple[int, int]]] = {}
+        for piece in have:
+            ranges.setdefault(piece.client, []).append((piece.clock, piece.clock + piece.length))
+        merged: dict[int, list[tuple[int, int]]] = {}
+        for client, spans in ranges.items():
+            spans.sort()
+            out: list[tuple[int, int]] = []
+            for start, end in spans:
+                if out and start <= out[-1][1]:
+                    out[-1] = (out[-1][0], max(out[-1][1], end))
+                else:
+                    out.append((start, end))
+            merged[client] = out
+        return all(any(start <= piece.clock and piece.clock + piece.length <= end
+                       for start, end in merged.get(piece.client, ()))
+                   for piece in deleted)
+
     def _plain(self, structs: dict) -> bool:
         """One struct that starts where its client's known clocks end (a keystroke)."""
         if len(structs) != 1:
