@@ -308,3 +308,39 @@ def test_external_juror_declares_scores_and_signs(prog, case, client):
 def test_no_count_for_visitors(client):
     html = page(client.get("/login"))
     assert "queue-link" not in html
+
+
+def test_the_header_count_is_kept_until_a_write_or_a_minute(prog, case, client, monkeypatch):
+    """The header's "À traiter (n)" and unread count cost more queries than most pages
+    (coelab/frame.py): kept between requests, computed again after any write of this
+    process, and after KEEP_SECONDS whatever happened elsewhere."""
+    from coelab import frame
+
+    from .test_work_queues_budget import counted
+
+    login(client, prog.p1.email)
+    assert _header_count(client) == 1  # the case study to hand in
+    with counted() as first:
+        assert _header_count(client) == 1
+    assert not any("deliverable_schedules" in s for s in first)  # the queue was not read
+    # a write anywhere in this process: the next page counts again
+    _submit(prog, case)
+    workflow.start_review(prog.trainer, case)
+    workflow.request_changes(prog.trainer, case, "Reprenez la partie 2.")
+    assert "modifications sont demandées" in _queue(client)
+    assert _header_count(client) == 1
+    cops.create_thread(prog.trainer, case, anchor=cops.Anchor(**ANCHOR), quote="Le passage",
+                       body="Pouvez-vous préciser ?")
+    assert _header_count(client) == 2
+    # another process's write is not seen here: the figure kept is at most a minute old
+    kept = client.application.extensions["coelab_frame"]
+    stamp, until, _ = kept[("attention", prog.p1.id)]
+    kept[("attention", prog.p1.id)] = (stamp, until, 7)
+    assert _header_count(client) == 7
+    kept[("attention", prog.p1.id)] = (stamp, 0.0, 7)  # past its minute
+    assert _header_count(client) == 2
+    # the dashboard computes its lines anyway: the header shows (and keeps) the same
+    kept[("attention", prog.p1.id)] = (stamp, until, 7)
+    assert _header_count(client, "/dashboard") == 2
+    assert kept[("attention", prog.p1.id)][2] == 2
+    assert frame.KEEP_SECONDS <= 60

@@ -68,9 +68,10 @@ class CorePlugin(Plugin):
     def init_app(self, app) -> None:
         for command in COMMANDS:
             app.cli.add_command(command)
-        # the header's "À traiter (n)", read once per request (coelab.views.queues)
+        # the header's "À traiter (n)", kept between requests until the next write
+        # (coelab.views.queues.header_count, coelab.frame)
         app.add_template_global(
-            lambda: queues.attention_count(current_user), "attention_count")
+            lambda: queues.header_count(current_user), "attention_count")
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)

@@ -238,6 +238,17 @@ def read_once(key: tuple, load: Callable[[], Any]) -> Any:
 
 
 _WROTE = "coelab_wrote"
+# how many committed transactions of this process wrote through an ORM session (see
+# writes_seen); itertools.count would do, but a plain int read needs no lock
+_writes = 0
+
+
+def writes_seen() -> int:
+    """A number that changes whenever a transaction of this process that wrote through
+    an ORM session commits: what was computed from the database at the same number
+    still holds, as far as this process's writes go (coelab.frame keeps the header's
+    counts so)."""
+    return _writes
 
 
 def _wrote(session: Any, *args: Any) -> None:
@@ -253,7 +264,9 @@ def _forget_on_write(state: Any) -> None:
 def _forget_if_written(session: Any) -> None:
     # a commit that only ends a reading transaction (rooms.hold releases its connection
     # so) changes nothing the facts say
+    global _writes
     if session.info.pop(_WROTE, False):
+        _writes += 1
         forget_facts()
 
 

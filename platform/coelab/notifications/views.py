@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import frame
 from ..db import db
 from . import operations as ops
 from .models import Notification
@@ -15,11 +16,14 @@ bp = Blueprint("notifications", __name__)
 @bp.app_context_processor
 def _unread() -> dict:
     def unread_notifications() -> int:
-        """The header's count: one query per request, only when a page shows it."""
+        """The header's count, only when a page shows it: kept between requests until
+        the next write (coelab.frame; reading a notification is one)."""
         if not current_user.is_authenticated:
             return 0
         if "unread_notifications" not in g:
-            g.unread_notifications = ops.unread_count(current_user)
+            user = current_user._get_current_object()
+            g.unread_notifications = frame.kept("unread", user.id,
+                                                lambda: ops.unread_count(user))
         return g.unread_notifications
 
     return {"unread_notifications": unread_notifications}

@@ -37,6 +37,7 @@ from flask_babel import ngettext
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import frame
 from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from ..comments.models import Comment, CommentThread, CommentVisibility
 from ..db import db, local_today, utcnow
@@ -667,6 +668,18 @@ def attention(user: User) -> list[AttentionItem]:
 def attention_count(user: User) -> int:
     """The header's "À traiter (n)": what the lines stand for, summed."""
     return sum(item.count for item in attention(user))
+
+
+def header_count(user: User) -> int:
+    """:func:`attention_count` for the header of every page: kept between requests until
+    the next write (coelab.frame), unless this page computed the lines anyway."""
+    if not user.is_authenticated:
+        return 0
+    if user.id in g.get("coelab_attention", {}):
+        count = attention_count(user)
+        frame.remember("attention", user.id, count)
+        return count
+    return frame.kept("attention", user.id, lambda: attention_count(user))
 
 
 def jury_overview(user: User) -> list[dict]:
