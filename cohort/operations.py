@@ -13,6 +13,7 @@ from coelab.api import (
     Parcours,
     User,
     db,
+    read_once,
     record,
     snapshot,
     transaction,
@@ -214,7 +215,10 @@ def update_cohort(actor: User, setup: CohortSetup, *, name: str, module: Module,
 
 
 def setup_of(cohort: Cohort) -> CohortSetup | None:
-    return db.session.get(CohortSetup, cohort.id)
+    # a cohort without one is asked again by each section of a page (the session's
+    # identity map keeps rows, not their absence): read once per request
+    return read_once(("cohort.setup_of", cohort.id),
+                     lambda: db.session.get(CohortSetup, cohort.id))
 
 
 def add_gathering(actor: User, cohort: Cohort, *, start_date: date, end_date: date,

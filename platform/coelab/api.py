@@ -4,7 +4,8 @@ A plugin imports from this module and from nothing else of ``coelab`` (import-li
 checks it, see ``pyproject.toml``; its Alembic revisions may also name ``coelab.db``'s
 column types). What is here is the contract the core keeps: the plugin hooks and their
 data types (:mod:`coelab.plugins`), the database session and transactions, the core's
-models, the policy's questions, the operations a package builds on, and the view
+models, the policy's questions, the operations a package builds on, what a page reads
+once (``read_once``, coelab/memo.py), and the view
 helpers that keep every package's forms and buttons alike. Anything else of the core
 may change without notice.
 """
@@ -47,6 +48,7 @@ from .forms import ConfirmForm, email_address
 from .jury import operations as jury_operations
 from .jury.models import JuryDecision, PanelRole, Soutenance, outcome_for
 from .jury.queries import counted_scores, decision_of
+from .memo import read_once
 from .models import AuditEvent, Cohort, CohortRole, Membership, ModuleScope, Parcours, Team, User
 from .notifications.operations import app_path, notify
 from .operations import OperationError, external_url, request_sign_up
@@ -79,7 +81,8 @@ __all__ = [
     "current_markdown", "db", "decision_of", "email_address", "export_pdf_from_template",
     "external_url", "find_deliverable", "is_document_author", "is_staff", "jury_operations",
     "kind_of", "levels", "limiter", "load_room", "local_today", "notify", "obligations_of",
-    "outcome_for", "record", "registry", "render_markdown", "request_sign_up", "require",
+    "outcome_for", "read_once", "record", "registry", "render_markdown", "request_sign_up",
+    "require",
     "rubric_criteria", "run_action", "save_assessment", "schedule_for", "set_schedule", "signals",
     "slugify", "snapshot", "start_deliverable", "str_enum", "submit_form", "transaction", "utcnow",
     "when", "workflow",

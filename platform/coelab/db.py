@@ -91,14 +91,40 @@ class UTCDateTime(TypeDecorator):
 
 
 _depth_key = "coelab_transaction_depth"
+# set on a session by coelab.memo when it flushes or executes a write; popped at commit
+WROTE_KEY = "coelab_wrote"
+
+
+def _end_reading(session) -> None:
+    """Commit the session's transaction; one that wrote nothing keeps what it read.
+
+    Committing expires every object the session holds, so that the next transaction
+    reads them again. After a transaction that only read (a page waiting for a room's
+    lock, a room catching up with the log), that second reading only costs queries: what
+    a page shows was read milliseconds apart either way, as it would be in one
+    transaction (docs/architecture.md, "Queries per page").
+    """
+    s = session()
+    if s.new or s.dirty or s.deleted or s.info.get(WROTE_KEY):
+        s.commit()
+        return
+    keep = s.expire_on_commit
+    s.expire_on_commit = False
+    try:
+        s.commit()
+    finally:
+        s.expire_on_commit = keep
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
+def transaction(*, only_reads: bool = False) -> Iterator[None]:
     """Run a block as one all-or-nothing unit of work.
 
     Operations wrap their writes in it. Nested blocks join the outermost one, which
-    commits on success and rolls back everything on any exception.
+    commits on success and rolls back everything on any exception. ``only_reads``: a
+    block that reads under a lock (a room catching up with the log) commits without
+    expiring what the session read before, unless it wrote after all
+    (:func:`_end_reading`).
     """
     session = db.session
     info = session.info
@@ -107,7 +133,10 @@ def transaction() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            session.commit()
+            if only_reads:
+                _end_reading(session)
+            else:
+                session.commit()
     except BaseException:
         if depth == 0:
             session.rollback()
@@ -146,7 +175,7 @@ def release_connection() -> None:
     """
     session = db.session
     if session.info.get(_depth_key, 0) == 0 and session().in_transaction():
-        session.commit()
+        _end_reading(session)
 
 
 def migrated(name: str | None, type_: str, parent_names: dict) -> bool:

@@ -6,7 +6,7 @@ second (every plugin's queue: deliverables, comments, schedules, panels...), mor
 most pages ask for their own content (docs/architecture.md, "Queries per page").
 
 :func:`kept` keeps such a figure per person in the process, with the number of writes
-the process had committed when it was computed (:func:`coelab.policy.writes_seen`), for
+the process had committed when it was computed (:func:`coelab.memo.writes_seen`), for
 at most :data:`KEEP_SECONDS`. Any write committed in this process computes them anew at
 the next page, so that one process (``coelab serve``, the tests) always shows exact
 figures; with several processes (``coelab serve --processes N``), a write made in
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from .policy import writes_seen
+from .memo import writes_seen
 
 KEEP_SECONDS = 60.0
 # beyond this many people, the oldest half is dropped (a process serves a school, not

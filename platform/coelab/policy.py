@@ -27,17 +27,20 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import abort, current_app, g, has_request_context
+from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 
+from . import memo
 from .assessments.models import Assessment
 from .db import db
 from .deliverables.models import Deliverable
 from .deliverables.steps import STEPS, Step, on_route
 from .documents.models import Document
 from .jury.models import Impartiality, JuryPanel, PanelDeliverable, PanelMember, PanelRole
+from .memo import forget as forget_facts  # noqa: F401 - the policy's name for it
+from .memo import keeping, read_once, writes_seen  # noqa: F401 - re-exported
+from .memo import remember as remember_facts  # noqa: F401 - the policy's name for it
 from .models import Cohort, CohortRole, Membership, Team, TeamMember, User
 
 Rule = Callable[[Any, Any], bool]
@@ -118,7 +121,7 @@ def asked_together(document: Any, user_ids: Iterable[int]) -> Iterator[None]:
 # the co-editing events, background work and code run outside a request ask the
 # database each time as before.
 
-_FACTS_KEY = "coelab_policy_facts"
+_FACTS_KEY = "policy.facts"
 
 _MEMBERSHIPS_OF = select(Membership.cohort_id, Membership.role).where(
     Membership.user_id == bindparam("user_id"))
@@ -183,104 +186,16 @@ class Facts:
         return (deliverable_id, panel_id) in self._panels
 
 
-def remember_facts() -> None:
-    """Keep, for the rest of this request, what the rules read about each person."""
-    g.setdefault(_FACTS_KEY, {})
-
-
-def forget_facts() -> None:
-    if has_request_context():
-        facts = g.get(_FACTS_KEY)
-        if facts:
-            facts.clear()
-
-
-def _kept() -> dict | None:
-    """What this request keeps, or None (outside a page's request, or while the session
-    holds changes not yet written)."""
-    if not has_request_context():
-        return None
-    kept = g.get(_FACTS_KEY)
-    if kept is None:
-        return None
-    session = db.session()
-    if session._new or session._deleted or session.identity_map._modified:
-        return None
-    return kept
-
-
 def facts_of(user: Any) -> Facts | None:
     """The person's facts kept for this request, or None when none are kept."""
-    kept = _kept()
+    kept = memo.kept()
     if kept is None:
         return None
-    found = kept.get(user.id)
+    key = (_FACTS_KEY, user.id)
+    found = kept.get(key)
     if found is None:
-        found = kept[user.id] = Facts(user)
+        found = kept[key] = Facts(user)
     return found
-
-
-def keeping() -> bool:
-    """Whether :func:`read_once` keeps what it reads at this moment."""
-    return _kept() is not None
-
-
-def read_once(key: tuple, load: Callable[[], Any]) -> Any:
-    """``load()``, kept for the rest of the request under ``key`` like the people's
-    facts (dropped on any write): for what a page asks per row but reads per set (a
-    cohort's schedules)."""
-    kept = _kept()
-    if kept is None:
-        return load()
-    if key not in kept:
-        kept[key] = load()
-    return kept[key]
-
-
-_WROTE = "coelab_wrote"
-# how many committed transactions of this process wrote through an ORM session (see
-# writes_seen); itertools.count would do, but a plain int read needs no lock
-_writes = 0
-
-
-def writes_seen() -> int:
-    """A number that changes whenever a transaction of this process that wrote through
-    an ORM session commits: what was computed from the database at the same number
-    still holds, as far as this process's writes go (coelab.frame keeps the header's
-    counts so)."""
-    return _writes
-
-
-def _wrote(session: Any, *args: Any) -> None:
-    session.info[_WROTE] = True
-    forget_facts()
-
-
-def _forget_on_write(state: Any) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        _wrote(state.session)
-
-
-def _forget_if_written(session: Any) -> None:
-    # a commit that only ends a reading transaction (rooms.hold releases its connection
-    # so) changes nothing the facts say
-    global _writes
-    if session.info.pop(_WROTE, False):
-        _writes += 1
-        forget_facts()
-
-
-def _forget(session: Any, *args: Any) -> None:
-    session.info.pop(_WROTE, None)
-    forget_facts()
-
-
-# any session (the app's, a test's): a write, or a rollback, drops the kept facts
-event.listen(Session, "after_flush", _wrote)
-event.listen(Session, "do_orm_execute", _forget_on_write)
-event.listen(Session, "after_commit", _forget_if_written)
-event.listen(Session, "after_rollback", _forget)
-event.listen(Session, "after_soft_rollback", _forget)
 
 
 def sits_on(user: Any, deliverable_id: int, panel_id: int) -> bool | None:

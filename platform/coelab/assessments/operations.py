@@ -200,8 +200,10 @@ def default_criteria(cohort: Cohort, kind: DeliverableKind) -> list[dict[str, An
 
 
 def cohort_rubric(cohort: Cohort, kind: DeliverableKind) -> CohortRubric | None:
-    return db.session.scalar(select(CohortRubric).where(
-        CohortRubric.cohort_id == cohort.id, CohortRubric.kind == kind.name))
+    return read_once(("assessments.cohort_rubric", cohort.id, kind.name),
+                     lambda: db.session.scalar(select(CohortRubric).where(
+                         CohortRubric.cohort_id == cohort.id,
+                         CohortRubric.kind == kind.name)))
 
 
 def rubric_criteria(cohort: Cohort, kind: DeliverableKind) -> list[dict[str, Any]]:

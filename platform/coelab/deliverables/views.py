@@ -32,8 +32,8 @@ from ..documents.operations import contributions, current_markdown, versions_of
 from ..documents.render import render_markdown
 from ..forms import ConfirmForm
 from ..jury import operations as jury_operations
-from ..jury.models import Outcome, Soutenance
-from ..jury.queries import decision_of, panel_of, sitting
+from ..jury.models import Outcome
+from ..jury.queries import decision_of, panel_of, sitting, soutenance_of
 from ..models import AuditEvent, Cohort, CohortRole, Team, User
 from ..operations import OperationError
 from ..plugins import DeliverableKind, registry
@@ -461,8 +461,7 @@ def next_step(user: User, deliverable: Deliverable, *, due, assessment: dict | N
                               "devant le jury."))
         return NextStep(_("Prochaine étape : le jury ouvre l'examen du travail écrit."))
     if state == S.SOUTENANCE_SCHEDULED:
-        soutenance = db.session.scalar(select(Soutenance).where(
-            Soutenance.deliverable_id == deliverable.id))
+        soutenance = soutenance_of(deliverable)
         moment = when(soutenance.starts_at) if soutenance else ""
         text = (_("En attente du jury : soutenance le %(when)s.", when=moment)
                 if soutenance else _("En attente du jury : soutenance programmée."))

@@ -228,7 +228,8 @@ def contributions(document: Document) -> list[Contribution]:
             total[0] += int(inserted or 0)
             total[1] += int(deleted or 0)
     user_ids = {uid for uid in set(totals) | set(present) if uid is not None}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    users = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+             if user_ids else {})
     whole = sum(present.values()) or 1
     rows = [
         Contribution(users.get(uid), *totals.get(uid, [0, 0]), present.get(uid, 0),

@@ -409,8 +409,9 @@ def _apply_tail(room: Room, ref: DocumentRef) -> None:
 
 
 def catch_up(room: Room) -> None:
-    """Bring the room up to the log (caller holds the room's lock)."""
-    with transaction():
+    """Bring the room up to the log (caller holds the room's lock). It only reads: the
+    session keeps what it read before (coelab.db.transaction, only_reads)."""
+    with transaction(only_reads=True):
         ref = _lock_document(room.document_id, share=True)
         if ref is not None:
             _apply_tail(room, ref)

@@ -75,6 +75,9 @@ from .queries import (
     sitting as sitting,
 )
 from .queries import (
+    soutenance_of as soutenance_of,
+)
+from .queries import (
     withdrawn_scores as withdrawn_scores,
 )
 
@@ -441,8 +444,7 @@ def deliberation_refusal(actor: User, deliverable: Deliverable) -> str | None:
     if not on_route(STEPS["open_deliberation"], deliverable):
         return off_route(STEPS["open_deliberation"], deliverable)
     panel = panel_of(deliverable)
-    soutenance = db.session.scalar(select(Soutenance).where(
-        Soutenance.deliverable_id == deliverable.id))
+    soutenance = soutenance_of(deliverable)
     if panel is None or soutenance is None:
         return _("La soutenance n'est pas programmée.")
     if not can(actor, "deliverable.open_deliberation", deliverable):

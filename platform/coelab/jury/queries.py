@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from ..db import db
 from ..deliverables.models import Deliverable
+from ..memo import read_once
 from ..models import CohortRole, Membership
 from .models import (
     Impartiality,
@@ -24,12 +25,22 @@ from .models import (
     PanelDeliverable,
     PanelMember,
     PanelRole,
+    Soutenance,
 )
 
 
 def panel_of(deliverable: Deliverable) -> JuryPanel | None:
-    return db.session.scalar(select(JuryPanel).join(PanelDeliverable).where(
-        PanelDeliverable.deliverable_id == deliverable.id))
+    # each section of a deliverable's page asks: read once per request (coelab.memo)
+    return read_once(("jury.panel_of", deliverable.id), lambda: db.session.scalar(
+        select(JuryPanel).join(PanelDeliverable).where(
+            PanelDeliverable.deliverable_id == deliverable.id)))
+
+
+def soutenance_of(deliverable: Deliverable) -> Soutenance | None:
+    """The deliverable's soutenance (its date and place), if scheduled; read once per
+    request (the page's header, its jury section and the steps all tell it)."""
+    return read_once(("jury.soutenance_of", deliverable.id), lambda: db.session.scalar(
+        select(Soutenance).where(Soutenance.deliverable_id == deliverable.id)))
 
 
 def sitting(panel: JuryPanel) -> list[PanelMember]:
@@ -49,9 +60,10 @@ def member_of(user: Any, panel: JuryPanel) -> PanelMember | None:
 def decision_of(deliverable: Deliverable) -> JuryDecision | None:
     """The decision on the deliverable's current round (none yet once the authors have
     handed in again after a decision that allowed it)."""
-    return db.session.scalar(select(JuryDecision).where(
-        JuryDecision.deliverable_id == deliverable.id,
-        JuryDecision.round == deliverable.round))
+    return read_once(("jury.decision_of", deliverable.id, deliverable.round),
+                     lambda: db.session.scalar(select(JuryDecision).where(
+                         JuryDecision.deliverable_id == deliverable.id,
+                         JuryDecision.round == deliverable.round)))
 
 
 def counted_scores(deliverable: Deliverable) -> list[Assessment]:
@@ -105,9 +117,11 @@ def is_programme_trainer(member: PanelMember) -> bool:
     membership of a cohort, any cohort of the programme (the trainers of the work's own
     cohort who supervised it cannot sit: ``coelab.jury.operations._conflict``). A
     coordinator without a trainer's membership does not count."""
-    return not member.external and db.session.execute(select(Membership.id).where(
-        Membership.user_id == member.user_id,
-        Membership.role == CohortRole.TRAINER)).first() is not None
+    return not member.external and read_once(
+        ("jury.programme_trainer", member.user_id),
+        lambda: db.session.execute(select(Membership.id).where(
+            Membership.user_id == member.user_id,
+            Membership.role == CohortRole.TRAINER)).first() is not None)
 
 
 def is_practising_professional(member: PanelMember) -> bool:

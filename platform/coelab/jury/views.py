@@ -42,7 +42,7 @@ from .models import (
     PanelRole,
     Soutenance,
 )
-from .queries import DECISION, SCHEDULING, composition
+from .queries import DECISION, SCHEDULING, composition, soutenance_of
 
 bp = Blueprint("jury", __name__)
 
@@ -297,8 +297,7 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
     return {
         "panel": panel, "member": ops.member_of(user, panel),
         "route": route, "soutenance_route": route == SOUTENANCE,
-        "soutenance": db.session.scalar(select(Soutenance).where(
-            Soutenance.deliverable_id == deliverable.id)),
+        "soutenance": soutenance_of(deliverable),
         "decision": readable,
         "agreed": ops.agreed_levels(readable) if readable else [],
         "treatments": _treatments(readable, user, read_scores) if readable else [],
