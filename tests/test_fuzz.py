@@ -533,7 +533,10 @@ class FormWorld:
             for path in sorted(pages):
                 if "logout" in path:
                     continue
-                html = client.get(path).get_data(as_text=True)
+                response = client.get(path)
+                if response.mimetype != "text/html":  # a PDF, a calendar, an image
+                    continue
+                html = response.get_data(as_text=True)
                 for form in re.findall(r'<form\b[^>]*>.*?</form>', html, re.S):
                     action = re.search(r'action="([^"]*)"', form)
                     target = (action.group(1) if action and action.group(1) else path)
