@@ -180,6 +180,8 @@ def test_a_trainer_reads_live_but_cannot_write(people):
     t = trainer.page
     assert "lecture seule" in t.locator("#connection-status").inner_text()
     assert t.locator("#editor-toolbar button").first.is_disabled()
+    assert t.locator("#editor-toolbar").is_hidden()  # nothing to format for a reader
+    assert writer.page.locator("#editor-toolbar").is_visible()
     before = text_of(t)
     t.locator(".cm-content").click()
     t.keyboard.type("tentative du formateur")
