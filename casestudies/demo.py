@@ -14,16 +14,21 @@ from coelab.api import (
     Team,
     User,
     authors_of,
+    current_markdown,
     db,
     find_deliverable,
+    local_today,
     obligations_of,
     registry,
     schedule_for,
     start_deliverable,
     workflow,
+    write_text,
 )
 from coelab.api import jury_operations as jops
 from sqlalchemy import select
+
+from . import demo_texts
 
 # invented partner organisations: none of them exists
 PARTNERS = [
@@ -50,8 +55,43 @@ JUROR_ROLES = {
 }
 
 
+def _with_section(text: str, heading: str, body: str) -> str:
+    """``text`` with the section under ``## heading`` made ``body`` (added at the end
+    when the text has no such section)."""
+    marker = f"## {heading}\n"
+    at = text.find(marker)
+    if at < 0:
+        return f"{text.rstrip()}\n\n{marker}\n{body}\n"
+    start = at + len(marker)
+    following = text.find("\n## ", start)
+    end = len(text) if following < 0 else following + 1
+    return f"{text[:start]}\n{body}\n\n{text[end:]}"
+
+
+def write_demo_text(work: Deliverable) -> None:
+    """Write the work as its authors would have: the template's prompts replaced by
+    their sections (casestudies/demo_texts.py), one section per author in turn, so that
+    the text reads as a real one and its page shows who wrote what."""
+    sections = demo_texts.TEXTS.get(work.kind)
+    authors = authors_of(work)
+    if not sections or not authors:
+        return
+    details = work.details or {}
+    fill = {"partner": details.get("partner_name") or "L'association partenaire",
+            "organisation": details.get("organisation_name") or work.title}
+    text = current_markdown(work.document)
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        text = f"{demo_texts.TITLES[work.kind].format(**fill)}\n{rest}"
+        write_text(authors[0], work.document, text)
+    for turn, (heading, body) in enumerate(sections.items(), start=1):
+        text = _with_section(text, heading, body.format(**fill))
+        write_text(authors[turn % len(authors)], work.document, text)
+
+
 def load_demo(actor: User) -> None:
-    """Start the case studies of every team and the mini-diagnostics of the trainees."""
+    """Start the case studies of every team and the mini-diagnostics of the trainees;
+    the works of cohorts already over (last year's, which the jury judged) are written."""
     mine = {k.name for k in registry().kinds.values() if k.plugin == "casestudies"}
     partner = 0
     for cohort in db.session.scalars(select(Cohort).order_by(Cohort.id)):
@@ -65,7 +105,7 @@ def load_demo(actor: User) -> None:
                     if membership.user.email == NOT_STARTED:
                         continue
                     user = membership.user
-                    start_deliverable(
+                    work = start_deliverable(
                         actor, cohort, o.kind, owner=user,
                         title=f"{user.organisation} face à la traçabilité de l'activité",
                         details={"organisation_name": user.organisation,
@@ -73,17 +113,21 @@ def load_demo(actor: User) -> None:
                                  "organisation_size": "10_49",
                                  "issue": "Organiser la traçabilité de l'accompagnement "
                                           "sans alourdir le travail des équipes."})
+                    if cohort.end_date < local_today():
+                        write_demo_text(work)
                     continue
                 name, sector, role = PARTNERS[partner % len(PARTNERS)]
                 partner += 1
                 mode = schedule_for(cohort, o.kind).authorship
                 if find_deliverable(cohort, o.kind, mode, team=o.team, owner=None):
                     continue
-                start_deliverable(
+                work = start_deliverable(
                     actor, cohort, o.kind, team=o.team if mode == AuthorshipMode.TEAM else None,
                     title=f"{TITLES[o.kind.name]} — {o.team.name}",
                     details={"partner_name": name, "partner_sector": sector,
                              "partner_contact_role": role})
+                if cohort.end_date < local_today():
+                    write_demo_text(work)
 
 
 def load_review_and_jury(actor: User) -> None:
@@ -104,6 +148,7 @@ def load_review_and_jury(actor: User) -> None:
               for login in JUROR_ROLES]
     if not (trainer and president and all(jurors)):
         return
+    write_demo_text(case)
     authors = authors_of(case)
     workflow.submit(authors[0], case, confirmed_authors=[u.id for u in authors],
                     statement_accepted=True)

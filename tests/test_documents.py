@@ -7,7 +7,7 @@ from coelab.db import db
 from coelab.documents import operations as docs
 from coelab.documents.models import Document, DocumentVersion
 from coelab.documents.render import render_markdown
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .conftest import csrf_token, login, page, post
 from .test_realtime import connect, team_doc  # noqa: F401 - fixture
@@ -181,3 +181,31 @@ def test_token_needs_a_session_and_csrf(client, team_doc):  # noqa: F811
 ])
 def test_render_follows_the_editors_markdown_rules(text, expected):
     assert expected in render_markdown(text)
+
+
+def test_write_text_makes_the_smallest_edit_as_its_author(prog, case):
+    """coelab.documents.operations.write_text (the demo's texts): the text becomes the
+    one given, through the room's write path, counted for its author; a reader and a
+    frozen text refuse it, and nothing is stored."""
+    from coelab.documents.models import DocumentUpdate
+    from coelab.documents.operations import contributions, current_markdown, write_text
+    from coelab.operations import OperationError
+
+    document = case.document
+    before = current_markdown(document)
+    changed = before.replace("Présentez le terrain", "Décrivez l'étang de Berre et le terrain")
+    assert changed != before
+    write_text(prog.p1, document, changed)
+    assert current_markdown(document) == changed
+    mine = {c.user.id: c for c in contributions(document) if c.user}
+    # only what changed is theirs (" le terrain" stays): not the whole text again
+    assert mine[prog.p1.id].inserted == len("Décrivez l'étang de Berre et")
+    assert mine[prog.p1.id].deleted == len("Présentez")
+    stored = db.session.scalar(select(func.count()).select_from(DocumentUpdate).where(
+        DocumentUpdate.document_id == document.id))
+    write_text(prog.p1, document, changed)  # the same text: nothing to store
+    with pytest.raises(OperationError):
+        write_text(prog.trainer, document, changed + "\nRelu.")
+    assert current_markdown(document) == changed
+    assert db.session.scalar(select(func.count()).select_from(DocumentUpdate).where(
+        DocumentUpdate.document_id == document.id)) == stored

@@ -347,6 +347,29 @@ def test_demo_year(app):
     # the collection the jury validated last year is the corpus
     assert _titles_in_corpus() >= {"Tracer les transmissions entre équipes de jour et "
                                    "de nuit"}
+    # the works a jury reads are written, by their authors, not the template's prompts
+    from coelab.deliverables.models import Deliverable, DeliverableState
+    from coelab.deliverables.operations import authors_of
+    from coelab.documents.operations import contributions, current_markdown
+
+    from casestudies.demo_texts import TEXTS
+
+    judged = [d for d in db.session.scalars(select(Deliverable)) if d.kind in TEXTS
+              and d.state != DeliverableState.DRAFT]
+    assert len(judged) >= 5
+    for work in judged:
+        text = current_markdown(work.document)
+        assert "Présentez" not in text and ": titre" not in text, work.title
+        for heading in TEXTS[work.kind]:
+            assert f"## {heading}\n\n" in text and f"## {heading}\n\n##" not in text
+        assert "{" not in text, work.title  # every placeholder filled
+        writers = {c.user.id for c in contributions(work.document) if c.user and c.present}
+        assert writers == {u.id for u in authors_of(work)}, work.title
+    # this year's drafts are still the templates their authors start from
+    calanques = db.session.scalar(select(Deliverable).where(
+        Deliverable.title.endswith("Équipe Calanques"),
+        Deliverable.kind == "collective_case_study"))
+    assert "Présentez le terrain" in current_markdown(calanques.document)
 
 
 def _titles_in_corpus() -> set[str]:

@@ -40,7 +40,7 @@ from .deliverables.operations import (
 )
 from .deliverables.steps import WRITING
 from .documents.models import Document
-from .documents.operations import create_document, current_markdown
+from .documents.operations import create_document, current_markdown, write_text
 from .documents.render import render_markdown
 from .documents.rooms import load_room
 from .extensions import limiter
@@ -85,5 +85,5 @@ __all__ = [
     "require",
     "rubric_criteria", "run_action", "save_assessment", "schedule_for", "set_schedule", "signals",
     "slugify", "snapshot", "start_deliverable", "str_enum", "submit_form", "transaction", "utcnow",
-    "when", "workflow",
+    "when", "workflow", "write_text",
 ]

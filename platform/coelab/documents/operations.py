@@ -20,7 +20,15 @@ from ..policy import can, cohort_role, is_staff
 from .authorship import Authorship
 from .models import Document, DocumentContribution, DocumentUpdate, DocumentVersion
 from .render import render_markdown
-from .rooms import TEXT, catch_up, hold, rooms
+from .rooms import (
+    TEXT,
+    UpdateRejected,
+    UpdateRejectedWithBatch,
+    append,
+    catch_up,
+    hold,
+    rooms,
+)
 
 
 def create_document(
@@ -70,6 +78,49 @@ def current_markdown(document: Document) -> str:
     with hold(room):
         catch_up(room)
         return room.markdown()
+
+
+def write_text(actor: User, document: Document, markdown: str) -> None:
+    """Make the document's text ``markdown``, as ``actor``'s edit.
+
+    The smallest change is made (the text the two share at their start and end is kept),
+    and stored as a co-editor's update is (``rooms.append``): under the document's row
+    lock, asked of the policy (``document.write``), counted in the actor's
+    contributions. Editors connected at that moment receive it at their next resync
+    (the editor asks every ten seconds), not at once: this is for text written outside
+    the editor (the demo's), not for typing.
+    """
+    room = rooms().get(document.id)
+    with hold(room):
+        catch_up(room)
+        old = room.markdown()
+        state = room.doc.get_update()
+    if old == markdown:
+        return
+    start = 0
+    while start < min(len(old), len(markdown)) and old[start] == markdown[start]:
+        start += 1
+    end = 0
+    while (end < min(len(old), len(markdown)) - start
+           and old[len(old) - 1 - end] == markdown[len(markdown) - 1 - end]):
+        end += 1
+    doc = pycrdt.Doc()
+    text = doc.get(TEXT, type=pycrdt.Text)
+    doc.apply_update(state)
+    before = doc.get_state()
+    # pycrdt counts a text's positions in UTF-8 bytes
+    at = len(old[:start].encode())
+    cut = len(old[start:len(old) - end].encode())
+    if cut:
+        del text[at:at + cut]
+    if markdown[start:len(markdown) - end]:
+        text.insert(at, markdown[start:len(markdown) - end])
+    try:
+        append(room, actor, doc.get_update(before),
+               lambda user, d: can(user, "document.write", d))
+    except (UpdateRejected, UpdateRejectedWithBatch):
+        # refused under the row lock (frozen, or no longer theirs): nothing was stored
+        raise OperationError(_("Ce texte ne peut plus être modifié par cette personne.")) from None
 
 
 def save_version(actor: User | None, document: Document, label: str,
