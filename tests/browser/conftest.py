@@ -98,6 +98,34 @@ def demo_server(env: dict, instance: Path) -> Iterator[str]:
         log.close()
 
 
+CONNECTED = "#connection-status[data-state='connected']"
+# what the editor's connection is doing, for a failure's message
+CONNECTION_STATE = """() => {
+  const status = document.querySelector('#connection-status')
+  const editor = window.coelabEditor
+  const engine = editor && editor.provider.socket.io.engine
+  return {
+    status: status && [status.dataset.state, status.textContent],
+    message: (document.querySelector('#editor-error') || {}).textContent,
+    socket: editor && [editor.provider.socket.connected, editor.provider.socket.active],
+    transport: engine && engine.transport && engine.transport.name,
+    synced: editor && editor.provider.synced,
+    text: editor && editor.ytext.length,
+  }
+}"""
+
+
+def wait_connected(page, timeout: int = 30000) -> None:
+    """Wait for the editor's "Connecté"; a failure says what the connection was doing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(CONNECTED, timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"not connected after {timeout} ms: "
+                             f"{page.evaluate(CONNECTION_STATE)}") from None
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
