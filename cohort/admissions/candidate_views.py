@@ -17,6 +17,7 @@ from coelab.api import (
     can,
     db,
     is_staff,
+    read_once,
     run_action,
 )
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -140,12 +141,15 @@ def my_application():
 
 
 def _campaign_sessions(campaign: Campaign) -> dict[int, dict[str, ProgrammeSession]]:
-    """The sessions of the campaign's year: number → kind of module → session."""
-    sessions: dict[int, dict[str, ProgrammeSession]] = {}
-    for row in db.session.scalars(select(ProgrammeSession).where(
-            ProgrammeSession.year_label == campaign.year_label)):
-        sessions.setdefault(row.number, {})[ModuleScope(row.scope).value] = row
-    return sessions
+    """The sessions of the campaign's year: number → kind of module → session (read once
+    per request: the dossier's form, its choices and its summary each ask)."""
+    def load() -> dict[int, dict[str, ProgrammeSession]]:
+        sessions: dict[int, dict[str, ProgrammeSession]] = {}
+        for row in db.session.scalars(select(ProgrammeSession).where(
+                ProgrammeSession.year_label == campaign.year_label)):
+            sessions.setdefault(row.number, {})[ModuleScope(row.scope).value] = row
+        return sessions
+    return read_once(("admission.sessions_of_year", campaign.year_label), load)
 
 
 def _dates(session_row: ProgrammeSession) -> str:

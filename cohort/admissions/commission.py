@@ -43,7 +43,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..models import Funding
 from .models import (
@@ -56,6 +56,7 @@ from .models import (
     CommissionDecision,
     CommissionMember,
     CommissionRole,
+    Interview,
     Opinion,
     PartnerOrganisation,
 )
@@ -67,7 +68,7 @@ from .workflow import move, tell
 __all__ = [
     "Composition", "SittingRow", "add_member", "admitted_list_csv", "admitted_list_pdf",
     "check_person", "close", "composition", "create_commission", "decide", "invite_member",
-    "minutes_pdf", "place", "remove_member", "revise", "sitting_rows",
+    "members_of", "minutes_pdf", "place", "remove_member", "revise", "sitting_rows",
 ]
 
 A = ApplicationState
@@ -134,19 +135,28 @@ class Composition:
                  missing=", ".join(self.missing()))
 
 
-def composition(commission: Commission) -> Composition:
+def composition(commission: Commission, *,
+                members: Iterable[CommissionMember] | None = None,
+                active: Iterable[PartnerOrganisation] | None = None) -> Composition:
     """What the sitting's members are against what the programme asks: the director,
-    the programme lead, one representative of each active partner organisation."""
-    members = list(db.session.scalars(select(CommissionMember).where(
-        CommissionMember.commission_id == commission.id)))
+    the programme lead, one representative of each active partner organisation.
+
+    A page that has just read the sitting's ``members`` (:func:`members_of`) or the
+    ``active`` partners (``partners(active_only=True)``) passes them; the operations
+    read both here, in their transaction."""
+    if members is None:
+        members = db.session.scalars(select(CommissionMember).where(
+            CommissionMember.commission_id == commission.id))
+    members = list(members)
+    if active is None:
+        active = partners(active_only=True)
     roles = {m.role for m in members}
     represented = {m.partner_id for m in members
                    if m.role == CommissionRole.PARTNER and m.partner_id is not None}
     return Composition(
         director=CommissionRole.DIRECTOR in roles,
         programme_lead=CommissionRole.PROGRAMME_LEAD in roles,
-        missing_partners=tuple(p.name for p in partners(active_only=True)
-                               if p.id not in represented))
+        missing_partners=tuple(p.name for p in active if p.id not in represented))
 
 
 def _lock(commission: Commission) -> datetime | None:
@@ -605,11 +615,14 @@ def sitting_rows(commission: Commission, *, states: Iterable[ApplicationState] |
     """The applications put before the sitting (withdrawn ones left out), by candidate
     name, with their decisions there, in a fixed number of queries."""
     states = tuple(states) if states is not None else (A.BEFORE_COMMISSION, *DECISIONS)
+    # the rows' candidate, interview (and its interviewer), module and site are each one
+    # row of the application's: joined to it, in the same query
     applications = list(db.session.scalars(
         select(Application).where(Application.commission_id == commission.id,
                                   Application.state.in_(states))
-        .options(selectinload(Application.candidate), selectinload(Application.interview),
-                 selectinload(Application.thematic_module), selectinload(Application.site))))
+        .options(joinedload(Application.candidate),
+                 joinedload(Application.interview).joinedload(Interview.interviewer),
+                 joinedload(Application.thematic_module), joinedload(Application.site))))
     applications.sort(key=lambda a: (a.candidate.last_name.lower(),
                                      a.candidate.first_name.lower(), a.id))
     by_id: dict[int, list[CommissionDecision]] = {}
@@ -618,7 +631,7 @@ def sitting_rows(commission: Commission, *, states: Iterable[ApplicationState] |
                 select(CommissionDecision).where(
                     CommissionDecision.application_id.in_([a.id for a in applications]),
                     CommissionDecision.commission_id == commission.id)
-                .options(selectinload(CommissionDecision.decided_by))
+                .options(joinedload(CommissionDecision.decided_by))
                 .order_by(CommissionDecision.id)):
             by_id.setdefault(d.application_id, []).append(d)
     return [SittingRow(a, by_id.get(a.id, [])) for a in applications]
@@ -628,17 +641,19 @@ def admitted_rows(commission: Commission) -> list[SittingRow]:
     return sitting_rows(commission, states=ADMITTING)
 
 
-def _members(commission: Commission) -> list[CommissionMember]:
+def members_of(commission: Commission) -> list[CommissionMember]:
+    """The sitting's members with their account and partner organisation, in the order
+    they were seated (``Commission.members``), in one query."""
     return list(db.session.scalars(
         select(CommissionMember).where(CommissionMember.commission_id == commission.id)
-        .options(selectinload(CommissionMember.user), selectinload(CommissionMember.partner))
+        .options(joinedload(CommissionMember.user), joinedload(CommissionMember.partner))
         .order_by(CommissionMember.id)))
 
 
-def _print_context(commission: Commission) -> dict:
+def _print_context(commission: Commission, members: list[CommissionMember]) -> dict:
     closed_by = (db.session.get(User, commission.closed_by_id)
                  if commission.closed_by_id else None)
-    return {"commission": commission, "members": _members(commission), "closed_by": closed_by,
+    return {"commission": commission, "members": members, "closed_by": closed_by,
             "role_label": role_label, "state_label": state_label,
             "opinion_labels": OPINION_LABELS, "funding_labels": FUNDING_LABELS,
             "programme_title": PROGRAMME_TITLE}
@@ -647,17 +662,18 @@ def _print_context(commission: Commission) -> dict:
 def minutes_pdf(commission: Commission) -> bytes:
     """The sitting's minutes (procès-verbal): when and where, its members, each
     application with its decision and reason (and any later change), the closure."""
+    members = members_of(commission)
     return export_pdf_from_template(
         "cohort/admissions/commission/minutes_print.html",
-        rows=sitting_rows(commission), composition=composition(commission),
-        **_print_context(commission))
+        rows=sitting_rows(commission), composition=composition(commission, members=members),
+        **_print_context(commission, members))
 
 
 def admitted_list_pdf(commission: Commission) -> bytes:
     """The list of the people the sitting admitted, as closed ("arrêtée")."""
     return export_pdf_from_template(
         "cohort/admissions/commission/list_print.html", rows=admitted_rows(commission),
-        **_print_context(commission))
+        **_print_context(commission, members_of(commission)))
 
 
 #: what a spreadsheet would read as a formula at the start of a cell (CSV injection)

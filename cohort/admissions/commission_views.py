@@ -33,8 +33,8 @@ from flask import Response, abort, current_app, flash, render_template, request,
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..models import CohortSetup, Module
 from .blueprint import bp
@@ -49,6 +49,7 @@ from .commission import (
     create_commission,
     decide,
     invite_member,
+    members_of,
     minutes_pdf,
     place,
     remove_member,
@@ -143,10 +144,11 @@ def _timezone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris")
 
 
-def _people() -> list[User]:
-    """The accounts that may sit: active ones, the coordination first."""
+def _people(*where) -> list[User]:
+    """The accounts that may sit: active ones, the coordination first (and what
+    ``where`` asks besides)."""
     return list(db.session.scalars(
-        select(User).where(User.active.is_(True), User.deactivated_at.is_(None))
+        select(User).where(User.active.is_(True), User.deactivated_at.is_(None), *where)
         .order_by((User.is_coordinator | User.is_admin).desc(), func.lower(User.last_name),
                   func.lower(User.first_name), User.id)))
 
@@ -216,9 +218,11 @@ def commissions():
 
 
 def _commission(commission_id: int) -> Commission:
-    """The sitting, for whoever may see it; a 404 for anyone else."""
-    commission = db.get_or_404(Commission, commission_id)
-    if not can(current_user, "admission.view_commission", commission):
+    """The sitting, for whoever may see it; a 404 for anyone else. Its campaign and its
+    chair, which its pages and files show, come with it."""
+    commission = db.session.get(Commission, commission_id, options=[
+        joinedload(Commission.campaign), joinedload(Commission.chair)])
+    if commission is None or not can(current_user, "admission.view_commission", commission):
         abort(404)
     return commission
 
@@ -242,7 +246,7 @@ def _cohort_choices() -> dict[ModuleScope, list[tuple[int, str]]]:
         select(Cohort, CohortSetup, Module).outerjoin(CohortSetup,
                                                       CohortSetup.cohort_id == Cohort.id)
         .outerjoin(Module, Module.id == CohortSetup.module_id)
-        .options(selectinload(CohortSetup.site))
+        .options(joinedload(CohortSetup.site))
         .order_by(Cohort.start_date.desc(), Cohort.name)).all()
     for cohort, setup, module in rows:
         parts = [f"{module.code} — " if module else "", cohort.name]
@@ -257,15 +261,16 @@ def _cohort_choices() -> dict[ModuleScope, list[tuple[int, str]]]:
 
 def _sitters(commission: Commission) -> list[User]:
     """Who may be seated: the active accounts, but the candidates of the campaign."""
-    candidates = set(db.session.scalars(select(Application.candidate_id).where(
-        Application.campaign_id == commission.campaign_id)))
-    return [u for u in _people() if u.id not in candidates]
+    return _people(~exists().where(Application.campaign_id == commission.campaign_id,
+                                   Application.candidate_id == User.id))
 
 
-def _member_forms(commission: Commission) -> dict:
+def _member_forms(commission: Commission,
+                  active: list[PartnerOrganisation] | None = None) -> dict:
     member_form = MemberForm(prefix="member", formdata=None)
     member_form.user.choices = [(u.id, _person_label(u)) for u in _sitters(commission)]
-    active = partners(active_only=True)
+    if active is None:
+        active = partners(active_only=True)
     member_form.partner.choices = [(0, _("— aucune —"))] + [(p.id, p.name) for p in active]
     invite_form = InviteMemberForm(prefix="invite", formdata=None)
     invite_form.partner.choices = [(p.id, p.name) for p in active]
@@ -280,20 +285,25 @@ def commission(commission_id: int):
     chair = commission.chair_id == current_user.id
     is_open = commission.closed_at is None
     rows = sitting_rows(commission)
+    # the members with their accounts and organisations, and the active partners, read
+    # once for the table, the composition and the forms
+    members = members_of(commission)
+    active = partners(active_only=True)
     context: dict = {
         "commission": commission, "staff": staff, "chair": chair, "is_open": is_open,
-        "members": list(commission.members), "composition": composition(commission),
+        "members": members,
+        "composition": composition(commission, members=members, active=active),
         "rows": rows, "state_label": state_label, "role_label": role_label,
         "opinion_labels": OPINION_LABELS, "funding_labels": FUNDING_LABELS,
         "sitting_label": sitting_label,
         "decision_forms": {}, "revise_forms": {}, "enrol_forms": {}, "slots": {},
     }
     if staff and is_open:
-        context.update(_member_forms(commission))
+        context.update(_member_forms(commission, active))
         placeable = list(db.session.scalars(
             select(Application).where(Application.campaign_id == commission.campaign_id,
                                       Application.state.in_((A.INTERVIEWED, A.WAITING_LIST)))
-            .options(selectinload(Application.candidate))))
+            .options(joinedload(Application.candidate))))
         placeable.sort(key=lambda a: (a.candidate.last_name.lower(),
                                       a.candidate.first_name.lower(), a.id))
         place_form = PlaceForm(prefix="place", formdata=None)

@@ -48,6 +48,7 @@ from .models import (
     ApplicationTransition,
     Campaign,
     CommissionDecision,
+    Interview,
     Opinion,
 )
 from .profiles import BY_CODE, DEROGATION_LABELS, PROFILES
@@ -161,9 +162,18 @@ def pipeline_page():
 # --- one application --------------------------------------------------------------------
 
 
+#: what an application's pages show of it, each one row: read with it, in one query
+_WITH_APPLICATION = (
+    joinedload(Application.candidate), joinedload(Application.campaign),
+    joinedload(Application.commission), joinedload(Application.thematic_module),
+    joinedload(Application.site),
+    joinedload(Application.interview).joinedload(Interview.interviewer),
+)
+
+
 def _application(application_id: int) -> Application:
     """The application if the current user may read it, else 404."""
-    application = db.session.get(Application, application_id)
+    application = db.session.get(Application, application_id, options=_WITH_APPLICATION)
     if application is None or not can(current_user, "admission.view", application):
         abort(404)
     return application

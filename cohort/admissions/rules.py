@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coelab.api import db, is_staff
+from coelab.api import db, is_staff, read_once
 from sqlalchemy import select
 
 from .models import (
@@ -29,12 +29,18 @@ def is_candidate(user: Any, application: Application) -> bool:
     return bool(user.is_authenticated and application.candidate_id == user.id)
 
 
+# A page asks these of one person several times (whether they may read the application,
+# take its steps, fetch its calendar file): each is read once per request, and read again
+# after any write (coelab.api.read_once).
+
+
 def is_interviewer(user: Any, application: Application) -> bool:
     if not user.is_authenticated:
         return False
-    return db.session.scalar(select(Interview.id).where(
-        Interview.application_id == application.id,
-        Interview.interviewer_id == user.id)) is not None
+    return read_once(("admission.interviewer", application.id, user.id), lambda: (
+        db.session.scalar(select(Interview.id).where(
+            Interview.application_id == application.id,
+            Interview.interviewer_id == user.id)) is not None))
 
 
 def is_commission_member(user: Any, commission: Commission | None) -> bool:
@@ -42,9 +48,10 @@ def is_commission_member(user: Any, commission: Commission | None) -> bool:
         return False
     if commission.chair_id == user.id:
         return True
-    return db.session.scalar(select(CommissionMember.id).where(
-        CommissionMember.commission_id == commission.id,
-        CommissionMember.user_id == user.id)) is not None
+    return read_once(("admission.commission_member", commission.id, user.id), lambda: (
+        db.session.scalar(select(CommissionMember.id).where(
+            CommissionMember.commission_id == commission.id,
+            CommissionMember.user_id == user.id)) is not None))
 
 
 def is_chair(user: Any, application: Application) -> bool:

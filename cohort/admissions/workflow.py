@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from coelab.api import OperationError, User, app_path, db, notify, record, utcnow
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from .models import Application, ApplicationState, ApplicationTransition
 from .steps import STEPS, impossible
@@ -61,8 +62,10 @@ def move(actor: User | None, application: Application, name: str, *,
 
 
 def history(application: Application) -> list[ApplicationTransition]:
+    """The application's steps in order, each with the person who took it (one query)."""
     return list(db.session.scalars(select(ApplicationTransition).where(
         ApplicationTransition.application_id == application.id)
+        .options(joinedload(ApplicationTransition.actor))
         .order_by(ApplicationTransition.id)))
 
 
