@@ -9,7 +9,7 @@ hours per day (``ParcoursDefinition.hours / total_days``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,8 +30,9 @@ from coelab.api import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from .models import Attendance, AttendanceStatus, Gathering, ParcoursDefinition
 
@@ -62,10 +63,12 @@ def gathering_days(gathering: Gathering) -> list[date]:
 
 
 def trainees_of(cohort: Cohort) -> list[Membership]:
-    """The cohort's trainee memberships, by name."""
-    return sorted((m for m in cohort.memberships if m.role == CohortRole.TRAINEE),
-                  key=lambda m: (m.user.last_name.lower(), m.user.first_name.lower(),
-                                 m.user_id))
+    """The cohort's trainee memberships with their people (one query), by name."""
+    found = db.session.scalars(
+        select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+        .where(Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE))
+    return sorted(found, key=lambda m: (m.user.last_name.lower(), m.user.first_name.lower(),
+                                        m.user_id))
 
 
 def attendance_of(gathering: Gathering) -> dict[tuple[int, date], AttendanceStatus]:
@@ -241,23 +244,33 @@ def hours_per_day(definition: ParcoursDefinition | None) -> float:
     return definition.hours / definition.total_days
 
 
-def hours_of(user: User, parcours: Parcours | str | None = None) -> Hours:
+def hours_of(user: User, parcours: Parcours | str | None = None,
+             memberships: Iterable[Membership] | None = None) -> Hours:
     """The days and hours of ``user`` over the gatherings of the cohorts they follow as
     a trainee (two cohorts on parcours III), on ``parcours`` (by default the one of
-    their trainee memberships)."""
-    memberships = sorted((m for m in user.memberships if m.role == CohortRole.TRAINEE),
-                         key=lambda m: (m.cohort.start_date, m.cohort_id))
+    their trainee memberships). ``memberships``: their trainee memberships, when the
+    caller has read them already (a parcours result's)."""
+    if memberships is None:
+        memberships = (m for m in user.memberships if m.role == CohortRole.TRAINEE)
+    memberships = sorted(memberships, key=lambda m: (m.cohort.start_date, m.cohort_id))
     if parcours is None:
         parcours = next((m.parcours for m in memberships if m.parcours is not None), None)
     definition = parcours_definition(parcours)
     cohort_ids = [m.cohort_id for m in memberships]
-    gatherings = list(db.session.scalars(select(Gathering).where(
-        Gathering.cohort_id.in_(cohort_ids)).order_by(Gathering.start_date))) if cohort_ids \
-        else []
-    recorded = {(a.gathering_id, a.day): a.status for a in db.session.scalars(
-        select(Attendance).where(Attendance.user_id == user.id,
-                                 Attendance.gathering_id.in_([g.id for g in gatherings])))} \
-        if gatherings else {}
+    # the gatherings of their cohorts with what was recorded of the person, in one query
+    gatherings: list[Gathering] = []
+    recorded: dict[tuple[int, date], AttendanceStatus] = {}
+    if cohort_ids:
+        for gathering, day, status in db.session.execute(
+                select(Gathering, Attendance.day, Attendance.status)
+                .outerjoin(Attendance, and_(Attendance.gathering_id == Gathering.id,
+                                            Attendance.user_id == user.id))
+                .where(Gathering.cohort_id.in_(cohort_ids))
+                .order_by(Gathering.start_date, Gathering.id)):
+            if not gatherings or gatherings[-1] is not gathering:
+                gatherings.append(gathering)
+            if day is not None:
+                recorded[gathering.id, day] = status
     cohorts = {m.cohort_id: m.cohort for m in memberships}
     days = [DayMark(cohorts[g.cohort_id], g, day, recorded.get((g.id, day)))
             for g in gatherings for day in gathering_days(g)]

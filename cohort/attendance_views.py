@@ -9,6 +9,8 @@ from coelab.api import Cohort, ConfirmForm, db, local_today, require, submit_for
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .attendance import attendance_of, gathering_days, record_attendance, trainees_of
 from .models import AttendanceStatus, Gathering
@@ -51,8 +53,9 @@ def attendance(cohort_id: int, gathering_id: int):
     cohort's trainers read it."""
     cohort = db.get_or_404(Cohort, cohort_id)
     require("attendance.view", cohort)
-    gathering = db.get_or_404(Gathering, gathering_id)
-    if gathering.cohort_id != cohort.id:
+    gathering = db.session.scalar(select(Gathering).where(Gathering.id == gathering_id)
+                                  .options(joinedload(Gathering.site)))
+    if gathering is None or gathering.cohort_id != cohort.id:
         abort(404)
     form = ConfirmForm()
     chosen = {key: status.value for key, status in attendance_of(gathering).items()}
@@ -72,10 +75,13 @@ def attendance(cohort_id: int, gathering_id: int):
             valid=error is None and form.validate_on_submit())
         if done:
             return done
-    setup = setup_of(cohort)
+    site = gathering.site
+    if site is None:  # held at the cohort's site
+        setup = setup_of(cohort)
+        site = setup.site if setup else None
     return render_template(
         "cohort/attendance.html", cohort=cohort, gathering=gathering, form=form,
-        site=gathering.site or (setup.site if setup else None),
+        site=site,
         days=gathering_days(gathering), trainees=trainees_of(cohort), chosen=chosen,
         statuses=list(AttendanceStatus), today=local_today(), mark_name=mark_name)
 

@@ -76,12 +76,14 @@ def _day(value: date | datetime) -> str:
     return format_date(value, "long")
 
 
-def refusal(person: User, result: ParcoursResult, hours: Hours) -> str | None:
-    """Why the attestation cannot be issued now (None: it can)."""
+def refusal(person: User, result: ParcoursResult, hours: Hours, *,
+            none_issued: bool = False) -> str | None:
+    """Why the attestation cannot be issued now (None: it can). ``none_issued``: the
+    caller has just read that the person has no attestation at all."""
     name = person.full_name
     issued = db.session.scalar(select(Attestation).where(
         Attestation.user_id == person.id, Attestation.parcours == result.parcours)) \
-        if result.parcours is not None else None
+        if result.parcours is not None and not none_issued else None
     if issued is not None:
         return _("L'attestation de fin de formation de %(name)s a déjà été délivrée le "
                  "%(date)s.", name=name, date=_day(issued.issued_at))
@@ -123,9 +125,9 @@ def readiness(person: User, result: ParcoursResult | None = None) -> dict[str, A
     if attestation is not None:
         return {"attestation": attestation, "hours": None, "refusal": None}
     result = result if result is not None else parcours_result(person)
-    hours = hours_of(person, result.parcours)
+    hours = hours_of(person, result.parcours, result.memberships)
     return {"attestation": None, "hours": hours, "result": result,
-            "refusal": refusal(person, result, hours)}
+            "refusal": refusal(person, result, hours, none_issued=True)}
 
 
 # --- what it states ------------------------------------------------------------------

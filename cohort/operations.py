@@ -13,7 +13,6 @@ from coelab.api import (
     Parcours,
     User,
     db,
-    read_once,
     record,
     snapshot,
     transaction,
@@ -23,8 +22,9 @@ from coelab.api import core_operations as core_ops
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from . import catalogue
+from . import catalogue, reads
 from .framework import diplomas_for
 from .models import (
     CohortSetup,
@@ -215,10 +215,11 @@ def update_cohort(actor: User, setup: CohortSetup, *, name: str, module: Module,
 
 
 def setup_of(cohort: Cohort) -> CohortSetup | None:
-    # a cohort without one is asked again by each section of a page (the session's
-    # identity map keeps rows, not their absence): read once per request
-    return read_once(("cohort.setup_of", cohort.id),
-                     lambda: db.session.get(CohortSetup, cohort.id))
+    """The cohort's set-up with its module, site and session. A cohort without one is
+    asked again by each section of a page (the session's identity map keeps rows, not
+    their absence): read once per request, or with the trainees' memberships
+    (cohort/reads.py)."""
+    return reads.setup_of(cohort)
 
 
 def add_gathering(actor: User, cohort: Cohort, *, start_date: date, end_date: date,
@@ -256,7 +257,7 @@ def delete_gathering(actor: User, gathering: Gathering) -> None:
 def gatherings_of(cohort: Cohort) -> list[Gathering]:
     return list(db.session.scalars(
         select(Gathering).where(Gathering.cohort_id == cohort.id)
-        .order_by(Gathering.start_date)))
+        .order_by(Gathering.start_date).options(joinedload(Gathering.site))))
 
 
 # --- enrolments -----------------------------------------------------------------------
@@ -423,7 +424,8 @@ def remaining_cost_cents(membership: Membership, enrolment: Enrolment | None,
                          costs: dict[str, int] | None = None) -> int | None:
     """What the trainee pays: the parcours' remaining cost if employed, nothing if job
     seeker (docs/domain.md, "Sessions, sites, rhythm and costs"). ``costs``: the
-    parcours' costs already read (``parcours_costs``), for a table of trainees."""
+    parcours' costs already read (``parcours_costs``, or those of the trainees'
+    parcours, ``cohort/reads.py`` ``costs_of``), for a table of trainees."""
     if membership.parcours is None:
         return None
     if enrolment is not None and enrolment.funding == Funding.JOB_SEEKER:

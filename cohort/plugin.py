@@ -57,9 +57,12 @@ def _may_see_passport(user, person: User) -> bool:
         return False
     if user.id == person.id or is_staff(user):
         return True
-    cohorts = {m.cohort_id for m in person.memberships if m.role == CohortRole.TRAINEE}
-    return any(cohort_role(user, m.cohort) == CohortRole.TRAINER
-               for m in person.memberships if m.cohort_id in cohorts)
+    # the cohorts the person follows as a trainee, in one query (not their memberships,
+    # then each one's cohort)
+    followed = db.session.scalars(select(Cohort).join(
+        Membership, Membership.cohort_id == Cohort.id).where(
+        Membership.user_id == person.id, Membership.role == CohortRole.TRAINEE)).all()
+    return any(cohort_role(user, cohort) == CohortRole.TRAINER for cohort in followed)
 
 
 def _may_see_enrolments(user, cohort: Cohort) -> bool:
@@ -130,20 +133,27 @@ class CohortPlugin(Plugin):
         return Theme(setup.module.code, setup.module.title) if setup else None
 
     def workspace_panels(self, cohort: Cohort, user: User) -> Iterable[WorkspacePanel]:
+        manage = is_staff(user)
+        # the enrolments first: the trainees' results read the cohort's set-up with
+        # their memberships (cohort/reads.py), which the programme's panel shows
+        enrolments = None
+        if _may_see_enrolments(user, cohort):
+            enrolments = WorkspacePanel(
+                _l("Inscriptions"), "cohort/panel_enrolments.html",
+                {"rows": enrolment_rows(cohort), "cohort": cohort, "manage": manage},
+                order=20)
+        elif cohort_role(user, cohort) == CohortRole.TRAINEE:
+            mine = enrolment_rows(cohort, only=user)
+            enrolments = WorkspacePanel(
+                _l("Mon inscription"), "cohort/panel_my_enrolment.html",
+                {"row": mine[0] if mine else None}, order=20)
         setup = ops.setup_of(cohort)
         gatherings = ops.gatherings_of(cohort)
-        manage = is_staff(user)
         yield WorkspacePanel(_l("Programme et calendrier"), "cohort/panel_programme.html",
                              {"setup": setup, "gatherings": gatherings, "manage": manage,
                               "cohort": cohort, "today": local_today()}, order=10)
-        if _may_see_enrolments(user, cohort):
-            yield WorkspacePanel(_l("Inscriptions"), "cohort/panel_enrolments.html",
-                                 {"rows": enrolment_rows(cohort), "cohort": cohort,
-                                  "manage": manage}, order=20)
-        elif cohort_role(user, cohort) == CohortRole.TRAINEE:
-            mine = enrolment_rows(cohort, only=user)
-            yield WorkspacePanel(_l("Mon inscription"), "cohort/panel_my_enrolment.html",
-                                 {"row": mine[0] if mine else None}, order=20)
+        if enrolments is not None:
+            yield enrolments
 
     def dashboard_panels(self, user: User) -> Iterable[WorkspacePanel]:
         """A trainee's parcours: their cohorts (two for parcours III), each deliverable

@@ -36,8 +36,17 @@ from coelab.api import (
     registry,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import contains_eager
+
+from .models import CohortSetup, Enrolment, ParcoursDefinition
+from .reads import (
+    ENROLMENT_LOADS,
+    SETUP_LOADS,
+    keep_costs,
+    keep_enrolments,
+    keep_setups,
+)
 
 PENDING = "pending"
 VALIDATED = "validated"
@@ -85,12 +94,15 @@ def parcours_result(user: User) -> ParcoursResult:
     return _results([user])[user.id]
 
 
-def parcours_results(cohort: Cohort) -> dict[int, ParcoursResult]:
+def parcours_results(cohort: Cohort, users: Iterable[User] | None = None
+                     ) -> dict[int, ParcoursResult]:
     """The parcours result of every trainee of ``cohort``, by user id; their other
-    cohorts (parcours III) count too."""
-    users = list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE)))
+    cohorts (parcours III) count too. ``users``: the cohort's trainees, when the page
+    has read them already."""
+    if users is None:
+        users = db.session.scalars(
+            select(User).join(Membership, Membership.user_id == User.id).where(
+                Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE))
     return _results(users)
 
 
@@ -114,28 +126,23 @@ def scope_label(scope: ModuleScope | str) -> str:
 def _results(users: Iterable[User]) -> dict[int, ParcoursResult]:
     users = list(users)
     ids = [u.id for u in users]
-    memberships = list(db.session.scalars(
-        select(Membership).join(Membership.cohort).options(contains_eager(Membership.cohort))
-        .where(Membership.user_id.in_(ids), Membership.role == CohortRole.TRAINEE)
-        .order_by(Cohort.start_date, Cohort.name, Cohort.id))) if ids else []
+    memberships, team_of = _memberships(ids)
     cohort_ids = sorted({m.cohort_id for m in memberships})
-    # the one team of each trainee in each cohort (a trainee is in one team per cohort,
-    # platform/coelab/operations.py set_team_members)
-    team_of: dict[tuple[int, int], int] = {}
+    # each deliverable of their cohorts with its released decisions, the latest round
+    # last (one row per decision, or one without)
     deliverables: list[Deliverable] = []
-    if cohort_ids:
-        for team in db.session.scalars(select(Team).where(Team.cohort_id.in_(cohort_ids))
-                                       .options(selectinload(Team.members))):
-            for member in team.members:
-                team_of.setdefault((member.user_id, team.cohort_id), team.id)
-        deliverables = list(db.session.scalars(select(Deliverable).where(
-            Deliverable.cohort_id.in_(cohort_ids)).order_by(Deliverable.id)))
     released: dict[int, JuryDecision] = {}
-    if deliverables:
-        for decision in db.session.scalars(select(JuryDecision).where(
-                JuryDecision.deliverable_id.in_([d.id for d in deliverables]),
-                JuryDecision.released_at.is_not(None)).order_by(JuryDecision.round)):
-            released[decision.deliverable_id] = decision  # the latest round wins
+    if cohort_ids:
+        for deliverable, decision in db.session.execute(
+                select(Deliverable, JuryDecision)
+                .outerjoin(JuryDecision, and_(JuryDecision.deliverable_id == Deliverable.id,
+                                              JuryDecision.released_at.is_not(None)))
+                .where(Deliverable.cohort_id.in_(cohort_ids))
+                .order_by(Deliverable.id, JuryDecision.round, JuryDecision.id)):
+            if not deliverables or deliverables[-1] is not deliverable:
+                deliverables.append(deliverable)
+            if decision is not None:
+                released[deliverable.id] = decision  # the latest round wins
     by_place: dict[tuple[int, str], list[Deliverable]] = {}
     for d in deliverables:
         by_place.setdefault((d.cohort_id, d.kind), []).append(d)
@@ -160,6 +167,34 @@ def _results(users: Iterable[User]) -> dict[int, ParcoursResult]:
         parcours, problems = _enrolment(own)
         out[user.id] = _result(user, parcours, own, items, problems)
     return out
+
+
+def _memberships(ids: list[int]) -> tuple[list[Membership], dict[tuple[int, int], int]]:
+    """The trainee memberships of these people with their cohorts, in one query: with
+    each the person's team in that cohort (a trainee is in one team per cohort,
+    platform/coelab/operations.py set_team_members), and the cohort's set-up, the
+    membership's enrolment and its parcours' cost, which the pages showing a result
+    show too (kept for the request, cohort/reads.py)."""
+    if not ids:
+        return [], {}
+    team = (select(Team.id).where(Team.cohort_id == Membership.cohort_id,
+                                  Team.members.any(user_id=Membership.user_id))
+            .order_by(Team.id).limit(1).correlate(Membership).scalar_subquery())
+    rows = db.session.execute(
+        select(Membership, team, CohortSetup, Enrolment, ParcoursDefinition.remaining_cost_cents)
+        .join(Membership.cohort)
+        .outerjoin(CohortSetup, CohortSetup.cohort_id == Membership.cohort_id)
+        .outerjoin(Enrolment, Enrolment.membership_id == Membership.id)
+        .outerjoin(ParcoursDefinition, ParcoursDefinition.code == Membership.parcours)
+        .options(contains_eager(Membership.cohort), *SETUP_LOADS, *ENROLMENT_LOADS)
+        .where(Membership.user_id.in_(ids), Membership.role == CohortRole.TRAINEE)
+        .order_by(Cohort.start_date, Cohort.name, Cohort.id)).all()
+    keep_setups({row[0].cohort_id: row[2] for row in rows})
+    keep_enrolments({row[0].id: row[3] for row in rows})
+    keep_costs({row[0].parcours.value: row[4] for row in rows if row[0].parcours is not None})
+    team_of = {(row[0].user_id, row[0].cohort_id): row[1] for row in rows
+               if row[1] is not None}
+    return [row[0] for row in rows], team_of
 
 
 def _theirs(candidates: list[Deliverable], user: User, team_id: int | None

@@ -26,8 +26,9 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from . import operations as ops
 from .admissions.models import PassportOpening
@@ -45,7 +46,6 @@ from .framework import DIPLOMAS, Diploma, diploma_of_competency, diplomas_for
 from .models import (
     DiplomaEligibility,
     EligibilityStatus,
-    Enrolment,
     Gathering,
     Module,
     ParcoursDefinition,
@@ -54,6 +54,7 @@ from .models import (
     Site,
 )
 from .passport import entries_of
+from .reads import costs_of, enrolment_of, enrolments_of, setups_of
 from .results import parcours_of, parcours_result, parcours_results
 
 bp = Blueprint("cohort", __name__)
@@ -264,19 +265,15 @@ def enrolment_rows(cohort: Cohort, only: User | None = None) -> list[dict]:
     """A row per trainee of the cohort (or only ``only``'s): membership, enrolment, what
     is left to pay and their parcours result, in a number of queries that does not grow
     with the number of trainees."""
-    query = (select(Membership).join(Membership.user).options(contains_eager(Membership.user))
-             .where(Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE))
-    if only is not None:
-        query = query.where(Membership.user_id == only.id)
-    trainees = list(db.session.scalars(query))
+    trainees = _trainees(cohort, only)
     if not trainees:
         return []
-    found = {e.membership_id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.membership_id.in_([m.id for m in trainees]))
-        .options(selectinload(Enrolment.thematic_module)))}
-    costs = ops.parcours_costs()
-    results = (parcours_results(cohort) if only is None
+    # the results read the trainees' memberships with their enrolments and their
+    # parcours' costs (cohort/reads.py)
+    results = (parcours_results(cohort, [m.user for m in trainees]) if only is None
                else {only.id: parcours_result(only)})
+    found = enrolments_of(m.id for m in trainees)
+    costs = costs_of(m.parcours.value for m in trainees if m.parcours is not None)
     rows = []
     for m in sorted(trainees, key=lambda m: (m.user.last_name.lower(),
                                             m.user.first_name.lower(), m.id)):
@@ -287,6 +284,21 @@ def enrolment_rows(cohort: Cohort, only: User | None = None) -> list[dict]:
                      "result": result,
                      "diplomas": diplomas_for(result.parcours) if result else ()})
     return rows
+
+
+def _trainees(cohort: Cohort, only: User | None) -> list[Membership]:
+    """The cohort's trainee memberships (or only ``only``'s) with their people: those
+    the page read with the cohort (``cohort_or_404``), else in one query."""
+    if "memberships" not in sa_inspect(cohort).unloaded:
+        found = [m for m in cohort.memberships if m.role == CohortRole.TRAINEE
+                 and (only is None or m.user_id == only.id)]
+        if all("user" not in sa_inspect(m).unloaded for m in found):
+            return found
+    query = (select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+             .where(Membership.cohort_id == cohort.id, Membership.role == CohortRole.TRAINEE))
+    if only is not None:
+        query = query.where(Membership.user_id == only.id)
+    return list(db.session.scalars(query))
 
 
 def _cohort_label(c: Cohort) -> str:
@@ -301,25 +313,31 @@ def _cohort_label(c: Cohort) -> str:
 def edit_enrolment(cohort_id: int, membership_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     require("cohort.manage", cohort)
-    membership = db.get_or_404(Membership, membership_id)
-    if membership.cohort_id != cohort.id or membership.role != CohortRole.TRAINEE:
+    membership = db.session.scalar(select(Membership).where(Membership.id == membership_id)
+                                   .options(joinedload(Membership.user)))
+    if (membership is None or membership.cohort_id != cohort.id
+            or membership.role != CohortRole.TRAINEE):
         abort(404)
     person = membership.user
-    enrolment = db.session.get(Enrolment, membership.id)
+    # the person's trainee memberships with their cohorts, set-ups and enrolments, read
+    # once for the form and the page (cohort/results.py, cohort/reads.py)
+    result = parcours_result(person)
+    enrolment = enrolment_of(membership)
     other_scope = (ModuleScope.THEMATIC if cohort.module_scope == ModuleScope.TRANSVERSAL
                    else ModuleScope.TRANSVERSAL)
-    current_other = next((m.cohort for m in person.memberships
-                          if m.role == CohortRole.TRAINEE and m.cohort_id != cohort.id
+    current_other = next((m.cohort for m in sorted(result.memberships, key=lambda m: m.id)
+                          if m.cohort_id != cohort.id
                           and m.cohort.module_scope == other_scope), None)
     form = EnrolmentForm()
     form.other_cohort.label.text = (
         _("Cohorte du module thématique (parcours III)")
         if other_scope == ModuleScope.THEMATIC
         else _("Cohorte du module transversal (parcours III)"))
+    others = list(db.session.scalars(select(Cohort).where(Cohort.module_scope == other_scope)
+                                     .order_by(Cohort.start_date.desc(), Cohort.name)))
+    setups_of(c.id for c in others)  # each one's module, in one query
     form.other_cohort.choices = [(0, _("— à choisir pour le parcours III —"))] + [
-        (c.id, _cohort_label(c)) for c in db.session.scalars(
-            select(Cohort).where(Cohort.module_scope == other_scope)
-            .order_by(Cohort.start_date.desc(), Cohort.name))]
+        (c.id, _cohort_label(c)) for c in others]
     if request.method == "GET":
         form.parcours.data = membership.parcours.value if membership.parcours else "I"
         form.other_cohort.data = current_other.id if current_other else 0
@@ -339,12 +357,16 @@ def edit_enrolment(cohort_id: int, membership_id: int):
         form, save,
         done=_("Inscription de %(name)s enregistrée.", name=person.full_name),
         next_url=url_for("cohort.enrolments", cohort_id=cohort.id))
+    if done:
+        return done
+    if request.method == "POST":
+        result = parcours_result(person)  # as it stands after the refused form
     setup = ops.setup_of(cohort)
-    return done or render_template(
+    return render_template(
         "cohort/enrolment_form.html", form=form, cohort=cohort, membership=membership,
         person=person, setup=setup, current_other=current_other,
         other_setup=ops.setup_of(current_other) if current_other else None,
-        result=parcours_result(person))
+        result=result)
 
 
 # The page and its PDF are two endpoints: with one endpoint and the format as a route
@@ -427,9 +449,10 @@ def passport_context(person: User) -> dict:
     """What the passeport's page and its PDF show of ``person``."""
     result = parcours_result(person)
     memberships = result.memberships
-    enrolments = {e.membership_id: e for e in db.session.scalars(select(Enrolment).where(
-        Enrolment.membership_id.in_([m.id for m in memberships])))} if memberships else {}
-    setups = {m.cohort_id: ops.setup_of(m.cohort) for m in memberships}
+    # read with the result (cohort/reads.py)
+    enrolments = {i: e for i, e in enrolments_of(m.id for m in memberships).items()
+                  if e is not None}
+    setups = setups_of(m.cohort_id for m in memberships)
     eligibility = ops.eligibility_of(person)
     own = diplomas_for(result.parcours)
     modules: dict[str, list[PassportEntry]] = {}
