@@ -6,7 +6,8 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from .db import db
 from .models import AuditEvent
@@ -62,6 +63,21 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def events_for_objects(objects: list[tuple[str, int]], *,
+                       with_actors: bool = False) -> list[AuditEvent]:
+    """The events recorded on any of ``objects`` (``(object type, id)``), newest first,
+    in one query; ``with_actors``: their people read with them (one query)."""
+    if not objects:
+        return []
+    query = (select(AuditEvent)
+             .where(or_(*(and_(AuditEvent.object_type == kind, AuditEvent.object_id == id_)
+                          for kind, id_ in objects)))
+             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    if with_actors:
+        query = query.options(joinedload(AuditEvent.actor))
+    return list(db.session.scalars(query))
 
 
 def events_for(object_type_: str, object_id: int) -> list[AuditEvent]:

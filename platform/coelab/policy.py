@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, null, select, union_all
 
 from . import memo
 from .assessments.models import Assessment
@@ -125,13 +125,24 @@ _FACTS_KEY = "policy.facts"
 
 _MEMBERSHIPS_OF = select(Membership.cohort_id, Membership.role).where(
     Membership.user_id == bindparam("user_id"))
-_TEAMS_OF = select(TeamMember.team_id).where(TeamMember.user_id == bindparam("user_id"))
 _SEATS_OF = (select(PanelDeliverable.deliverable_id, Deliverable.document_id, PanelMember.role,
                     PanelMember.panel_id)
              .join(PanelDeliverable, PanelDeliverable.panel_id == PanelMember.panel_id)
              .join(Deliverable, Deliverable.id == PanelDeliverable.deliverable_id)
              .where(PanelMember.user_id == bindparam("user_id"),
                     PanelMember.impartiality == Impartiality.ACCEPTED))
+# what a row of _SEATS_AND_TEAMS_OF is (its last column)
+_SEAT, _TEAM, _PANEL = 0, 1, 2
+# the seats, the teams and whether the person sits on any panel at all, in one query,
+# whichever is asked first (a trainee's page asks them all): the impartial seats' rows,
+# then one row per team and one per seat of any kind (an id first, the other columns
+# empty)
+_SEATS_AND_TEAMS_OF = union_all(
+    _SEATS_OF.add_columns(literal(_SEAT).label("fact")),
+    select(TeamMember.team_id, null(), null(), null(), literal(_TEAM))
+    .where(TeamMember.user_id == bindparam("user_id")),
+    select(PanelMember.panel_id, null(), null(), null(), literal(_PANEL))
+    .where(PanelMember.user_id == bindparam("user_id")))
 
 
 class Facts:
@@ -144,6 +155,8 @@ class Facts:
         self._teams: set[int] | None = None
         self._seats: tuple[set[int], set[int], set[int]] | None = None
         self._panels: set[tuple[int, int]] = set()
+        # the panels they have a seat on, impartial or not (None: not read yet)
+        self._seated: set[int] | None = None
 
     @property
     def roles(self) -> dict[int, CohortRole]:
@@ -160,8 +173,7 @@ class Facts:
     @property
     def teams(self) -> set[int]:
         if self._teams is None:
-            self._teams = set(db.session.execute(
-                _TEAMS_OF, {"user_id": self.user_id}).scalars())
+            self._read_seats_and_teams()
         return self._teams
 
     @property
@@ -169,16 +181,31 @@ class Facts:
         """(deliverables judged, their documents, deliverables presided), impartial
         seats only."""
         if self._seats is None:
-            judged, documents, presided = set(), set(), set()
-            for deliverable_id, document_id, role, panel_id in db.session.execute(
-                    _SEATS_OF, {"user_id": self.user_id}):
-                self._panels.add((deliverable_id, panel_id))
-                judged.add(deliverable_id)
-                documents.add(document_id)
-                if role == PanelRole.PRESIDENT:
-                    presided.add(deliverable_id)
-            self._seats = judged, documents, presided
+            self._read_seats_and_teams()
         return self._seats
+
+    def _read_seats_and_teams(self) -> None:
+        """The person's seats and teams, in one query (``_SEATS_AND_TEAMS_OF``)."""
+        judged, documents, presided, teams, seated = set(), set(), set(), set(), set()
+        for deliverable_id, document_id, role, panel_id, fact in db.session.execute(
+                _SEATS_AND_TEAMS_OF, {"user_id": self.user_id}):
+            if fact == _TEAM:
+                teams.add(deliverable_id)  # the team's id, in the first column
+                continue
+            if fact == _PANEL:
+                seated.add(deliverable_id)  # the panel's id, in the first column
+                continue
+            self._panels.add((deliverable_id, panel_id))
+            judged.add(deliverable_id)
+            documents.add(document_id)
+            if role == PanelRole.PRESIDENT:
+                presided.add(deliverable_id)
+        if self._seats is None:
+            self._seats = judged, documents, presided
+        if self._teams is None:
+            self._teams = teams
+        if self._seated is None:
+            self._seated = seated
 
     def sits_on(self, deliverable_id: int, panel_id: int) -> bool:
         """An impartial member of this panel, which judges this deliverable."""
@@ -285,6 +312,16 @@ _JUROR = (select(PanelMember.id).join(PanelDeliverable,
                  PanelMember.impartiality == Impartiality.ACCEPTED,
                  PanelDeliverable.deliverable_id == bindparam("deliverable_id")))
 _DELIVERABLE_OF = select(Deliverable.id).where(Deliverable.document_id == bindparam("doc_id"))
+
+
+def known_without_seat(user: Any) -> bool:
+    """Whether the facts this request read already (a rule asked them) say the person
+    has no seat on any panel: then their seats need no query of their own
+    (``jury.operations.seats_of``). False when unknown."""
+    if not user.is_authenticated:
+        return False
+    facts = facts_of(user)
+    return facts is not None and facts._seated is not None and not facts._seated
 
 
 def is_juror(user: Any, deliverable_id: int | None) -> bool:

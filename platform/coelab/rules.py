@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import db
-from .models import Cohort, Membership
+from .models import Cohort, Membership, User
 from .policy import (
     Rule,
     admin,
@@ -40,6 +41,14 @@ def visible_cohorts(user: Any) -> list[Cohort]:
     those they belong to), most recent first, in one query rather than one rule call
     per cohort."""
     query = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
-    if not is_staff(user):
-        query = query.join(Membership).where(Membership.user_id == user.id)
-    return list(db.session.scalars(query))
+    if is_staff(user):
+        return list(db.session.scalars(query))
+    rows = db.session.execute(query.add_columns(Membership).join(Membership).where(
+        Membership.user_id == user.id)).all()
+    # the person's memberships come with their cohorts: the policy's facts and the
+    # header's links read them next (User.memberships), without a query of their own
+    person = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    if isinstance(person, User) and "memberships" in inspect(person).unloaded:
+        set_committed_value(person, "memberships",
+                            sorted((m for _c, m in rows), key=lambda m: m.id))
+    return [c for c, _m in rows]

@@ -21,7 +21,7 @@ from ..db import db, savepoint, transaction, utcnow
 from ..deliverables.models import Deliverable, DeliverableState, Submission
 from ..deliverables.steps import JURY_SCORING
 from ..jury.models import Impartiality, PanelMember, PanelRole
-from ..jury.queries import panel_of, scoring_complete
+from ..jury.queries import assessments_on, panel_of, scoring_complete
 from ..models import Cohort, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError
@@ -589,7 +589,6 @@ def _tell_president_when_scored(deliverable: Deliverable) -> None:
 
 
 def assessments_of(deliverable: Deliverable) -> list[Assessment]:
-    return list(db.session.scalars(
-        select(Assessment).join(Submission)
-        .where(Assessment.deliverable_id == deliverable.id)
-        .order_by(Submission.round.desc(), Assessment.submitted_at, Assessment.id)))
+    """Every assessment of the deliverable, latest round first (read once per request:
+    ``jury.queries.assessments_on``)."""
+    return list(assessments_on(deliverable.id))

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..db import db
 from ..deliverables.models import Deliverable
+from ..deliverables.workflow import submissions
 from ..forms import ConfirmForm
 from ..models import Cohort
 from ..plugins import DeliverableKind, registry
@@ -45,10 +46,14 @@ def section_context(deliverable: Deliverable, user: Any) -> dict[str, Any]:
     kind = registry().kind(deliverable.kind)
     if kind is None or kind.rubric is None:
         return {"criteria": []}
-    assessments = [a for a in ops.assessments_of(deliverable)
-                   if can(user, "assessment.read", a)]
-    submission = ops.current_submission(deliverable)
-    mine = ops.assessment_of(user, submission) if submission is not None else None
+    every = ops.assessments_of(deliverable)
+    assessments = [a for a in every if can(user, "assessment.read", a)]
+    # the current round's submission and the user's own assessment of it, from what the
+    # page reads once (ops.current_submission, ops.assessment_of ask the same)
+    submission = next((s for s in submissions(deliverable) if s.round == deliverable.round),
+                      None)
+    mine = next((a for a in every if submission is not None
+                 and a.submission_id == submission.id and a.assessor_id == user.id), None)
     return {
         "criteria": described(ops.rubric_criteria(deliverable.cohort, kind)),
         "kind": kind,

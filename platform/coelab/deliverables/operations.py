@@ -16,13 +16,14 @@ from typing import Any, BinaryIO
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..audit import record
 from ..db import db, local_today, transaction, utcnow
 from ..documents.models import Document, DocumentUpdate, DocumentVersion
 from ..documents.operations import create_document
+from ..memo import kept
 from ..models import Cohort, CohortRole, Membership, Team, TeamMember, User
 from ..operations import OperationError
 from ..plugins import DeliverableKind, DetailField, Theme, registry
@@ -175,8 +176,9 @@ def _teams_by_member(cohort_ids: list[int]) -> dict[int, dict[int, Team]]:
 
 def _deliverables_by_author(cohort_ids: list[int]) -> dict[int, dict[tuple, Deliverable]]:
     out: dict[int, dict[tuple, Deliverable]] = {i: {} for i in cohort_ids}
+    # their extensions (a few, if any) with them, in the same query
     for d in db.session.scalars(select(Deliverable).where(Deliverable.cohort_id.in_(cohort_ids))
-                                .options(selectinload(Deliverable.extensions))):
+                                .options(joinedload(Deliverable.extensions))).unique():
         out[d.cohort_id][d.kind, d.author_key] = d
     return out
 
@@ -188,9 +190,24 @@ def _read_cohorts(cohort_ids: list[int]) -> None:
         return
     for name, load in (("teams_by_member", _teams_by_member), ("schedules", _schedules_of),
                        ("deliverables_by_author", _deliverables_by_author)):
-        found = load(cohort_ids)
-        for cohort_id in cohort_ids:
+        # what the page read already (a cohort's table: its works) is not read again
+        known = kept() or {}
+        missing = [c for c in cohort_ids if (name, c) not in known and not (
+            name == "deliverables_by_author" and ("cohort_works", c) in known)]
+        if not missing:
+            continue
+        found = load(missing)
+        for cohort_id in missing:
             read_once((name, cohort_id), lambda c=cohort_id, f=found: f[c])
+
+
+def teams_loaded(cohort: Cohort) -> None:
+    """The cohort's teams, loaded with their members by the page
+    (``views.helpers.cohort_or_404(teams=True)``), are its teams by member for the rest
+    of the request (what :func:`_team_of` reads)."""
+    read_once(("teams_by_member", cohort.id), lambda: {
+        m.user_id: team for team in sorted(cohort.teams, key=lambda t: t.id)
+        for m in team.members})
 
 
 def _team_of(user: User, cohort: Cohort) -> Team | None:
@@ -204,8 +221,8 @@ def find_deliverable(cohort: Cohort, kind: DeliverableKind, mode: AuthorshipMode
                      *, team: Team | None, owner: User | None) -> Deliverable | None:
     key = author_key(mode, getattr(team, "id", None), getattr(owner, "id", None))
     # likewise the cohort's deliverables by author, read once per page
-    found = read_once(("deliverables_by_author", cohort.id),
-                      lambda: _deliverables_by_author([cohort.id])[cohort.id])
+    found = read_once(("deliverables_by_author", cohort.id), lambda: {
+        (d.kind, d.author_key): d for d in _cohort_works(cohort.id)})
     return found.get((kind.name, key))
 
 
@@ -235,6 +252,16 @@ def obligations_for(user: User) -> list[Obligation]:
     """Everything a trainee owes, across their cohorts, soonest due first (read once per
     request: the header's "À traiter", the dashboard and the workspace all show them)."""
     return list(read_once(("obligations", user.id), lambda: _obligations_for(user)))
+
+
+def obligations_in(user: User, cohort: Cohort) -> list[Obligation]:
+    """What a trainee owes in one cohort, soonest due first: :func:`obligations_for`'s
+    lines of that cohort, without reading their other cohorts (the cohort's pages)."""
+    membership = next((m for m in cohort.memberships
+                       if m.user_id == user.id and m.role == CohortRole.TRAINEE), None)
+    if membership is None:
+        return []
+    return sorted(obligations_of(membership), key=lambda o: o.due_date or date.max)
 
 
 def _obligations_for(user: User) -> list[Obligation]:
@@ -423,6 +450,16 @@ def grant_extension(actor: User, deliverable: Deliverable, *, due_date: date,
 
 # --- who wrote it, what happened -----------------------------------------------------------
 
+#: what the pages of one deliverable (its page, its export, its minutes) show of it, read
+#: with it in one query: its text, its cohort and its authors (the owner, or the team's
+#: members with their people)
+WITH_AUTHORS = (
+    joinedload(Deliverable.document), joinedload(Deliverable.cohort),
+    joinedload(Deliverable.owner),
+    joinedload(Deliverable.team).joinedload(Team.members).joinedload(TeamMember.user),
+)
+
+
 def authors_of(deliverable: Deliverable) -> list[User]:
     if deliverable.owner is not None:
         return [deliverable.owner]
@@ -469,13 +506,20 @@ def last_activity(deliverables: Iterable[Deliverable]) -> dict[int, datetime]:
     return out
 
 
+def _cohort_works(cohort_id: int) -> list[Deliverable]:
+    """The cohort's deliverables with their extensions, owner and team, in one query
+    read once per request (coelab.memo): a cohort's table lists them, and what each
+    trainee owes finds theirs among them (:func:`find_deliverable`)."""
+    return read_once(("cohort_works", cohort_id), lambda: list(db.session.scalars(
+        select(Deliverable).where(Deliverable.cohort_id == cohort_id).options(
+            joinedload(Deliverable.extensions), joinedload(Deliverable.owner),
+            joinedload(Deliverable.team))
+        .order_by(Deliverable.kind, Deliverable.title)).unique()))
+
+
 def cohort_deliverables(cohort: Cohort) -> list[Deliverable]:
     # the tables show each one's due date: its extensions come with it, not one by one
-    return list(db.session.scalars(select(Deliverable).where(
-        Deliverable.cohort_id == cohort.id).options(
-            selectinload(Deliverable.extensions), selectinload(Deliverable.owner),
-            selectinload(Deliverable.team))
-        .order_by(Deliverable.kind, Deliverable.title)))
+    return list(_cohort_works(cohort.id))
 
 
 def readable_deliverables(user: User, cohort: Cohort) -> list[Deliverable]:
@@ -499,10 +543,33 @@ def involving(user: User) -> list[Deliverable]:
     ))))
 
 
+def _themes_named(deliverable: Deliverable, kind: DeliverableKind) -> dict[str, Theme]:
+    """The themes the deliverable's details name, by code, for their labels: none for a
+    kind without theme fields; the cohort's own module when it is the only one named
+    (a mini-diagnostic's, :func:`cohort_theme`: the page reads that module anyway);
+    else the programme's themes."""
+    codes: set[str] = set()
+    named = False
+    for field in kind.fields:
+        value = (deliverable.details or {}).get(field.name)
+        if field.type == "themes":
+            named = True
+            codes.update(str(c) for c in value or [])
+        elif field.type == "theme":
+            named = True
+            codes.update([str(value)] if value else [])
+    if not named:
+        return {}
+    module = registry().cohort_module(deliverable.cohort)
+    if module is not None and codes <= {module.code}:
+        return {module.code: module}
+    return {t.code: t for t in registry().themes()}
+
+
 def detail_rows(deliverable: Deliverable) -> list[tuple[DetailField, str]]:
     """(field, shown value) pairs of the deliverable's details, in the kind's order."""
-    themes = {t.code: t for t in registry().themes()}
     kind = kind_of(deliverable)
+    themes = _themes_named(deliverable, kind)
     rows = []
     for field in kind.fields:
         value = (deliverable.details or {}).get(field.name)

@@ -22,8 +22,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..audit import events_for
+from ..audit import events_for_objects
 from ..dates import when
 from ..db import db, local_today, utcnow
 from ..documents.awareness import user_colour
@@ -192,10 +193,17 @@ def _kind(name: str) -> DeliverableKind:
     return kind
 
 
-def _deliverable(deliverable_id: int, action: str = "deliverable.read") -> Deliverable:
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
+def _deliverable(deliverable_id: int, action: str = "deliverable.read",
+                 options: tuple = ()) -> Deliverable:
+    deliverable = db.get_or_404(Deliverable, deliverable_id, options=list(options))
     require(action, deliverable)
     return deliverable
+
+
+#: what a deliverable's page shows of it, read with it in one query: its text, cohort,
+#: authors (ops.WITH_AUTHORS), extensions and files (a few rows each)
+PAGE_LOADS = (*ops.WITH_AUTHORS, joinedload(Deliverable.extensions),
+              joinedload(Deliverable.attachments))
 
 
 SORT_KEYS = {
@@ -230,7 +238,7 @@ def cohort_table(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     require("cohort.view", cohort)
     if not can(current_user, "deliverable.list_cohort", cohort):
-        obligations = [o for o in ops.obligations_for(current_user) if o.cohort.id == cohort.id]
+        obligations = ops.obligations_in(current_user, cohort)
         rows = table_rows(cohort, ops.readable_deliverables(current_user, cohort))
         return render_template("coelab/deliverables/mine.html", cohort=cohort,
                                obligations=obligations, rows=rows)
@@ -339,9 +347,10 @@ def start(cohort_id: int, kind_name: str):
 
 
 def _history(deliverable: Deliverable) -> list[AuditEvent]:
-    events = events_for("deliverables", deliverable.id) + events_for(
-        "documents", deliverable.document_id)
-    return sorted(events, key=lambda e: (e.created_at, e.id), reverse=True)
+    """The events of the deliverable and of its document, newest first, with their
+    actors (one query each)."""
+    return events_for_objects([("deliverables", deliverable.id),
+                               ("documents", deliverable.document_id)], with_actors=True)
 
 
 def _grouped(rows: list) -> list[tuple[object, list]]:
@@ -562,7 +571,7 @@ def back_link(user: User, deliverable: Deliverable) -> tuple[str, str]:
 @bp.route("/deliverables/<int:deliverable_id>")
 @login_required
 def page(deliverable_id: int):
-    deliverable = _deliverable(deliverable_id)
+    deliverable = _deliverable(deliverable_id, options=PAGE_LOADS)
     kind = ops.kind_of(deliverable)
     document = deliverable.document
     # first: bringing the room up to date ends a transaction, which expires what the
@@ -697,7 +706,7 @@ def export(deliverable_id: int, fmt: str):
     """A version (``?version=N``) or the current text, as PDF or Markdown."""
 
 
-    deliverable = _deliverable(deliverable_id)
+    deliverable = _deliverable(deliverable_id, options=ops.WITH_AUTHORS)
     if fmt not in ("pdf", "md"):
         abort(404)
     kind = ops.kind_of(deliverable)

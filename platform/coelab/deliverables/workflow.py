@@ -26,11 +26,11 @@ from ..audit import record
 from ..db import db, transaction, utcnow
 from ..documents.operations import freeze, unfreeze
 from ..documents.rooms import rooms
-from ..jury.queries import panel_of, sitting
+from ..jury.queries import panel_of, sitting, submissions_on
 from ..models import CohortRole, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError
-from ..policy import can
+from ..policy import can, read_once
 from .models import Deliverable, Submission, Transition
 from .operations import authors_of, kind_of
 from .steps import STEPS, WRITING, Step, impossible, off_route, on_route, state_label
@@ -179,13 +179,18 @@ def ready_for_jury(actor: User, deliverable: Deliverable, comment: str = "") -> 
 
 
 def history(deliverable: Deliverable) -> list[Transition]:
-    return list(db.session.scalars(select(Transition).where(
-        Transition.deliverable_id == deliverable.id).order_by(Transition.id)))
+    """The deliverable's workflow steps, first first; read once per request (coelab.memo:
+    the page's history and its next step both ask)."""
+    return list(read_once(("transitions", deliverable.id), lambda: list(db.session.scalars(
+        select(Transition).where(Transition.deliverable_id == deliverable.id)
+        .order_by(Transition.id)))))
 
 
 def submissions(deliverable: Deliverable) -> list[Submission]:
-    return list(db.session.scalars(select(Submission).where(
-        Submission.deliverable_id == deliverable.id).order_by(Submission.round)))
+    """The deliverable's submissions, first round first; read once per request, with
+    their assessments (jury.queries.submissions_on: the page's list and its assessments'
+    section both ask)."""
+    return submissions_on(deliverable.id)
 
 
 def available_steps(user, deliverable: Deliverable, section: str = "review") -> list[Step]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pycrdt
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, union_all, update
+from sqlalchemy.orm.util import identity_key
 
 from .. import signals
 from ..audit import record
@@ -294,14 +295,33 @@ def contributions(document: Document) -> list[Contribution]:
                   func.sum(DocumentUpdate.deleted)).where(
         DocumentUpdate.document_id == document.id, DocumentUpdate.user_id.is_not(None)
     ).group_by(DocumentUpdate.user_id)
-    for query in (compacted, live):
-        for user_id, inserted, deleted in db.session.execute(query):
-            total = totals.setdefault(user_id, [0, 0])
-            total[0] += int(inserted or 0)
-            total[1] += int(deleted or 0)
+    for user_id, inserted, deleted in db.session.execute(union_all(compacted, live)):
+        total = totals.setdefault(user_id, [0, 0])
+        total[0] += int(inserted or 0)
+        total[1] += int(deleted or 0)
     user_ids = {uid for uid in set(totals) | set(present) if uid is not None}
-    users = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
-             if user_ids else {})
+    return _contribution_rows(totals, present, _users(user_ids))
+
+
+def _users(user_ids: set[int]) -> dict[int, User]:
+    """These people, reading only those the session has not loaded yet (a deliverable's
+    page has its authors, who are most of its contributors); an expired copy would be
+    read again one by one, so it is read with the others."""
+    users: dict[int, User] = {}
+    for uid in user_ids:
+        loaded = db.session.identity_map.get(identity_key(User, uid))
+        if loaded is not None and not inspect(loaded).expired_attributes:
+            users[uid] = loaded
+    missing = user_ids - set(users)
+    if missing:
+        users.update((u.id, u) for u in db.session.scalars(
+            select(User).where(User.id.in_(missing))))
+    return users
+
+
+def _contribution_rows(totals: dict, present: dict,
+                       users: dict[int, User]) -> list[Contribution]:
+    user_ids = {uid for uid in set(totals) | set(present) if uid is not None}
     whole = sum(present.values()) or 1
     rows = [
         Contribution(users.get(uid), *totals.get(uid, [0, 0]), present.get(uid, 0),

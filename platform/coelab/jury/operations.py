@@ -37,7 +37,7 @@ from ..documents.operations import unfreeze
 from ..models import CohortRole, Membership, User
 from ..notifications.operations import app_path, notify
 from ..operations import OperationError, external_url
-from ..policy import PEOPLE, can, read_once
+from ..policy import PEOPLE, can, known_without_seat, read_once
 from .models import (
     Impartiality,
     JuryDecision,
@@ -54,6 +54,7 @@ from .models import (
 from .queries import (
     DECISION,
     SCHEDULING,
+    assessments_on,
     composition,
 )
 from .queries import (
@@ -90,13 +91,17 @@ REVIEW_ACTIONS = tuple(name for name, step in STEPS.items() if step.section == "
 
 
 def seats_of(user: User) -> list[PanelMember]:
-    """The person's seats on panels, with each panel, its cohort and its members, read
-    once per request: the header's "Mes jurys" link and their "À traiter" both ask."""
-    return read_once(("seats", user.id), lambda: list(db.session.scalars(
-        select(PanelMember).where(PanelMember.user_id == user.id)
-        .options(joinedload(PanelMember.panel).joinedload(JuryPanel.cohort),
-                 joinedload(PanelMember.panel).selectinload(JuryPanel.members))
-        .order_by(PanelMember.id)).unique()))
+    """The person's seats on panels, with each panel, its cohort and its members (with
+    their people), in one query read once per request: the header's "Mes jurys" link,
+    their "À traiter" and their dashboard's panels all ask."""
+    # (none, without a query, when the policy's facts read for this page say so)
+    return read_once(("seats", user.id), lambda: [] if known_without_seat(user) else list(
+        db.session.scalars(
+            select(PanelMember).where(PanelMember.user_id == user.id)
+            .options(joinedload(PanelMember.panel).joinedload(JuryPanel.cohort),
+                     joinedload(PanelMember.panel).joinedload(JuryPanel.members)
+                     .joinedload(PanelMember.user))
+            .order_by(PanelMember.id)).unique()))
 
 
 def panels_of(user: User) -> list[JuryPanel]:
@@ -659,10 +664,9 @@ def agreed_levels(decision: JuryDecision) -> list[AgreedLevel]:
     level's label, from the rubric the panel scored that round with (else the cohort's):
     what the authors read of the deliberation once the result is released, never the
     jurors' own scores."""
-    scored = db.session.scalar(select(Assessment).where(
-        Assessment.deliverable_id == decision.deliverable_id,
-        Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == decision.panel_id,
-        Assessment.round == decision.round).order_by(Assessment.id))
+    scored = min((a for a in assessments_on(decision.deliverable_id)
+                  if a.kind == AssessmentKind.JURY and a.panel_id == decision.panel_id
+                  and a.round == decision.round), key=lambda a: a.id, default=None)
     deliverable = decision.deliverable
     criteria = scored.rubric if scored is not None else rubric_criteria(
         deliverable.cohort, kind_of(deliverable))

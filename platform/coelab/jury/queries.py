@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from ..assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from ..db import db
-from ..deliverables.models import Deliverable
+from ..deliverables.models import Deliverable, Submission
 from ..memo import read_once
 from ..models import CohortRole, Membership
 from .models import (
@@ -29,18 +30,37 @@ from .models import (
 )
 
 
+def _jury_of(deliverable: Deliverable) -> tuple:
+    """The deliverable's panel (with its members and their people), soutenance and
+    decision on its current round (with its signatures): one query, read once per
+    request (coelab.memo). Every section of a deliverable's page asks of them."""
+    def load() -> tuple:
+        rows = db.session.execute(
+            select(JuryPanel, Soutenance, JuryDecision).select_from(Deliverable)
+            .outerjoin(PanelDeliverable, PanelDeliverable.deliverable_id == Deliverable.id)
+            .outerjoin(JuryPanel, JuryPanel.id == PanelDeliverable.panel_id)
+            .outerjoin(Soutenance, Soutenance.deliverable_id == Deliverable.id)
+            .outerjoin(JuryDecision, and_(JuryDecision.deliverable_id == Deliverable.id,
+                                          JuryDecision.round == deliverable.round))
+            .where(Deliverable.id == deliverable.id)
+            .options(joinedload(JuryPanel.members).joinedload(PanelMember.user),
+                     joinedload(JuryDecision.signatures))).unique().all()
+        # one row at most: a deliverable has one panel, one soutenance, one decision a
+        # round (unique keys)
+        return tuple(rows[0]) if rows else (None, None, None)
+
+    return read_once(("jury.of", deliverable.id, deliverable.round), load)
+
+
 def panel_of(deliverable: Deliverable) -> JuryPanel | None:
-    # each section of a deliverable's page asks: read once per request (coelab.memo)
-    return read_once(("jury.panel_of", deliverable.id), lambda: db.session.scalar(
-        select(JuryPanel).join(PanelDeliverable).where(
-            PanelDeliverable.deliverable_id == deliverable.id)))
+    # each section of a deliverable's page asks: read once per request (_jury_of)
+    return _jury_of(deliverable)[0]
 
 
 def soutenance_of(deliverable: Deliverable) -> Soutenance | None:
     """The deliverable's soutenance (its date and place), if scheduled; read once per
     request (the page's header, its jury section and the steps all tell it)."""
-    return read_once(("jury.soutenance_of", deliverable.id), lambda: db.session.scalar(
-        select(Soutenance).where(Soutenance.deliverable_id == deliverable.id)))
+    return _jury_of(deliverable)[1]
 
 
 def sitting(panel: JuryPanel) -> list[PanelMember]:
@@ -60,10 +80,41 @@ def member_of(user: Any, panel: JuryPanel) -> PanelMember | None:
 def decision_of(deliverable: Deliverable) -> JuryDecision | None:
     """The decision on the deliverable's current round (none yet once the authors have
     handed in again after a decision that allowed it)."""
-    return read_once(("jury.decision_of", deliverable.id, deliverable.round),
-                     lambda: db.session.scalar(select(JuryDecision).where(
-                         JuryDecision.deliverable_id == deliverable.id,
-                         JuryDecision.round == deliverable.round)))
+    return _jury_of(deliverable)[2]
+
+
+def _submitted(deliverable_id: int) -> tuple[list[Submission], list[Assessment]]:
+    """The deliverable's submissions (first round first) and every assessment of them
+    (the trainers' reviews and the jurors' scores, every round; latest round first, then
+    as submitted): one query, read once per request (coelab.memo)."""
+    def load() -> tuple[list[Submission], list[Assessment]]:
+        rows = db.session.execute(
+            select(Submission, Assessment)
+            .outerjoin(Assessment, and_(Assessment.submission_id == Submission.id,
+                                        Assessment.deliverable_id == deliverable_id))
+            .where(Submission.deliverable_id == deliverable_id)
+            .order_by(Submission.round.desc(), Assessment.submitted_at, Assessment.id)).all()
+        submissions = {s.id: s for s, _a in rows}
+        return (sorted(submissions.values(), key=lambda s: s.round),
+                [a for _s, a in rows if a is not None])
+
+    return read_once(("deliverable.submitted", deliverable_id), load)
+
+
+def submissions_on(deliverable_id: int) -> list[Submission]:
+    """The deliverable's submissions, first round first (read once per request)."""
+    return list(_submitted(deliverable_id)[0])
+
+
+def assessments_on(deliverable_id: int) -> list[Assessment]:
+    """Every assessment of the deliverable, latest round first, then as submitted (read
+    once per request with its submissions). The page's assessments, the jury's scores,
+    the withdrawn ones and the levels agreed are each a part of it."""
+    return list(_submitted(deliverable_id)[1])
+
+
+def _by_id(assessments) -> list[Assessment]:
+    return sorted(assessments, key=lambda a: a.id)
 
 
 def counted_scores(deliverable: Deliverable) -> list[Assessment]:
@@ -75,23 +126,20 @@ def counted_scores(deliverable: Deliverable) -> list[Assessment]:
     if panel is None:
         return []
     ids = {m.user_id for m in sitting(panel)}
-    return [a for a in db.session.scalars(select(Assessment).where(
-                Assessment.deliverable_id == deliverable.id,
-                Assessment.kind == AssessmentKind.JURY, Assessment.panel_id == panel.id,
-                Assessment.round == deliverable.round,
-                Assessment.status == AssessmentStatus.SUBMITTED,
-                Assessment.withdrawn_at.is_(None)).order_by(Assessment.id))
-            if a.assessor_id in ids]
+    return [a for a in _by_id(assessments_on(deliverable.id))
+            if a.kind == AssessmentKind.JURY and a.panel_id == panel.id
+            and a.round == deliverable.round and a.status == AssessmentStatus.SUBMITTED
+            and a.withdrawn_at is None and a.assessor_id in ids]
 
 
 def withdrawn_scores(deliverable: Deliverable) -> list[Assessment]:
     """The submitted jury scores of the deliverable withdrawn when their juror left the
     panel, every round, latest first (shown to the panel apart, as withdrawn)."""
-    return list(db.session.scalars(select(Assessment).where(
-        Assessment.deliverable_id == deliverable.id, Assessment.kind == AssessmentKind.JURY,
-        Assessment.status == AssessmentStatus.SUBMITTED,
-        Assessment.withdrawn_at.is_not(None)).order_by(Assessment.round.desc(),
-                                                       Assessment.id)))
+    withdrawn = [a for a in _by_id(assessments_on(deliverable.id))
+                 if a.kind == AssessmentKind.JURY and a.status == AssessmentStatus.SUBMITTED
+                 and a.withdrawn_at is not None]
+    # a jury score has its round (stable: by id within a round)
+    return sorted(withdrawn, key=lambda a: a.round or 0, reverse=True)
 
 
 def scoring_complete(deliverable: Deliverable) -> bool:

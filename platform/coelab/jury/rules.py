@@ -7,24 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from ..db import db
 from ..deliverables.models import Deliverable
 from ..policy import Rule, is_juror, is_staff, panel_member, reads_deliverable
-from .models import Impartiality, JuryDecision, JuryPanel
+from .models import Impartiality, JuryPanel
+from .queries import decision_of
 
 
 def _decision_read(user: Any, deliverable: Deliverable) -> bool:
     """The jury's decision on the deliverable's current round: the coordination and the
     sitting panel at once, the deliverable's other readers once it is released."""
-    if is_staff(user) or is_juror(user, deliverable.id):
+    if is_staff(user):
         return True
-    return (db.session.execute(select(JuryDecision.id).where(
-        JuryDecision.deliverable_id == deliverable.id,
-        JuryDecision.round == deliverable.round,
-        JuryDecision.released_at.is_not(None))).first() is not None
-            and reads_deliverable(user, deliverable))
+    decision = decision_of(deliverable)  # read once per request
+    if (decision is not None and decision.released_at is not None
+            and reads_deliverable(user, deliverable)):
+        return True
+    return is_juror(user, deliverable.id)
 
 
 def _view(user: Any, panel: JuryPanel) -> bool:

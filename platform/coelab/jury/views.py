@@ -4,7 +4,9 @@ the jury's section of a deliverable's page and its minutes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -16,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..db import db
 from ..deliverables.export import export_pdf_from_template
 from ..deliverables.models import Deliverable, DeliverableState
-from ..deliverables.operations import authors_of
+from ..deliverables.operations import WITH_AUTHORS, authors_of
 from ..deliverables.steps import BLIND_SCORING, JURY_SCORING, SOUTENANCE, route_of, step
 from ..forms import ConfirmForm
 from ..models import Cohort, Team, TeamMember
@@ -56,12 +58,12 @@ def _panel(panel_id: int, action: str = "jury.view") -> JuryPanel:
 def _panel_with_works(panel_id: int) -> JuryPanel:
     """The panel, its members and the works it judges with their authors, read in a
     fixed number of queries (its page lists every one of them)."""
-    work = selectinload(JuryPanel.assignments).selectinload(PanelDeliverable.deliverable)
+    work = selectinload(JuryPanel.assignments).joinedload(PanelDeliverable.deliverable)
     panel = db.session.scalar(select(JuryPanel).where(JuryPanel.id == panel_id).options(
-        selectinload(JuryPanel.members).selectinload(PanelMember.user),
-        work.selectinload(Deliverable.owner), work.selectinload(Deliverable.cohort),
-        work.selectinload(Deliverable.team).selectinload(Team.members)
-        .selectinload(TeamMember.user)))
+        selectinload(JuryPanel.members).joinedload(PanelMember.user),
+        work.joinedload(Deliverable.owner), work.joinedload(Deliverable.cohort),
+        work.joinedload(Deliverable.team).selectinload(Team.members)
+        .joinedload(TeamMember.user)))
     if panel is None:
         abort(404)
     require("jury.view", panel)
@@ -273,6 +275,23 @@ def _treatments(decision: JuryDecision, user, every: bool) -> list[dict]:
             if every or int(user_id) == getattr(user, "id", None)]
 
 
+class _Later:
+    """A value computed at its first use (a template's attribute or call), once."""
+
+    def __init__(self, compute: Callable[[], Any]):
+        self._compute = compute
+        self._done = False
+        self._value: Any = None
+
+    def value(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.value(), name)
+
+
 def jury_context(deliverable: Deliverable, user) -> dict | None:
     """What the deliverable's page shows of its jury to this user, or None. Who sees
     what is the policy's: the decision (``jury.read_decision``: the panel and the
@@ -320,8 +339,10 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
         "all_scored": all_scored,
         # what the panel still lacks to decide (the members who sit count), and whether
         # the decision waits for scores still given blind (coelab.jury.operations.decide)
-        "decision_composition": composition(panel, DECISION),
-        "scheduling_composition": composition(panel, SCHEDULING),
+        # read when the page asks (its buttons to decide, to open the examination: the
+        # president's and the coordination's), not for every reader
+        "decision_composition": _Later(lambda: composition(panel, DECISION)),
+        "scheduling_composition": _Later(lambda: composition(panel, SCHEDULING)),
         # the deliberation opens on the soutenance's day: why not yet, for its president
         "deliberation_refusal": (ops.deliberation_refusal(user, deliverable) if can(
             user, "deliverable.open_deliberation", deliverable) else None),
@@ -331,8 +352,8 @@ def jury_context(deliverable: Deliverable, user) -> dict | None:
     }
 
 
-def _jury_deliverable(deliverable_id: int) -> Deliverable:
-    deliverable = db.get_or_404(Deliverable, deliverable_id)
+def _jury_deliverable(deliverable_id: int, options: tuple = ()) -> Deliverable:
+    deliverable = db.get_or_404(Deliverable, deliverable_id, options=list(options))
     require("deliverable.read", deliverable)
     return deliverable
 
@@ -431,7 +452,7 @@ def minutes(deliverable_id: int):
     decision is released). It holds the decision, its reasons, the levels agreed, the
     individual treatments (an author's copy: their own) and the signatures, never a
     juror's score."""
-    deliverable = _jury_deliverable(deliverable_id)
+    deliverable = _jury_deliverable(deliverable_id, options=WITH_AUTHORS)
     context = jury_context(deliverable, current_user)
     if context is None or context["decision"] is None:
         abort(404)

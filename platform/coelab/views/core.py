@@ -12,7 +12,6 @@ from .. import sessions
 from ..audit import events_for
 from ..db import db
 from ..deliverables import operations as deliverable_ops
-from ..deliverables.operations import obligations_for
 from ..deliverables.views import table_rows
 from ..documents.operations import documents_for
 from ..forms import (
@@ -143,8 +142,9 @@ def new_cohort():
 @bp.route("/cohorts/<int:cohort_id>")
 @login_required
 def workspace(cohort_id: int):
-    cohort = cohort_or_404(cohort_id)
+    cohort = cohort_or_404(cohort_id, teams=True)
     require("cohort.view", cohort)
+    deliverable_ops.teams_loaded(cohort)  # what each trainee owes asks their team
     reg = registry()
     panels = reg.collect("workspace_panels", cohort, current_user)
     kinds = reg.kinds_for(cohort)
@@ -161,7 +161,7 @@ def workspace(cohort_id: int):
         # free working documents; those of a deliverable (or of a feature: a recommendation
         # entry) are reached from their own pages
         documents=[d for d in documents_for(current_user, cohort) if d.kind is None],
-        obligations=[o for o in obligations_for(current_user) if o.cohort.id == cohort.id],
+        obligations=deliverable_ops.obligations_in(current_user, cohort),
         deliverable_rows=table_rows(cohort, deliverables),
         schedules={s.kind.name: s for s in deliverable_ops.schedules_for(cohort)},
         cohort=cohort,

@@ -16,11 +16,11 @@ from typing import TypeVar
 from flask import abort, flash, redirect
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from ..db import db
-from ..models import Cohort, Membership
+from ..models import Cohort, Membership, Team
 from ..operations import OperationError
 
 T = TypeVar("T")
@@ -105,11 +105,15 @@ def run_action(
     return redirect(_outcome(next_url, result))
 
 
-def cohort_or_404(cohort_id: int) -> Cohort:
-    """The cohort with its memberships and their people, read in two more queries: the
-    pages that list a cohort's trainees and trainers walk them (``Cohort.members``)."""
-    cohort = db.session.scalar(select(Cohort).where(Cohort.id == cohort_id).options(
-        selectinload(Cohort.memberships).selectinload(Membership.user)))
+def cohort_or_404(cohort_id: int, *, teams: bool = False) -> Cohort:
+    """The cohort with its memberships and their people, read in one query: the pages
+    that list a cohort's trainees and trainers walk them (``Cohort.members``);
+    ``teams``: its teams and their members too, in one more (the workspace lists them)."""
+    query = select(Cohort).where(Cohort.id == cohort_id).options(
+        joinedload(Cohort.memberships).joinedload(Membership.user))
+    if teams:
+        query = query.options(selectinload(Cohort.teams).joinedload(Team.members))
+    cohort = next(iter(db.session.scalars(query).unique().all()), None)
     if cohort is None:
         abort(404)
     return cohort

@@ -127,16 +127,33 @@ def _snapshot(user: User) -> Snapshot:
     snap.roles = roles_of(user)  # read once per request with the policy's facts
     trainee = snap.cohorts(CohortRole.TRAINEE)
     trainer = snap.cohorts(CohortRole.TRAINER)
+    # the soutenance, decision and signatures of the works they write that are before
+    # the jury (scheduled or released), read with those works: (id, soutenance,
+    # decision, signer) rows, kept below for the works no panel of theirs judges
+    authored_jury_rows: list[tuple] = []
     if trainee:
         # the works they write (coelab.policy.is_document_author: its owner; else its
-        # team; else every trainee of its cohort)
+        # team; else every trainee of its cohort), in one query with what the jury did
+        # of them (a row per signature)
         teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
-        snap.authored = list(db.session.scalars(_with_people(select(Deliverable).where(
-            or_(Deliverable.owner_id == user.id,
-                and_(Deliverable.owner_id.is_(None), Deliverable.team_id.in_(teams)),
-                and_(Deliverable.owner_id.is_(None), Deliverable.team_id.is_(None),
-                     Deliverable.cohort_id.in_(trainee))))
-            .order_by(Deliverable.id))).unique())
+        at_jury = Deliverable.state.in_((S.SOUTENANCE_SCHEDULED, S.RELEASED))
+        for d, soutenance, decision, signer in db.session.execute(_with_people(
+                select(Deliverable, Soutenance, JuryDecision, MinutesSignature.user_id)
+                .where(or_(Deliverable.owner_id == user.id,
+                           and_(Deliverable.owner_id.is_(None),
+                                Deliverable.team_id.in_(teams)),
+                           and_(Deliverable.owner_id.is_(None), Deliverable.team_id.is_(None),
+                                Deliverable.cohort_id.in_(trainee))))
+                .outerjoin(Soutenance, and_(Soutenance.deliverable_id == Deliverable.id,
+                                            at_jury))
+                .outerjoin(JuryDecision, and_(JuryDecision.deliverable_id == Deliverable.id,
+                                              JuryDecision.round == Deliverable.round,
+                                              at_jury))
+                .outerjoin(MinutesSignature, MinutesSignature.decision_id == JuryDecision.id)
+                .order_by(Deliverable.id))).unique():
+            if not snap.authored or snap.authored[-1].id != d.id:
+                snap.authored.append(d)
+            authored_jury_rows.append((d.id, soutenance, decision, signer))
     if trainer:
         snap.reviewing = list(db.session.scalars(_with_people(select(Deliverable).where(
             Deliverable.cohort_id.in_(trainer),
@@ -178,10 +195,16 @@ def _snapshot(user: User) -> Snapshot:
                      and d.id not in set(jury_ids)]
     if jury_ids:
         panels = set(snap.panel_of.values())
-        for member in db.session.scalars(
-                select(PanelMember).where(PanelMember.panel_id.in_(panels))
-                .options(joinedload(PanelMember.user)).order_by(PanelMember.id)):
-            snap.members.setdefault(member.panel_id, []).append(member)
+        seated = {m.panel_id: m.panel for m in snap.seats}
+        if panels <= set(seated):
+            # the panels they sit on: read with their seats, members and people
+            for panel_id in panels:
+                snap.members[panel_id] = list(seated[panel_id].members)
+        else:
+            for member in db.session.scalars(
+                    select(PanelMember).where(PanelMember.panel_id.in_(panels))
+                    .options(joinedload(PanelMember.user)).order_by(PanelMember.id)):
+                snap.members.setdefault(member.panel_id, []).append(member)
         # the submitted or drafted scores of each work's current round, in its panel
         for did, assessor, status in db.session.execute(
                 select(Assessment.deliverable_id, Assessment.assessor_id, Assessment.status)
@@ -195,20 +218,18 @@ def _snapshot(user: User) -> Snapshot:
                        Assessment.withdrawn_at.is_(None))):
             snap.scores.setdefault(did, {})[assessor] = status
     if authored_jury:
-        snap.soutenances.update({s.deliverable_id: s for s in db.session.scalars(
-            select(Soutenance).where(Soutenance.deliverable_id.in_(authored_jury)))})
-        snap.decisions.update({d.deliverable_id: d for d in db.session.scalars(
-            select(JuryDecision).join(Deliverable, and_(
-                Deliverable.id == JuryDecision.deliverable_id,
-                Deliverable.round == JuryDecision.round))
-            .where(JuryDecision.deliverable_id.in_(authored_jury)))})
-    if authored_jury:
-        decided = [snap.decisions[i].id for i in authored_jury if i in snap.decisions]
-        if decided:
-            for decision_id, signer in db.session.execute(
-                    select(MinutesSignature.decision_id, MinutesSignature.user_id)
-                    .where(MinutesSignature.decision_id.in_(decided))):
-                snap.signed.setdefault(decision_id, set()).add(signer)
+        # their works before the jury: their soutenance, the decision on the current
+        # round and its signatures, read with the works they write
+        wanted = set(authored_jury)
+        for did, soutenance, decision, signer in authored_jury_rows:
+            if did not in wanted:
+                continue
+            if soutenance is not None:
+                snap.soutenances[did] = soutenance
+            if decision is not None:
+                snap.decisions[did] = decision
+                if signer is not None:
+                    snap.signed.setdefault(decision.id, set()).add(signer)
     in_review = [d.id for d in snap.reviewing if d.state == S.IN_REVIEW]
     if in_review:
         snap.my_reviews = dict(db.session.execute(
@@ -687,29 +708,31 @@ def jury_overview(user: User) -> list[dict]:
     who may belong to no cohort (an external juror). The works' titles and dates are
     shown once they declared their impartiality (before, the work stays out of their
     sight: coelab.policy.is_juror)."""
-    seats = list(db.session.scalars(
-        select(PanelMember).where(PanelMember.user_id == user.id)
-        .options(joinedload(PanelMember.panel).joinedload(JuryPanel.cohort),
-                 joinedload(PanelMember.panel).selectinload(JuryPanel.assignments))
-        .order_by(PanelMember.id)).unique())
-    sitting = [s.panel_id for s in seats if s.impartiality == Impartiality.ACCEPTED]
+    seats = seats_of(user)  # read once per request (the header's links ask too)
+    sitting = {s.panel_id for s in seats if s.impartiality == Impartiality.ACCEPTED}
     works: dict[int, list[dict]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
     today = local_today()
-    if sitting:
+    if seats:
+        # the works of every panel of theirs in one query: counted for each, listed for
+        # the panels they sit on only
         for d, soutenance, panel_id in db.session.execute(
                 select(Deliverable, Soutenance, PanelDeliverable.panel_id)
                 .join(PanelDeliverable, PanelDeliverable.deliverable_id == Deliverable.id)
                 .outerjoin(Soutenance, Soutenance.deliverable_id == Deliverable.id)
-                .where(PanelDeliverable.panel_id.in_(sitting))
+                .where(PanelDeliverable.panel_id.in_(sorted({s.panel_id for s in seats})))
                 .order_by(Soutenance.starts_at, Deliverable.title)):
-            works[panel_id].append({
-                "deliverable": d, "soutenance": soutenance,
-                "upcoming": soutenance is not None and _day(soutenance.starts_at) >= today})
+            counts[panel_id] += 1
+            if panel_id in sitting:
+                works[panel_id].append({
+                    "deliverable": d, "soutenance": soutenance,
+                    "upcoming": (soutenance is not None
+                                 and _day(soutenance.starts_at) >= today)})
     out = []
     for s in seats:
         mine = works.get(s.panel_id, [])
         # a panel whose every work has its result released is history ("Mes jurys")
         done = bool(mine) and all(w["deliverable"].state == S.RELEASED for w in mine)
         out.append({"panel": s.panel, "member": s, "works": mine, "done": done,
-                    "count": len(s.panel.assignments)})
+                    "count": counts[s.panel_id]})
     return out
