@@ -106,6 +106,19 @@ def test_a_decline_tells_the_coordination(prog, ready, outbox):
         jops.declare(member, impartial=True)
 
 
+def test_the_header_links_follow_a_new_seat_and_its_removal(prog, ready, client):
+    """The header's links are kept between pages (coelab/frame.py): a seat given or
+    taken away (a write) shows in the next page's header."""
+    login(client, prog.other_trainer.email)
+    assert "Mes jurys" not in page(client.get("/profile"))
+    assert "Mes jurys" not in page(client.get("/profile"))  # kept, still right
+    panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
+    member = jops.add_member(prog.coordinator, panel, prog.other_trainer, PanelRole.MEMBER)
+    assert "Mes jurys" in page(client.get("/profile"))
+    jops.remove_member(prog.coordinator, member)
+    assert "Mes jurys" not in page(client.get("/profile"))
+
+
 def test_declaration_and_access_through_the_pages(prog, ready, client):
     panel = jops.create_panel(prog.coordinator, prog.transversal, "Jury")
     jops.assign(prog.coordinator, panel, ready)

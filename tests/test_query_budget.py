@@ -1,5 +1,5 @@
-"""Queries per page (issue 18): no page of the demo asks more than CEILING SQL queries
-(the target, BUDGET, is not reached yet), whoever reads it, with a cohort of 30
+"""Queries per page (issue 18): no page of the demo asks more than BUDGET SQL queries,
+whoever reads it, with a cohort of 30
 trainees × 10 works in every workflow state beside the demo year.
 
 The demo year is loaded as ``coelab demo`` loads it (``cohort.demo.load_demo``); the
@@ -28,15 +28,11 @@ from sqlalchemy import select
 from .conftest import login
 from .test_work_queues_budget import World, counted
 
-#: issue 18's target for every page; not reached yet: a deliverable's page re-reads its
-#: panel in each section, a cohort's page and a passeport read per row of a kind
-#: (docs/architecture.md, "Queries per page"). The pages above it are printed (-s).
+#: issue 18's target, which no page may exceed: a deliverable's page, the heaviest, asks
+#: 13-15 (docs/architecture.md, "Queries per page"); a page that asks one query per row
+#: of a cohort (a trainee's workspace asked 1539 for the cohort of thirty, a panel's page
+#: 813, a cohort's table 288) goes far beyond it
 BUDGET = 15
-#: what no page may exceed: the heaviest page asks 48 today (a deliverable's page read by
-#: its panel); a page that asks one query per row of a cohort (a trainee's workspace
-#: asked 1539 for the cohort of thirty, a panel's page 813, a cohort's table 288) goes
-#: far beyond it
-CEILING = 55
 #: how many pages whose paths differ only by their numbers are crawled
 PER_PATTERN = 2
 #: a page whose path has a query string: how many of each path
@@ -147,7 +143,6 @@ def test_no_page_of_the_demo_asks_more_than_the_budget(demo, app):
     people = {email: DEMO_PASSWORD for email in _demo_people().values()}
     people[demo.trainees[0].email] = None  # a trainee of the cohort of thirty
     over: list[str] = []
-    beyond: list[str] = []
     crawled = 0
     for email, password in people.items():
         client = app.test_client()
@@ -162,14 +157,12 @@ def test_no_page_of_the_demo_asks_more_than_the_budget(demo, app):
         print(f"{email}: {len(counts)} pages, heaviest {heaviest}")  # noqa: T201
         for url, n in counts.items():
             if n > BUDGET:
-                # once more: what a process reads once (a catalogue) is not the page's
+                # once more: what the header keeps between pages (coelab/frame.py: the
+                # counts, the links, the themes, computed again after any write) and
+                # what a process reads once are not the page's own
                 with counted() as statements:
                     client.get(url)
-                line = f"{email} {url}: {len(statements)} queries"
                 if len(statements) > BUDGET:
-                    over.append(line)
-                if len(statements) > CEILING:
-                    beyond.append(line)
+                    over.append(f"{email} {url}: {len(statements)} queries")
     assert crawled > 100
-    print(f"{len(over)} pages over the target of {BUDGET} queries:\n" + "\n".join(over))  # noqa: T201
-    assert beyond == [], f"{len(beyond)} pages over {CEILING} queries:\n" + "\n".join(beyond)
+    assert over == [], f"{len(over)} pages over {BUDGET} queries:\n" + "\n".join(over)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from jinja2 import FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, branding, sessions
+from . import assets, branding, frame, sessions
 from . import config as config_module
 from .core_plugin import CorePlugin
 from .dates import clock, when
@@ -148,7 +148,10 @@ def _template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         if "nav" not in g:
-            g.nav = (registry().collect("navigation", current_user)
+            # a person's header links, kept like their counts (coelab.frame): they
+            # change with their roles, seats and applications, that is with a write
+            g.nav = (frame.kept("navigation", current_user.id,
+                                lambda: tuple(registry().collect("navigation", current_user)))
                      if current_user.is_authenticated
                      else registry().collect("public_navigation"))
         nav = g.nav

@@ -3,9 +3,11 @@
 The header of every page shows the person's unread notifications and their "À traiter"
 count. Computed at each page, they cost a query for the first and six to ten for the
 second (every plugin's queue: deliverables, comments, schedules, panels...), more than
-most pages ask for their own content (docs/architecture.md, "Queries per page").
+most pages ask for their own content (docs/architecture.md, "Queries per page"). Its
+links ("Mes jurys", "Commissions d'admission"...) depend on the person's seats and
+applications, a query or two more on every page.
 
-:func:`kept` keeps such a figure per person in the process, with the number of writes
+:func:`kept` keeps such a figure (or the links) per person in the process, with the number of writes
 the process had committed when it was computed (:func:`coelab.memo.writes_seen`), for
 at most :data:`KEEP_SECONDS`. Any write committed in this process computes them anew at
 the next page, so that one process (``coelab serve``, the tests) always shows exact
@@ -20,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 
@@ -38,7 +41,7 @@ def _store() -> dict:
     return current_app.extensions.setdefault("coelab_frame", {})
 
 
-def kept(name: str, user_id: int, load: Callable[[], int]) -> int:
+def kept(name: str, user_id: int, load: Callable[[], Any]) -> Any:
     """``load()``, or the value it gave for this person since the last write."""
     store = _store()
     key = (name, user_id)
@@ -53,7 +56,7 @@ def kept(name: str, user_id: int, load: Callable[[], int]) -> int:
     return value
 
 
-def remember(name: str, user_id: int, value: int, *, stamp: int | None = None,
+def remember(name: str, user_id: int, value: Any, *, stamp: int | None = None,
              now: float | None = None) -> None:
     """Keep ``value`` as the person's figure (a page that computed it for itself)."""
     store = _store()
@@ -64,3 +67,10 @@ def remember(name: str, user_id: int, value: int, *, stamp: int | None = None,
             for old in sorted(store, key=lambda k: store[k][1])[:len(store) // 2]:
                 del store[old]
         store[(name, user_id)] = (stamp, now + KEEP_SECONDS, value)
+
+
+def kept_for_all(name: str, load: Callable[[], Any]) -> Any:
+    """``load()``, kept like a person's figure but for everyone: what every page may
+    show and only a write changes (the programme's themes, coelab/plugins.py). The value
+    must be plain data (no database rows: they belong to one request's session)."""
+    return kept(name, 0, load)

@@ -59,6 +59,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Blueprint, Flask, current_app
 
+from . import frame
+
 # the rubric types are part of the contract: plugins import them from here
 from .assessments.rubrics import LEVEL_LABELS, Criterion, Level, Rubric, levels
 from .db import local_today
@@ -401,11 +403,17 @@ class PluginRegistry:
         return self.kinds.get(name)
 
     def themes(self) -> list[Theme]:
+        """The programme's themes. A catalogue that only a write changes (``coelab
+        catalogue load``): kept between requests like the header's figures
+        (coelab/frame.py), as plain values."""
+        return list(frame.kept_for_all("themes", self._themes))
+
+    def _themes(self) -> tuple[Theme, ...]:
         seen: dict[str, Theme] = {}
         for plugin in self.plugins:
             for theme in plugin.themes():
                 seen.setdefault(theme.code, theme)
-        return list(seen.values())
+        return tuple(seen.values())
 
     def cohort_module(self, cohort: Cohort) -> Theme | None:
         for plugin in self.plugins:

@@ -140,9 +140,12 @@ def load(key: str) -> User | None:
     """The active person whose open session has this key (Flask-Login's user loader)."""
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
-    # the person comes with their session: one query for both, on every page
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key))
-                            .options(joinedload(UserSession.user)))
+    # the person comes with their session and their memberships (the policy's facts
+    # and the header's links read them on every page): one query for all three
+    row = db.session.scalars(
+        select(UserSession).where(UserSession.key_hash == _hash(key))
+        .options(joinedload(UserSession.user).joinedload(User.memberships))
+    ).unique().first()
     if row is None or not _still_valid(row, utcnow()):
         return None
     user = row.user
