@@ -277,8 +277,13 @@ class Nginx:
 
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        # two distinct ports: two free_port() calls may return the same one, and nginx
+        # then serves both server blocks on it, the redirecting one first (seen once in
+        # a full run: every Socket.IO client sent to https://127.0.0.1:443)
         self.port = free_port()
         self.redirect_port = free_port()
+        while self.redirect_port == self.port:
+            self.redirect_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.static_dir = str(files("coelab") / "static")
         site = render_nginx_site(workers, base_port, self.port, self.redirect_port,
