@@ -59,8 +59,35 @@ export function openProvider (doc, { serverUrl, documentId, user }) {
     query: { document: String(documentId) }
   })
   provider.awareness.setLocalStateField('user', user)
+  sendUpdatesOnlyWhenConnected(provider.socket)
   return provider
 }
+
+/**
+ * The stock provider emits each change as a "sync-update" even while the socket is
+ * down, and socket.io keeps such events to send them first when it reconnects. The
+ * reconnection's exchange carries those changes too (the server's sync-step-1 asks for
+ * everything it lacks, documents/sockets.py), so they would go twice, and race: the
+ * server measured its state before the queued ones were stored, so the answer repeated
+ * them all. A long text written offline then came back as "too large" even though it
+ * had been stored. Written offline, a change now goes once, in that answer (the way
+ * y-websocket's own client works): what the server receives is what it lacks, measured
+ * once against YJS_MAX_SYNC_BYTES. Awareness and other events are kept as socket.io does.
+ */
+export function sendUpdatesOnlyWhenConnected (socket) {
+  const emit = socket.emit
+  socket.emit = function (event, ...args) {
+    if (event === 'sync-update' && !this.connected) return this
+    return emit.call(this, event, ...args)
+  }
+  // queued while the connection was failing without knowing it yet (a ping not
+  // answered): the next connection's exchange carries them as well
+  socket.on('disconnect', () => {
+    socket.sendBuffer = socket.sendBuffer.filter(packet => !isUpdate(packet))
+  })
+}
+
+const isUpdate = packet => Array.isArray(packet.data) && packet.data[0] === 'sync-update'
 
 /** The stock provider starts a resync timer at every connection: stop the running one. */
 function stopResync (provider) {

@@ -282,6 +282,12 @@ def shown_text(page) -> str:
     return page.evaluate("() => window.coelabEditor.view.state.doc.toString()")
 
 
+def queued_events(page) -> list[str]:
+    """The events socket.io keeps to send when the editor's socket reconnects."""
+    return page.evaluate("() => window.coelabEditor.provider.socket.sendBuffer"
+                         ".map(packet => packet.data[0])")
+
+
 def error_of(page) -> str:
     error = page.locator("#editor-error")
     error.wait_for(state="visible", timeout=20000)
@@ -376,6 +382,10 @@ def test_changes_too_large_to_be_saved_are_explained_and_the_advice_works(small_
     for n in range(4):
         paste(i, f" Hors ligne {n}. " + "c" * 12000)
     assert i.locator("#editor-error").is_hidden()
+    # written offline, the changes wait on this device, not in socket.io's send buffer:
+    # sent from there first, they raced the reconnection's exchange, which carries them
+    # too (connection.js, sendUpdatesOnlyWhenConnected)
+    assert "sync-update" not in queued_events(i)
     ines.context.set_offline(False)
     assert error_of(i) == DOCUMENT_TOO_LARGE
     # the advice: copy it elsewhere (the text is still there), take the passage out,
@@ -409,6 +419,7 @@ def test_changes_larger_than_the_server_reads_stop_the_retries_and_say_why(small
     a.wait_for_selector("#connection-status[data-state='offline']", timeout=15000)
     for n in range(13):
         paste(a, f" Trop {n}. " + "d" * 12000)
+    assert "sync-update" not in queued_events(a)  # they go in the exchange's one answer
     amandine.context.set_offline(False)
     # the server closes that connection and refuses the next ones for a while: the
     # editor stops trying (it would send the same frame again) and says what to do
