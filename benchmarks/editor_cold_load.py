@@ -15,6 +15,8 @@ cookies): the page is opened once ("cold"), closed, and opened again in the same
   ``encodedDataLength``, headers included, WebSocket frames excluded) and the number of
   HTTP requests that went to the server (answers from the browser's cache excluded);
 - the first contentful paint (``performance``'s ``first-contentful-paint``);
+- the time until the editor first holds text ("text shown": from the page's copy of the
+  document, this device's, or the server's);
 - the time until ``#connection-status`` says ``data-state="connected"`` (the document is
   synchronised and editable), from the start of the navigation.
 
@@ -67,10 +69,17 @@ NETWORKS = {
 WATCH_CONNECTED = """
 (() => {
   window.__coelabConnectedAt = null
+  window.__coelabTextAt = null
   const check = () => {
     const el = document.getElementById('connection-status')
     if (el && el.dataset.state === 'connected' && window.__coelabConnectedAt === null) {
       window.__coelabConnectedAt = performance.now()
+    }
+    const text = document.querySelector('#editor .cm-content')
+    if (text && text.textContent.length > 0 && window.__coelabTextAt === null) {
+      window.__coelabTextAt = performance.now()
+    }
+    if (window.__coelabConnectedAt !== null && window.__coelabTextAt !== null) {
       observer.disconnect()
     }
   }
@@ -82,7 +91,8 @@ WATCH_CONNECTED = """
 
 READ_TIMES = """() => {
   const fcp = performance.getEntriesByName('first-contentful-paint')[0]
-  return { fcp: fcp ? fcp.startTime : null, connected: window.__coelabConnectedAt }
+  return { fcp: fcp ? fcp.startTime : null, connected: window.__coelabConnectedAt,
+           text: window.__coelabTextAt }
 }"""
 
 
@@ -176,7 +186,7 @@ def visit(context, url: str, network: dict | None) -> dict:
     times = page.evaluate(READ_TIMES)
     page.close()
     return {"bytes": received["bytes"], "requests": len(answered - cached),
-            "fcp": times["fcp"], "connected": times["connected"]}
+            "fcp": times["fcp"], "connected": times["connected"], "text": times["text"]}
 
 
 def report(label: str, runs: list[dict]) -> None:
@@ -189,6 +199,7 @@ def report(label: str, runs: list[dict]) -> None:
 
     print(f"{label:<18} transferred {stat('bytes', 1024, ' KB', '.1f')}  "
           f"requests {stat('requests')}  FCP {stat('fcp', unit=' ms')}  "
+          f"text shown {stat('text', unit=' ms')}  "
           f"connected {stat('connected', unit=' ms')}", flush=True)
 
 

@@ -139,6 +139,8 @@ export class Connection {
       if (status === 'disconnected') this.lostOnce = true
       this.render()
     })
+    // the first exchange of a connection done (the stock provider's "synced")
+    this.provider.on('sync', () => this.render())
     this.socket.on('connect', () => {
       this.connected = true
       this.render()
@@ -156,7 +158,8 @@ export class Connection {
 
   state () {
     const { stopped, connected, pending, lostOnce, loaded } = this
-    return connectionState({ stopped, online: navigator.onLine, connected, pending, lostOnce, loaded })
+    const synced = this.provider.synced
+    return connectionState({ stopped, online: navigator.onLine, connected, synced, pending, lostOnce, loaded })
   }
 
   textArrived () {

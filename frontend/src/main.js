@@ -30,11 +30,13 @@ function start (app) {
   let canWrite = options.canWrite
   // read-only until the text is here: words typed into the empty editor before the
   // first synchronisation would be concurrent with the whole text, and Yjs would put
-  // them before or after it, glued to its first or last line (textArrived below)
-  let textHere = false
-  const writable = () => canWrite && textHere
+  // them before or after it, glued to its first or last line (textArrived below). The
+  // page carries the text as it was made (coelab/_editor.html, data-initial-state), so
+  // it is there at once, unless it is too large for a page
   const doc = new Y.Doc()
   const ytext = doc.getText('content')
+  let textHere = applyPageState(doc, decodeState(app.dataset.initialState))
+  const writable = () => canWrite && textHere
   const persistence = openOfflineCopy(doc, options)
   const provider = openProvider(doc, options)
   const messages = new MessageLine(byId('editor-error'))
@@ -65,22 +67,18 @@ function start (app) {
   connection = new Connection(provider, {
     statusElement: byId('connection-status'), messages, writable: () => canWrite, setReadOnly, maxUpdateSize: options.maxUpdateSize
   })
-  // the text is here once the server answered (its answer to the provider's sync-step-1
-  // is a transaction of the provider's, even when it changes nothing), another tab sent
-  // it (the provider's broadcast channel), or this device's copy holds it
-  const textArrived = () => {
-    if (textHere) return
-    textHere = true
-    doc.off('afterTransaction', fromProvider)
-    if (canWrite) {
-      setWritable(true)
-      toolbar.setEnabled(true)
-    }
+  if (textHere) {
     connection.textArrived()
+  } else {
+    whenTextArrives(doc, provider, persistence, () => {
+      textHere = true
+      if (canWrite) {
+        setWritable(true)
+        toolbar.setEnabled(true)
+      }
+      connection.textArrived()
+    })
   }
-  function fromProvider (transaction) { if (transaction.origin === provider) textArrived() }
-  doc.on('afterTransaction', fromProvider)
-  if (persistence) persistence.once('synced', () => { if (ytext.length > 0) textArrived() })
   const preview = startPreview(provider, doc, options.previewUrl)
   watchPresence(byId('presence'), provider.awareness, { userId: options.user.id, t, locale: currentLocale() })
   const commentsElement = byId('comments')
@@ -89,6 +87,48 @@ function start (app) {
   // writing mode's decorations cover it)
   const parsed = () => syntaxTreeAvailable(view.state, view.state.doc.length)
   window.coelabEditor = { doc, provider, view, ytext, persistence, undoManager, comments, preview, parsed }
+}
+
+/** The page's copy of the document's state (base64), or null (none, or not readable). */
+export function decodeState (encoded) {
+  if (!encoded) return null
+  try {
+    return Uint8Array.from(atob(encoded), c => c.charCodeAt(0))
+  } catch (e) {
+    console.warn('coelab: the page\'s copy of the text is unreadable', e)
+    return null
+  }
+}
+
+/**
+ * Call arrived() once, when the text is here: the server answered (its answer to the
+ * provider's sync-step-1 is a transaction of the provider's, even when it changes
+ * nothing), another tab sent it (the provider's broadcast channel), or this device's
+ * copy holds it.
+ */
+function whenTextArrives (doc, provider, persistence, arrived) {
+  let done = false
+  const once = () => {
+    if (done) return
+    done = true
+    doc.off('afterTransaction', fromProvider)
+    arrived()
+  }
+  function fromProvider (transaction) { if (transaction.origin === provider) once() }
+  doc.on('afterTransaction', fromProvider)
+  if (persistence) persistence.once('synced', () => { if (doc.getText('content').length > 0) once() })
+}
+
+/** Apply the page's copy of the text; whether it could be. */
+function applyPageState (doc, state) {
+  if (!state) return false
+  try {
+    Y.applyUpdate(doc, state, 'page')
+    return true
+  } catch (e) {
+    console.warn('coelab: the page\'s copy of the text could not be read', e)
+    return false
+  }
 }
 
 /** The preview, refreshed at each pause in typing and each connection. */

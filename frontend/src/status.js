@@ -2,12 +2,14 @@
 // editor (#editor-error): what is going on, and what the server refused.
 
 /** The state the status line shows. */
-export function connectionState ({ stopped, online, connected, pending, lostOnce, loaded = true }) {
+export function connectionState ({ stopped, online, connected, synced = true, pending, lostOnce, loaded = true }) {
   if (stopped) return 'stopped'
   if (!online) return 'offline'
   // connected, the text not yet here: "Connecté" would invite typing into an empty page
   if (connected && !loaded) return 'loading'
-  if (connected) return pending ? 'sending' : 'connected'
+  // "Connecté" once the server and this device have exchanged what the other lacked
+  // (synced): the text the page carried may be behind the server's
+  if (connected && synced) return pending ? 'sending' : 'connected'
   // "reconnecting" tells a writer to go on writing: only once there is a text to write in
   return lostOnce && loaded ? 'reconnecting' : 'connecting'
 }

@@ -25,6 +25,14 @@ test('before the text first arrives: loading once connected, never "go on writin
   assert.equal(statusText('loading', { canWrite: true }, t), '<status.loading>')
 })
 
+test('connected, the first exchange not done: connecting, or reconnecting', () => {
+  const exchanging = { ...base, connected: true, synced: false }
+  assert.equal(connectionState(exchanging), 'connecting')
+  assert.equal(connectionState({ ...exchanging, lostOnce: true }), 'reconnecting')
+  assert.equal(connectionState({ ...exchanging, loaded: false }), 'loading')
+  assert.equal(connectionState({ ...exchanging, synced: true }), 'connected')
+})
+
 test('the status text tells writers from readers', () => {
   assert.equal(statusText('connected', { canWrite: true }, t), '<status.connected>')
   assert.equal(statusText('connected', { canWrite: false }, t), '<status.connectedReadonly>')

@@ -21,6 +21,7 @@ from .deliverables import models as deliverable_models  # noqa: F401
 from .deliverables.rules import RULES as deliverable_rules
 from .deliverables.views import bp as deliverables_bp
 from .documents import models as document_models  # noqa: F401
+from .documents.operations import page_state
 from .documents.rules import RULES as document_rules
 from .documents.views import bp as documents_bp
 from .jury import models as jury_models  # noqa: F401
@@ -72,6 +73,8 @@ class CorePlugin(Plugin):
         # (coelab.views.queues.header_count, coelab.frame)
         app.add_template_global(
             lambda: queues.header_count(current_user), "attention_count")
+        # the text a page's editor starts from (coelab/_editor.html)
+        app.add_template_global(page_state, "editor_state")
 
     def navigation(self, user: User) -> Iterable[NavLink]:
         yield NavLink(_l("Tableau de bord"), "core.dashboard", order=0)

@@ -112,19 +112,53 @@ def test_edits_of_a_tab_closed_offline_are_kept(people):
         arg="Gardé sur l'appareil d'Inès.", timeout=20000)
 
 
+def _hold_the_socket(page) -> dict:
+    """The page's WebSockets open but get no answer until :func:`_release_the_socket`
+    (Playwright holds them); a WebSocket opened after the release goes through."""
+    held = {"sockets": [], "released": False}
+
+    def hold(ws):
+        if held["released"]:
+            ws.connect_to_server()
+        else:
+            held["sockets"].append(ws)
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), hold)
+    page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())
+    return held
+
+
+def _release_the_socket(page, held: dict) -> None:
+    assert held["sockets"], "the editor opened no WebSocket"
+    held["released"] = True
+    page.unroute(re.compile(r"/socket\.io/"))
+    held["sockets"][-1].connect_to_server()  # the one socket.io still waits on
+    page.wait_for_selector(CONNECTED, timeout=30000)
+
+
+def _calanques_url(person) -> str:
+    page = person.page
+    log_in(page, person.base_url, email("stagiaire"))
+    page.locator(".cards a").first.click()
+    return person.base_url + page.get_by_role("link", name=CALANQUES).first.get_attribute("href")
+
+
 def test_the_text_is_writable_only_once_it_has_arrived(people):
     """Words typed into the still empty editor, before the server's text arrived, were
     concurrent with the whole text: Yjs put them before it, glued to its title (seen in
-    CI as a keyboard test typing right after "Connecté")."""
+    CI as a keyboard test typing right after "Connecté"). A page without its copy of the
+    text (one too large to carry) waits for the socket's answer, read-only."""
     amandine = people()
     page = amandine.page
-    log_in(page, amandine.base_url, email("stagiaire"))
-    page.locator(".cards a").first.click()
-    url = amandine.base_url + page.get_by_role("link", name=CALANQUES).first.get_attribute("href")
-    # this device has no copy of the text yet, and its socket gets no answer for now
-    held = []
-    page.route_web_socket(re.compile(r"/socket\.io/"), lambda ws: held.append(ws))
-    page.route(re.compile(r"/socket\.io/"), lambda route: route.abort())
+    url = _calanques_url(amandine)
+    # this page carries no copy of the text, this device has none, and its socket gets
+    # no answer for now
+    # (the document is parsed, "interactive", before the deferred scripts run)
+    page.add_init_script("""document.addEventListener('readystatechange', () => {
+      const app = document.getElementById('editor-app')
+      if (app) app.dataset.initialState = ''
+    })""")
+    held = _hold_the_socket(page)
     page.goto(url)
     page.wait_for_function("() => window.coelabEditor")
     status = page.locator("#connection-status")
@@ -136,16 +170,35 @@ def test_the_text_is_writable_only_once_it_has_arrived(people):
     assert text_of(page) == ""
     assert page.evaluate("() => window.coelabEditor.view.state.readOnly")
     # the server answers: the text is there, writable, and what is typed at its end stays there
-    page.unroute(re.compile(r"/socket\.io/"))
-    assert held, "the editor opened no WebSocket"
-    held[0].connect_to_server()
-    page.wait_for_selector(CONNECTED, timeout=20000)
+    _release_the_socket(page, held)
     assert "## Situation-problème" in text_of(page)
     assert not page.locator("#editor-toolbar button[data-action=bold]").is_disabled()
     type_into(page, " Tapé à temps.")
     page.wait_for_function(
         "() => window.coelabEditor.ytext.toString().trimEnd().endsWith('Tapé à temps.')")
     assert "Tapé trop tôt." not in text_of(page)
+
+
+def test_the_page_carries_the_text_so_it_is_writable_at_once(people):
+    """The page brings the document's state (coelab/_editor.html): the text shows and
+    can be written in before the socket answers, and what is typed at its end is at its
+    end once the server has it."""
+    amandine = people()
+    page = amandine.page
+    url = _calanques_url(amandine)
+    held = _hold_the_socket(page)
+    page.goto(url)
+    page.wait_for_function("() => window.coelabEditor")
+    assert "## Situation-problème" in text_of(page)
+    assert not page.locator("#editor-toolbar button[data-action=bold]").is_disabled()
+    type_into(page, " Écrit avant la connexion.")
+    assert text_of(page).rstrip().endswith("Écrit avant la connexion.")
+    _release_the_socket(page, held)
+    other = people()
+    open_document(other, "louis.ferrand", CALANQUES)
+    other.page.wait_for_function(
+        "() => window.coelabEditor.ytext.toString().trimEnd()"
+        ".endsWith('Écrit avant la connexion.')", timeout=15000)
 
 
 def test_the_preview_never_runs_script_written_in_the_text(people):

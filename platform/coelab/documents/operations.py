@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import html
 from collections.abc import Callable
@@ -79,6 +80,26 @@ def current_markdown(document: Document) -> str:
     with hold(room):
         catch_up(room)
         return room.markdown()
+
+
+#: the largest document state a page carries for its editor (coelab/_editor.html); a
+#: larger text comes through the socket only
+PAGE_STATE_BYTES = 256 * 1024
+
+
+def page_state(document: Document) -> str:
+    """The document's state (a Yjs update, base64) for the page that shows its editor:
+    the editor shows the text at once, and it is writable at once (typing before the
+    socket's first answer would otherwise be concurrent with the whole text, see
+    frontend/src/main.js); empty for a text over :data:`PAGE_STATE_BYTES`.
+
+    The room is not brought up to date here (the pages showing an editor did it, and it
+    costs the log's query): a state a little behind is a sound start all the same, since
+    the socket's first exchange brings the editor whatever it lacks."""
+    room = rooms().get(document.id)
+    with hold(room):
+        state = room.doc.get_update()
+    return base64.b64encode(state).decode() if len(state) <= PAGE_STATE_BYTES else ""
 
 
 def write_text(actor: User, document: Document, markdown: str) -> None:
