@@ -49,6 +49,8 @@ ACCOUNTS = {
     "visitor": None,
     "trainee": "stagiaire",
     "trainer": "formatrice",
+    # the trainer of the demo's cohort whose works have been assessed (cohort/demo_history.py)
+    "lead-trainer": "formateur",
     "coordination": "coordination",
     "juror": "rachid.amrani",
 }
@@ -275,7 +277,7 @@ SHOTS = [
     Shot("trainer", "dashboard", lambda v: DASHBOARD),
     Shot("trainer", "cohort", cohort_of),
     Shot("trainer", "deliverable", deliverable_of, wait=EDITOR_READY),
-    Shot("trainer", "assessment", assessment, optional=True),
+    Shot("lead-trainer", "assessment", assessment),
     Shot("coordination", "dashboard", lambda v: DASHBOARD),
     Shot("coordination", "admissions-pipeline", admissions_pipeline),
     Shot("juror", "dashboard", lambda v: DASHBOARD),
