@@ -48,3 +48,25 @@ def test_read_once_keeps_for_the_request_and_forgets_on_a_write(app, make):
         make.user("Nadia")  # a write, committed
         assert writes_seen() > before
         assert read_once(("k",), load) == 4
+
+
+def test_an_operation_decides_on_what_it_reads_under_its_own_transaction(app, make):
+    """What the page read before an operation began may have changed by the time the
+    operation holds its locks (another request committed meanwhile): inside a writing
+    transaction nothing kept is used, nor kept for later."""
+    calls = []
+
+    def load():
+        calls.append(1)
+        return len(calls)
+
+    with app.test_request_context():
+        remember()
+        assert read_once(("scores",), load) == 1
+        with transaction():
+            assert read_once(("scores",), load) == 2  # read again, not the page's copy
+            assert read_once(("scores",), load) == 3  # and not kept inside either
+        # a transaction that wrote nothing leaves what was kept as it was
+        assert read_once(("scores",), load) == 1
+        with transaction(only_reads=True):
+            assert read_once(("scores",), load) == 1  # a reading block may use it

@@ -93,6 +93,9 @@ class UTCDateTime(TypeDecorator):
 _depth_key = "coelab_transaction_depth"
 # set on a session by coelab.memo when it flushes or executes a write; popped at commit
 WROTE_KEY = "coelab_wrote"
+# how many writing transaction() blocks the session is inside: coelab.memo keeps nothing
+# there, an operation deciding on what it reads under its own transaction and locks
+OPERATING_KEY = "coelab_operating"
 
 
 def _end_reading(session) -> None:
@@ -130,6 +133,8 @@ def transaction(*, only_reads: bool = False) -> Iterator[None]:
     info = session.info
     depth = info.get(_depth_key, 0)
     info[_depth_key] = depth + 1
+    if not only_reads:
+        info[OPERATING_KEY] = info.get(OPERATING_KEY, 0) + 1
     try:
         yield
         if depth == 0:
@@ -143,6 +148,8 @@ def transaction(*, only_reads: bool = False) -> Iterator[None]:
         raise
     finally:
         info[_depth_key] = depth
+        if not only_reads:
+            info[OPERATING_KEY] -= 1
 
 
 @contextmanager

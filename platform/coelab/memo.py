@@ -8,7 +8,9 @@ the same panel, rubric or schedule. A request that called :func:`remember` (ever
 the request. What is kept is dropped whenever the session writes (a flush, an ORM
 ``INSERT``/``UPDATE``/``DELETE``, the commit of a transaction that wrote, a rollback)
 and ignored while the session holds changes not yet flushed, so a request that changes
-something and asks again sees the change. Outside a request (the co-editing events,
+something and asks again sees the change. Inside an operation's writing
+``db.transaction()`` nothing kept is used nor kept: the operation decides on what it reads
+under its own transaction. Outside a request (the co-editing events,
 background work, commands) nothing is kept: each question reads the database.
 
 This module depends on :mod:`coelab.db` only, so that the models' layer
@@ -24,6 +26,7 @@ from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .db import OPERATING_KEY as _OPERATING
 from .db import WROTE_KEY as _WROTE
 from .db import db
 
@@ -46,15 +49,18 @@ def forget() -> None:
 
 
 def kept() -> dict | None:
-    """What this request keeps, or None (outside a page's request, or while the session
-    holds changes not yet written)."""
+    """What this request keeps, or None: outside a page's request, while the session
+    holds changes not yet written, and inside an operation's writing transaction (what
+    the page read before may have changed by the time the operation holds its locks:
+    it decides on what it reads itself)."""
     if not has_request_context():
         return None
     found = g.get(_KEY)
     if found is None:
         return None
     session = db.session()
-    if session._new or session._deleted or session.identity_map._modified:
+    if (session.info.get(_OPERATING) or session._new or session._deleted
+            or session.identity_map._modified):
         return None
     return found
 
