@@ -115,6 +115,37 @@ CONNECTION_STATE = """() => {
 }"""
 
 
+# what the editor holds and where the keyboard is, for a failure's message
+EDITOR_STATE = """() => {
+  const editor = window.coelabEditor
+  if (!editor) return 'no editor'
+  const shown = editor.view.state.doc.toString()
+  const active = document.activeElement
+  return {
+    shownEnd: shown.slice(-120),
+    textEnd: editor.ytext.toString().slice(-120),
+    sameText: shown === editor.ytext.toString(),
+    cursor: [editor.view.state.selection.main.head, shown.length],
+    readOnly: editor.view.state.readOnly,
+    focused: active && (active.id || active.className || active.tagName),
+  }
+}"""
+
+
+@contextmanager
+def explained(page):
+    """Run a block; if it fails, its message also tells the editor's state (text, cursor,
+    focus, connection): a rare failure in CI then says what happened."""
+    try:
+        yield
+    except Exception as exc:
+        try:
+            state = {**page.evaluate(CONNECTION_STATE), "editor": page.evaluate(EDITOR_STATE)}
+        except Exception as unreadable:  # noqa: BLE001 - the page itself may be gone
+            state = f"unreadable: {unreadable}"
+        raise AssertionError(f"{exc}\nthe editor then: {state}") from exc
+
+
 def wait_connected(page, timeout: int = 30000) -> None:
     """Wait for the editor's "Connecté"; a failure says what the connection was doing."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

@@ -23,7 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cohort.demo import DEMO_PASSWORD, email
 
-from .conftest import Person, demo_server, wait_connected
+from .conftest import Person, demo_server, explained, wait_connected
 from .test_first_visit import log_in
 
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -364,46 +364,48 @@ def test_keyboard_write_in_a_document(keyboard_user):
     # (the one wait of this test seen to time out, once, on a loaded machine: its message
     # tells what the connection was doing)
     wait_connected(page)
-    # the states are told in words, not by colour alone: the connection, who is there
-    assert "Connecté" in page.locator("#connection-status").inner_text()
-    page.locator("#presence").get_by_text("Amandine Roux", exact=False).wait_for()
-    # "Connecté" comes with the socket, the text with the first synchronisation after it:
-    # typed before, the words would be concurrent with the whole text (the CI failure)
-    page.wait_for_function(
-        "() => window.coelabEditor.provider.synced && window.coelabEditor.ytext.length > 0",
-        timeout=15000)
-    # the toolbar is one Tab stop (arrow keys inside), then the text
-    tab_to(page, "#editor-toolbar button")
-    page.keyboard.press("ArrowRight")
-    assert page.evaluate(FOCUSED, ["#editor-toolbar button[data-action=bold]", None])
-    page.keyboard.press("Tab")
-    assert page.evaluate(FOCUSED, [".cm-content", None])
-    page.keyboard.press("Control+End")
-    page.keyboard.type(" Écrit au clavier seul.")
-    page.wait_for_function(
-        "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.')")
-    # the toolbar formats the text from the keyboard too: Ctrl+B around a new word (each
-    # key's effect awaited before the next: on a loaded machine a shortcut pressed while
-    # the editor still handles the Enter was seen to be lost)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.\\n')")
-    page.keyboard.press("Control+b")
-    page.wait_for_function(
-        "() => window.coelabEditor.view.state.doc.toString().endsWith('****')")
-    page.keyboard.type("important")
-    page.wait_for_function(
-        "() => window.coelabEditor.ytext.toString().includes('**important**')")
-    # saved on the server: the preview (rendered by the server from the shared text)
-    page.locator("#preview").get_by_text("Écrit au clavier seul.", exact=False).wait_for(
-        timeout=10000)
-    assert_accessible(page, "the editor, written in")
-    # and another person opening the document reads it
-    page.reload()
-    page.wait_for_selector(CONNECTED, timeout=15000)
-    page.wait_for_function(
-        "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.')",
-        timeout=15000)
+    # (a failure below says what the editor held, and where the keyboard was)
+    with explained(page):
+        # the states are told in words, not by colour alone: the connection, who is there
+        assert "Connecté" in page.locator("#connection-status").inner_text()
+        page.locator("#presence").get_by_text("Amandine Roux", exact=False).wait_for()
+        # "Connecté" comes with the socket, the text with the first synchronisation after it:
+        # typed before, the words would be concurrent with the whole text (the CI failure)
+        page.wait_for_function(
+            "() => window.coelabEditor.provider.synced && window.coelabEditor.ytext.length > 0",
+            timeout=15000)
+        # the toolbar is one Tab stop (arrow keys inside), then the text
+        tab_to(page, "#editor-toolbar button")
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(FOCUSED, ["#editor-toolbar button[data-action=bold]", None])
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED, [".cm-content", None])
+        page.keyboard.press("Control+End")
+        page.keyboard.type(" Écrit au clavier seul.")
+        page.wait_for_function(
+            "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.')")
+        # the toolbar formats the text from the keyboard too: Ctrl+B around a new word (each
+        # key's effect awaited before the next: on a loaded machine a shortcut pressed while
+        # the editor still handles the Enter was seen to be lost)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.\\n')")
+        page.keyboard.press("Control+b")
+        page.wait_for_function(
+            "() => window.coelabEditor.view.state.doc.toString().endsWith('****')")
+        page.keyboard.type("important")
+        page.wait_for_function(
+            "() => window.coelabEditor.ytext.toString().includes('**important**')")
+        # saved on the server: the preview (rendered by the server from the shared text)
+        page.locator("#preview").get_by_text("Écrit au clavier seul.", exact=False).wait_for(
+            timeout=10000)
+        assert_accessible(page, "the editor, written in")
+        # and another person opening the document reads it
+        page.reload()
+        page.wait_for_selector(CONNECTED, timeout=15000)
+        page.wait_for_function(
+            "() => window.coelabEditor.ytext.toString().includes('Écrit au clavier seul.')",
+            timeout=15000)
 
 
 def test_keyboard_comment_on_a_passage(keyboard_user):
