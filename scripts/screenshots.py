@@ -260,7 +260,6 @@ class Shot:
     page: str  # the file name's last part
     find: Callable[[Visit], str]
     wait: str | None = None  # a selector to wait for before the screenshot
-    optional: bool = False  # "if reachable": no link is not a failure
 
     @property
     def name(self) -> str:
@@ -375,16 +374,11 @@ def take(browser, url: str, chosen: list[tuple[tuple[int, int], Shot]], out: Pat
                         try:
                             paths[shot.name] = shot.find(visit)
                         except (Unreachable, PlaywrightError) as exc:
-                            if shot.optional:
-                                print(f"  skipped {shot.name}: {first_line(exc)}",
-                                      file=sys.stderr)
-                            else:
-                                print(f"  FAILED {shot.name}: cannot reach the page: "
-                                      f"{first_line(exc)}", file=sys.stderr)
+                            print(f"  FAILED {shot.name}: cannot reach the page: "
+                                  f"{first_line(exc)}", file=sys.stderr)
                     path = paths[shot.name]
                     if path is None:
-                        if not shot.optional:
-                            failed.append(file_stem(size, shot))
+                        failed.append(file_stem(size, shot))
                         continue
                     target = out / f"{file_stem(size, shot)}.png"
                     try:

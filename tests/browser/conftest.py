@@ -148,13 +148,8 @@ def explained(page):
 
 def wait_connected(page, timeout: int = 30000) -> None:
     """Wait for the editor's "Connecté"; a failure says what the connection was doing."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
+    with explained(page):
         page.wait_for_selector(CONNECTED, timeout=timeout)
-    except PlaywrightTimeout:
-        raise AssertionError(f"not connected after {timeout} ms: "
-                             f"{page.evaluate(CONNECTION_STATE)}") from None
 
 
 @pytest.fixture(scope="session")
